@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { Arg } from '../ops/args.js';
+import { DTypeSchema } from '../tensor/dtype.js';
+import type { TensorData } from '../tensor/tensor.js';
+
+/** Who and what a device is: recorded in every report so a result can be tied to exact hardware and software. */
+export const FingerprintSchema = z.object({
+  vendor: z.string(),
+  model: z.string(),
+  memoryBytes: z.number().nullable(),
+  driverVersion: z.string().nullable(),
+  framework: z.object({ name: z.string(), version: z.string() }).nullable(),
+  /** anything else the driver knows: compute capability, CUDA/HIP version, numerics switches (allow_tf32, …) */
+  extra: z.record(z.string(), z.string()),
+});
+export type Fingerprint = z.infer<typeof FingerprintSchema>;
+
+export const DeviceInfoSchema = z.object({
+  /** the device string the driver opens, e.g. `cpu`, `cuda:0`, `reference` */
+  device: z.string(),
+  fingerprint: FingerprintSchema,
+});
+export type DeviceInfo = z.infer<typeof DeviceInfoSchema>;
+
+export const CapabilitiesSchema = z.object({
+  dtypes: z.array(DTypeSchema),
+  /** ops the session can run; null = it will try any op and say `unsupported` per case */
+  ops: z.array(z.string()).nullable(),
+  features: z.array(z.string()),
+});
+export type Capabilities = z.infer<typeof CapabilitiesSchema>;
+
+export interface Availability {
+  usable: boolean;
+  /** one sentence: why not, or what it will use */
+  reason: string;
+}
+
+export interface ExecRequest {
+  caseId: string;
+  op: string;
+  args: Arg[];
+  kwargs: Record<string, Arg>;
+  inputs: TensorData[];
+}
+
+export const EXEC_ERROR_KINDS = ['unsupported', 'runtime', 'out_of_memory'] as const;
+export type ExecErrorKind = (typeof EXEC_ERROR_KINDS)[number];
+
+export type ExecResult =
+  | { ok: true; outputs: TensorData[]; deviceTimeNs?: number }
+  | { ok: false; error: { kind: ExecErrorKind; message: string } };
+
+/** An open device. Sessions only compute: inputs are generated and outputs judged by the harness. */
+export interface Session {
+  readonly device: DeviceInfo;
+  readonly capabilities: Capabilities;
+  exec(req: ExecRequest): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** e.g. the python interpreter of the pytorch driver, the worker command of the exec driver */
+  python?: string;
+  worker?: string;
+  /** where the driver writes what its worker prints */
+  log?: (line: string) => void;
+}
+
+/** A driver adapter: short by design (discover, open); everything common lives in the runner and protocol. */
+export interface Driver {
+  readonly name: string;
+  readonly description: string;
+  availability(opts: OpenOptions): Promise<Availability>;
+  discover(opts: OpenOptions): Promise<DeviceInfo[]>;
+  open(device: string | undefined, opts: OpenOptions): Promise<Session>;
+}

@@ -1,0 +1,14 @@
+/**
+ * A problem the user can cause and fix (bad flag, malformed file, unusable driver). The CLI prints its
+ * message as one sentence, without a stack, and exits with its code: 2 for usage/input errors,
+ * 3 for infrastructure errors (a driver or worker that cannot start).
+ */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 2 | 3 = 2,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}

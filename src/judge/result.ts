@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/** Case statuses, as DESIGN.md defines them. Crash, timeout and unsupported are never silently skips. */
+export const STATUSES = ['pass', 'fail', 'error', 'crash', 'timeout', 'unsupported', 'skip', 'waived'] as const;
+export const StatusSchema = z.enum(STATUSES);
+export type Status = z.infer<typeof StatusSchema>;
+
+/**
+ * What the judge measured on one output. Errors are against the float64 reference.
+ * `margin` = worst observed error / allowed error over all elements (≤ 1 passes); null means
+ * unbounded: an exact rule was broken or NaN/Inf sat in the wrong place.
+ */
+export const OutputMetricsSchema = z.object({
+  index: z.number().int().nonnegative(),
+  dtype: z.string(),
+  shape: z.array(z.number().int().nonnegative()),
+  rule: z.string(),
+  elements: z.number().int().nonnegative(),
+  mismatches: z.number().int().nonnegative(),
+  maxAbsError: z.number().nullable(),
+  maxRelError: z.number().nullable(),
+  maxUlpError: z.number().nullable(),
+  margin: z.number().nullable(),
+  worst: z
+    .object({
+      index: z.array(z.number().int()),
+      actual: z.string(),
+      expected: z.string(),
+      allowed: z.string(),
+    })
+    .nullable(),
+  /** the first structural problem, if any (wrong dtype, wrong shape, NaN missing, …) */
+  problem: z.string().nullable(),
+});
+export type OutputMetrics = z.infer<typeof OutputMetricsSchema>;
+
+export const VerdictOfCaseSchema = z.object({
+  status: StatusSchema,
+  message: z.string().nullable(),
+  outputs: z.array(OutputMetricsSchema),
+});
+export type CaseJudgement = z.infer<typeof VerdictOfCaseSchema>;

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { DTypeSchema } from '../tensor/dtype.js';
+import { OutputMetricsSchema, StatusSchema } from '../judge/result.js';
+
+/** One case's outcome as the journal and the report hold it. */
+export const CaseResultSchema = z.object({
+  id: z.string(),
+  op: z.string(),
+  family: z.string(),
+  dtype: DTypeSchema,
+  status: StatusSchema,
+  /** one line for a human: why it failed, errored, was skipped or waived */
+  message: z.string().nullable(),
+  outputs: z.array(OutputMetricsSchema),
+  /** sha256 (hex) over the raw bytes of every output, in order, as the device returned them (contiguous) */
+  outputDigest: z.string().nullable(),
+  timings: z.object({
+    /** wall time of the device call, as seen by the harness */
+    execMs: z.number().nonnegative(),
+    /** device time reported by the driver, when it measures one */
+    deviceMs: z.number().nonnegative().nullable(),
+  }),
+  /** the waiver that covered this case, when status is `waived` */
+  waiver: z.string().nullable().optional(),
+});
+export type CaseResult = z.infer<typeof CaseResultSchema>;

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+
+/** Every dtype accelcert knows, spelled as PyTorch spells them (`torch.<name>`). */
+export const DTYPES = [
+  'float64',
+  'float32',
+  'float16',
+  'bfloat16',
+  'float8_e4m3fn',
+  'float8_e5m2',
+  'int64',
+  'int32',
+  'int16',
+  'int8',
+  'uint8',
+  'bool',
+] as const;
+export const DTypeSchema = z.enum(DTYPES);
+export type DType = z.infer<typeof DTypeSchema>;
+
+export type DTypeKind = 'float' | 'int' | 'uint' | 'bool';
+
+/** Binary floating-point format parameters (IEEE-style, with the quirks of the float8 formats). */
+export interface FloatFormat {
+  /** explicit mantissa (fraction) bits */
+  mantissaBits: number;
+  exponentBits: number;
+  /** exponent of the smallest normal number: 2^minExponent */
+  minExponent: number;
+  /** largest finite value */
+  maxFinite: number;
+  /** false for float8_e4m3fn, which has NaN but no infinities */
+  hasInfinity: boolean;
+}
+
+export interface DTypeInfo {
+  name: DType;
+  kind: DTypeKind;
+  itemsize: number;
+  float?: FloatFormat;
+  /** inclusive integer range (as numbers; int64's bounds are not exact doubles) */
+  min?: number;
+  max?: number;
+}
+
+function floatInfo(name: DType, itemsize: number, mantissaBits: number, exponentBits: number, maxFinite: number, hasInfinity = true): DTypeInfo {
+  const bias = 2 ** (exponentBits - 1) - 1;
+  return { name, kind: 'float', itemsize, float: { mantissaBits, exponentBits, minExponent: 1 - bias, maxFinite, hasInfinity } };
+}
+
+const INFO: Record<DType, DTypeInfo> = {
+  float64: floatInfo('float64', 8, 52, 11, Number.MAX_VALUE),
+  float32: floatInfo('float32', 4, 23, 8, 3.4028234663852886e38),
+  float16: floatInfo('float16', 2, 10, 5, 65504),
+  bfloat16: floatInfo('bfloat16', 2, 7, 8, 3.3895313892515355e38),
+  // e4m3fn: exponent 1111 is used for normal numbers too; only S.1111.111 is NaN, so max = 1.75 * 2^8.
+  float8_e4m3fn: floatInfo('float8_e4m3fn', 1, 3, 4, 448, false),
+  float8_e5m2: floatInfo('float8_e5m2', 1, 2, 5, 57344),
+  int64: { name: 'int64', kind: 'int', itemsize: 8, min: -(2 ** 63), max: 2 ** 63 - 1 },
+  int32: { name: 'int32', kind: 'int', itemsize: 4, min: -(2 ** 31), max: 2 ** 31 - 1 },
+  int16: { name: 'int16', kind: 'int', itemsize: 2, min: -(2 ** 15), max: 2 ** 15 - 1 },
+  int8: { name: 'int8', kind: 'int', itemsize: 1, min: -128, max: 127 },
+  uint8: { name: 'uint8', kind: 'uint', itemsize: 1, min: 0, max: 255 },
+  bool: { name: 'bool', kind: 'bool', itemsize: 1, min: 0, max: 1 },
+};
+
+export function dtypeInfo(dtype: DType): DTypeInfo {
+  return INFO[dtype];
+}
+
+export const FLOATING: readonly DType[] = ['float64', 'float32', 'float16', 'bfloat16'];
+export const LOW_PRECISION: readonly DType[] = ['float16', 'bfloat16'];
+export const FLOAT8: readonly DType[] = ['float8_e4m3fn', 'float8_e5m2'];
+export const INTEGRAL: readonly DType[] = ['int64', 'int32', 'int16', 'int8', 'uint8'];
+
+export function isFloating(dtype: DType): boolean {
+  return INFO[dtype].kind === 'float';
+}
+
+export function isIntegral(dtype: DType, includeBool = false): boolean {
+  const kind = INFO[dtype].kind;
+  return kind === 'int' || kind === 'uint' || (includeBool && kind === 'bool');
+}
+
+export function floatFormat(dtype: DType): FloatFormat {
+  const f = INFO[dtype].float;
+  if (!f) throw new Error(`${dtype} is not a floating-point dtype`);
+  return f;
+}
+
+/** Unit roundoff u = 2^-(mantissaBits+1) of a floating dtype. */
+export function unitRoundoff(dtype: DType): number {
+  return 2 ** -(floatFormat(dtype).mantissaBits + 1);
+}
+
+/** Smallest positive subnormal of a floating dtype. */
+export function minSubnormal(dtype: DType): number {
+  const f = floatFormat(dtype);
+  return 2 ** (f.minExponent - f.mantissaBits);
+}
+
+/**
+ * Spacing of the dtype's representable numbers at |x| (the ULP of the binade that holds x;
+ * the subnormal spacing below the smallest normal; the last finite spacing above the largest finite).
+ */
+export function ulpOf(dtype: DType, x: number): number {
+  const f = floatFormat(dtype);
+  const a = Math.min(Math.abs(x), f.maxFinite);
+  if (!(a >= 2 ** f.minExponent)) return 2 ** (f.minExponent - f.mantissaBits);
+  const e = exponentOf(a);
+  return 2 ** (e - f.mantissaBits);
+}
+
+/** floor(log2(a)) for a finite positive double, exactly (Math.log2 can be off by one near powers of two). */
+export function exponentOf(a: number): number {
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e -= 1;
+  else if (2 ** (e + 1) <= a) e += 1;
+  return e;
+}
+
+/**
+ * Rounds a double to the nearest value of a floating dtype, ties to even, with PyTorch's overflow
+ * behaviour: to ±inf where the format has infinities, to NaN for float8_e4m3fn (c10 converts
+ * out-of-range values to NaN, it does not saturate). Returns the rounded value as a double.
+ */
+export function roundToFloat(dtype: DType, x: number): number {
+  if (dtype === 'float64') return x;
+  if (dtype === 'float32') return Math.fround(x);
+  const f = floatFormat(dtype);
+  if (Number.isNaN(x)) return NaN;
+  if (x === 0) return x;
+  const a = Math.abs(x);
+  const sign = x < 0 ? -1 : 1;
+  if (a === Infinity) return f.hasInfinity ? x : NaN;
+  const q = ulpOf(dtype, a);
+  // a / q is exact (power-of-two scaling) unless it underflows far below the format, where rounding to 0 is right anyway.
+  const scaled = a / q;
+  let n = Math.floor(scaled);
+  const rest = scaled - n;
+  if (rest > 0.5 || (rest === 0.5 && n % 2 === 1)) n += 1;
+  const r = n * q;
+  // Overflow is decided after rounding: a tie just above max rounds to even, which for IEEE formats (max has
+  // an all-ones mantissa) is past max, and for e4m3fn (max mantissa 110) is max itself.
+  if (r > f.maxFinite) return f.hasInfinity ? sign * Infinity : NaN;
+  return sign * r;
+}
+
+/** Rounds/converts a double to what the dtype holds: floats round to nearest even, integers truncate toward zero and wrap, bool is x != 0. */
+export function castTo(dtype: DType, x: number): number {
+  const info = INFO[dtype];
+  if (info.kind === 'float') return roundToFloat(dtype, x);
+  if (info.kind === 'bool') return x !== 0 && !Number.isNaN(x) ? 1 : 0;
+  const t = Math.trunc(x);
+  if (!Number.isFinite(t)) return 0; // undefined behaviour in C++; never generated as an expected value
+  if (dtype === 'int64') return t;
+  const bits = info.itemsize * 8;
+  const m = 2 ** bits;
+  let w = ((t % m) + m) % m;
+  if (info.kind === 'int' && w >= m / 2) w -= m;
+  return w;
+}

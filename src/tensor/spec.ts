@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { DTypeSchema } from './dtype.js';
+
+/**
+ * How an input is laid out in device memory. The logical values are the same for every layout;
+ * only the storage around them differs, and storage the view does not cover is filled with
+ * poison values so that a device reading the wrong elements gets caught.
+ * - contiguous: row-major
+ * - transposed: storage holds the last two dims swapped; the view swaps them back (needs rank ≥ 2)
+ * - strided: every `step`-th element of the last dim (a slice with a step)
+ * - expanded: storage has size 1 in dims where `shape` is larger, viewed with stride 0 (a broadcast);
+ *   the recipe's values are drawn for the small storage
+ * - offset: contiguous, starting `offset` elements into the storage
+ */
+export const LayoutSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('contiguous') }),
+  z.object({ kind: z.literal('transposed') }),
+  z.object({ kind: z.literal('strided'), step: z.number().int().min(2) }),
+  z.object({ kind: z.literal('expanded'), from: z.array(z.number().int().nonnegative()) }),
+  z.object({ kind: z.literal('offset'), offset: z.number().int().positive() }),
+]);
+export type Layout = z.infer<typeof LayoutSchema>;
+
+/**
+ * How values are drawn (deterministically from the case's seed and the input's index).
+ * - uniform: floats uniform in [low, high), rounded to the dtype
+ * - normal: floats N(mean, std), rounded to the dtype
+ * - int: integers uniform in [low, high] (inclusive), clamped to the dtype's range
+ * - special: a mix of ±0, ±inf, NaN, subnormals, largest/smallest finite, values at rounding ties,
+ *   and ordinary values, in shuffled positions
+ * - bool: true with probability p
+ * - ties: integers-valued floats from a small set, so that maxima repeat (for argmax and friends)
+ */
+export const RecipeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('uniform'), low: z.number(), high: z.number() }),
+  z.object({ kind: z.literal('normal'), mean: z.number(), std: z.number().positive() }),
+  z.object({ kind: z.literal('int'), low: z.number().int(), high: z.number().int() }),
+  z.object({ kind: z.literal('special') }),
+  z.object({ kind: z.literal('bool'), p: z.number().min(0).max(1) }),
+  z.object({ kind: z.literal('ties'), levels: z.number().int().positive() }),
+]);
+export type Recipe = z.infer<typeof RecipeSchema>;
+
+export const InputSpecSchema = z.object({
+  dtype: DTypeSchema,
+  shape: z.array(z.number().int().nonnegative()),
+  layout: LayoutSchema,
+  recipe: RecipeSchema,
+});
+export type InputSpec = z.infer<typeof InputSpecSchema>;
