@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/** A command registers itself on the program; its action reports its exit code through `setExitCode`. */
+export type RegisterCommand = (program: Command, setExitCode: (code: number) => void) => void;
+
+// One file per command; add new commands to this list.
+export const COMMANDS: RegisterCommand[] = [];
