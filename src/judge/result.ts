@@ -40,3 +40,15 @@ export const VerdictOfCaseSchema = z.object({
   outputs: z.array(OutputMetricsSchema),
 });
 export type CaseJudgement = z.infer<typeof VerdictOfCaseSchema>;
+
+/**
+ * The one rule that turns recorded output metrics into a status; the judge uses it and a verifier re-applies
+ * it to a report. An output passes iff it has no problem, no mismatched element and a finite margin ≤ 1;
+ * a case passes iff every output does (a case with no outputs passes vacuously).
+ */
+export function statusFromOutputs(outputs: readonly OutputMetrics[]): 'pass' | 'fail' {
+  for (const o of outputs) {
+    if (o.problem !== null || o.mismatches > 0 || o.margin === null || !(o.margin <= 1)) return 'fail';
+  }
+  return 'pass';
+}

@@ -1,0 +1,236 @@
+import type { Accuracy, RefOutput } from '../ops/types.js';
+import { type DType, castTo, dtypeInfo, floatFormat, unitRoundoff } from '../tensor/dtype.js';
+import { ulpFunction } from './ulp.js';
+
+/**
+ * Acceptance intervals: for each output element, the set of values a conforming device may return.
+ *
+ * Value rules (r = the float64 reference of the element, before rounding to the output dtype):
+ * - `exact`: only castTo(dtype, r), the reference rounded (ties to even) or converted to the output dtype;
+ *   with `signedZero` the sign of a zero counts too. Integer and bool outputs always use this rule.
+ * - `ulp n`: the closed interval [r − n·ulp(r), r + n·ulp(r)], ulp(r) = spacing of the output dtype at r
+ *   (`ulpOf`). n = 0.5 is "correctly rounded"; a reference exactly halfway between two representables
+ *   accepts both of them.
+ * - `accumulation`: |a − r| ≤ γ(k, u) · absSum + n · ulp(r), with k = `RefOutput.terms`, u the unit roundoff of
+ *   `accumDtype`, absSum = Σ|terms| of the element and n = `ulps` (default 0.5: the final rounding to the
+ *   output dtype). γ(k, u) = k·u / (1 − k·u); when k·u ≥ 1 the bound is +inf (every value, including either
+ *   overflow value, is accepted): the classic bound says nothing there, so the rule stops constraining.
+ *
+ * Special values (every rule):
+ * - reference NaN: the actual must be NaN (any payload or sign).
+ * - reference ±inf: the actual must be the same infinity (NaN for float8_e4m3fn, which has no infinity).
+ * - finite reference: an actual NaN or ±inf fails, except an overflow the interval allows. The overflow value
+ *   (±inf, or NaN for float8_e4m3fn) stands for every magnitude from the first value past the largest finite
+ *   one — maxFinite + ulp(maxFinite), e.g. 65536 for float16, 2^128 for float32, 480 for e4m3fn — upwards,
+ *   i.e. what rounding would produce if the exponent range were unbounded. It is accepted when that region
+ *   meets the interval, and measured from its nearest point. So a correctly rounded result accepts +inf
+ *   exactly when RN(r) overflows (a tie at the overflow threshold accepts both maxFinite and inf).
+ * - subnormal references and actuals are judged like any other value (a device that flushes them fails
+ *   wherever the interval does not reach zero).
+ */
+
+/** One output's value rule, prepared once so per-element checks allocate nothing. */
+export interface ValueRule {
+  readonly dtype: DType;
+  /** short human label, e.g. `correctly-rounded` */
+  readonly label: string;
+  readonly mode: 'exact' | 'tolerance';
+  readonly signedZero: boolean;
+  readonly isFloat: boolean;
+  /** overflow threshold of the dtype (maxFinite + ulp(maxFinite)); Infinity for float64 and non-floats */
+  readonly overflowAt: number;
+  /** whether the dtype encodes overflow as ±inf (false: as NaN, float8_e4m3fn) */
+  readonly hasInfinity: boolean;
+  /** half-width of the interval around a finite reference r at element i (0 for exact rules) */
+  halfWidth(i: number, r: number): number;
+}
+
+/** γ(k, u) = k·u / (1 − k·u), the relative error bound of a k-term accumulation at unit roundoff u; +inf once k·u ≥ 1. */
+export function gamma(k: number, u: number): number {
+  const ku = k * u;
+  return ku >= 1 ? Infinity : ku / (1 - ku);
+}
+
+/** Human label of an accuracy rule, as recorded in `OutputMetrics.rule`. */
+export function ruleLabel(accuracy: Accuracy, dtype: DType, expected?: RefOutput): string {
+  const kind = dtypeInfo(dtype).kind;
+  if (accuracy.kind === 'index-of-extreme') return `index-of-extreme(${accuracy.extreme})`;
+  if (kind !== 'float' || accuracy.kind === 'exact') {
+    return accuracy.kind === 'exact' && accuracy.signedZero ? 'exact(signed-zero)' : 'exact';
+  }
+  if (accuracy.kind === 'ulp') return accuracy.ulps === 0.5 ? 'correctly-rounded' : `ulp≤${accuracy.ulps}`;
+  const k = expected?.terms ?? '?';
+  const extra = accuracy.ulps !== undefined && accuracy.ulps !== 0.5 ? `,out≤${accuracy.ulps}ulp` : '';
+  return `accumulation(k=${k},u=${accuracy.accumDtype}${extra})`;
+}
+
+/**
+ * Prepares the value rule of one output. Throws for `index-of-extreme` (a property judge, see extreme.ts)
+ * and for an accumulation rule whose reference lacks `terms` or `absSum`: both are harness bugs, never a
+ * device's fault.
+ */
+export function valueRule(accuracy: Accuracy, dtype: DType, expected: RefOutput): ValueRule {
+  if (accuracy.kind === 'index-of-extreme') throw new Error('index-of-extreme is a property judge, not a value rule');
+  const info = dtypeInfo(dtype);
+  const isFloat = info.kind === 'float';
+  const label = ruleLabel(accuracy, dtype, expected);
+  let overflowAt = Infinity;
+  let hasInfinity = true;
+  if (isFloat) {
+    const f = floatFormat(dtype);
+    const ulp = ulpFunction(dtype);
+    overflowAt = f.maxFinite + ulp(f.maxFinite);
+    hasInfinity = f.hasInfinity;
+  }
+  const base = { dtype, label, isFloat, overflowAt, hasInfinity };
+  if (!isFloat || accuracy.kind === 'exact') {
+    const signedZero = accuracy.kind === 'exact' && accuracy.signedZero === true;
+    return { ...base, mode: 'exact', signedZero, halfWidth: () => 0 };
+  }
+  const ulp = ulpFunction(dtype);
+  if (accuracy.kind === 'ulp') {
+    const n = accuracy.ulps;
+    return { ...base, mode: 'tolerance', signedZero: false, halfWidth: (_i, r) => n * ulp(r) };
+  }
+  const { terms, absSum } = expected;
+  if (terms === undefined || absSum === undefined) {
+    throw new Error(`accumulation rule needs the reference's terms and absSum (output dtype ${dtype})`);
+  }
+  if (absSum.length !== expected.values.length) {
+    throw new Error(`reference absSum has ${absSum.length} values for ${expected.values.length} elements`);
+  }
+  const g = gamma(terms, unitRoundoff(accuracy.accumDtype));
+  const n = accuracy.ulps ?? 0.5;
+  return {
+    ...base,
+    mode: 'tolerance',
+    signedZero: false,
+    halfWidth: (i, r) => {
+      const scale = absSum[i] ?? 0;
+      // 0·inf would be NaN: with an unbounded γ even a zero-scale element is left unconstrained.
+      return (g === Infinity ? Infinity : g * scale) + n * ulp(r);
+    },
+  };
+}
+
+/** Verdict codes of one element (see `Assessment`). */
+export const IN = 0;
+/** outside a tolerance interval: a value error with a finite ratio to the allowed error */
+export const OUT = 1;
+/** an exact rule broken (or a zero-width interval missed): no finite ratio exists */
+export const UNBOUNDED = 2;
+/** NaN or ±inf where the reference has none, or missing where it has one */
+export const PLACEMENT = 3;
+export type Verdict = typeof IN | typeof OUT | typeof UNBOUNDED | typeof PLACEMENT;
+
+/** Scratch result of `assess`, reused across elements. */
+export interface Assessment {
+  verdict: Verdict;
+  /** |actual − reference| (an accepted overflow measured from the nearest point of its region); 0 for matched NaN/inf */
+  error: number;
+  /** allowed error (interval half-width); 0 for exact rules and non-finite references */
+  allowed: number;
+  /** the value the rule expects: castTo(dtype, r) for exact rules, r otherwise */
+  expected: number;
+}
+
+export function newAssessment(): Assessment {
+  return { verdict: IN, error: 0, allowed: 0, expected: 0 };
+}
+
+/** Is x the value the dtype produces on overflow (±inf, or NaN for float8_e4m3fn)? */
+function isOverflowValue(rule: ValueRule, x: number): boolean {
+  return rule.hasInfinity ? x === Infinity || x === -Infinity : Number.isNaN(x);
+}
+
+/**
+ * Distance from finite r to the overflow region on the side of `actual` (for e4m3fn's sign-free NaN, the
+ * side nearer r): 0 if r lies inside it.
+ */
+function overflowDistance(rule: ValueRule, r: number, actual: number): number {
+  const v = rule.overflowAt;
+  const up = Math.max(v - r, 0);
+  const down = Math.max(r + v, 0);
+  if (actual === Infinity) return up;
+  if (actual === -Infinity) return down;
+  return Math.min(up, down);
+}
+
+/** Judges one element against its acceptance interval; writes into `out`, allocates nothing. */
+export function assess(rule: ValueRule, i: number, r: number, actual: number, out: Assessment): void {
+  out.error = 0;
+  out.allowed = 0;
+  if (rule.mode === 'exact') {
+    const c = castTo(rule.dtype, r);
+    out.expected = c;
+    if (Number.isNaN(c)) {
+      out.verdict = Number.isNaN(actual) ? IN : PLACEMENT;
+      return;
+    }
+    if (actual === c && (!rule.signedZero || c !== 0 || Object.is(actual, c))) {
+      out.verdict = IN;
+      out.error = Number.isFinite(r) ? (Number.isFinite(c) ? Math.abs(c - r) : overflowDistance(rule, r, c)) : 0;
+      return;
+    }
+    const finite = Number.isFinite(actual) && Number.isFinite(c);
+    out.verdict = finite ? UNBOUNDED : PLACEMENT;
+    if (finite) out.error = Math.abs(actual - r);
+    return;
+  }
+  out.expected = r;
+  if (Number.isNaN(r)) {
+    out.verdict = Number.isNaN(actual) ? IN : PLACEMENT;
+    return;
+  }
+  if (!Number.isFinite(r)) {
+    const want = rule.hasInfinity ? r : NaN;
+    out.verdict = actual === want || (Number.isNaN(want) && Number.isNaN(actual)) ? IN : PLACEMENT;
+    return;
+  }
+  const hw = rule.halfWidth(i, r);
+  out.allowed = hw;
+  if (Number.isFinite(actual)) {
+    const err = Math.abs(actual - r);
+    out.error = err;
+    if (err <= hw) out.verdict = IN;
+    else out.verdict = hw > 0 ? OUT : UNBOUNDED;
+    return;
+  }
+  if (isOverflowValue(rule, actual)) {
+    const err = overflowDistance(rule, r, actual);
+    if (err <= hw) {
+      out.verdict = IN;
+      out.error = err;
+      return;
+    }
+  }
+  out.verdict = PLACEMENT;
+}
+
+/**
+ * The acceptance interval of one element, for display and tests: [lo, hi] for a finite reference
+ * (lo == hi == castTo(r) for exact rules), [NaN, NaN] when only NaN is accepted, [±inf, ±inf] when only
+ * that infinity is. `overflow` says which overflow values the interval also accepts.
+ */
+export interface Interval {
+  lo: number;
+  hi: number;
+  overflow: { positive: boolean; negative: boolean };
+}
+
+export function acceptanceInterval(rule: ValueRule, i: number, r: number): Interval {
+  const none = { positive: false, negative: false };
+  if (rule.mode === 'exact') {
+    const c = castTo(rule.dtype, r);
+    return { lo: c, hi: c, overflow: none };
+  }
+  if (Number.isNaN(r)) return { lo: NaN, hi: NaN, overflow: none };
+  if (!Number.isFinite(r)) {
+    const want = rule.hasInfinity ? r : NaN;
+    return { lo: want, hi: want, overflow: none };
+  }
+  const hw = rule.halfWidth(i, r);
+  const lo = r - hw;
+  const hi = r + hw;
+  return { lo, hi, overflow: { positive: hi >= rule.overflowAt, negative: lo <= -rule.overflowAt } };
+}
