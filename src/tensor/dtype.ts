@@ -146,17 +146,33 @@ export function roundToFloat(dtype: DType, x: number): number {
   return sign * r;
 }
 
-/** Rounds/converts a double to what the dtype holds: floats round to nearest even, integers truncate toward zero and wrap, bool is x != 0. */
+/**
+ * Rounds/converts a double to what the dtype holds: floats round to nearest even, integers truncate toward
+ * zero and wrap, bool is x != 0 — so NaN is true, as in C++ and PyTorch (`torch.tensor(nan).bool()` is True).
+ */
 export function castTo(dtype: DType, x: number): number {
   const info = INFO[dtype];
   if (info.kind === 'float') return roundToFloat(dtype, x);
-  if (info.kind === 'bool') return x !== 0 && !Number.isNaN(x) ? 1 : 0;
+  if (info.kind === 'bool') return x !== 0 ? 1 : 0;
   const t = Math.trunc(x);
   if (!Number.isFinite(t)) return 0; // undefined behaviour in C++; never generated as an expected value
-  if (dtype === 'int64') return t;
+  // `+ 0` turns the -0 that trunc gives for (-1, 0) into the integer 0.
+  if (dtype === 'int64') return t + 0;
   const bits = info.itemsize * 8;
   const m = 2 ** bits;
   let w = ((t % m) + m) % m;
   if (info.kind === 'int' && w >= m / 2) w -= m;
   return w;
+}
+
+/**
+ * What PyTorch's CPU cast from a float64 tensor gives: c10's Half, BFloat16 and Float8 types are built from
+ * `float`, so float64 → float16/bfloat16/float8 rounds twice, first to float32 (recorded from torch 1.13 in
+ * fixtures/pytorch/conversions.json: 1 + 2^-11 + 2^-40 becomes 1.0, not 1 + 2^-10). Every other cast is `castTo`.
+ */
+export function torchCastFromFloat64(dtype: DType, x: number): number {
+  if (dtype === 'float16' || dtype === 'bfloat16' || dtype === 'float8_e4m3fn' || dtype === 'float8_e5m2') {
+    return roundToFloat(dtype, Math.fround(x));
+  }
+  return castTo(dtype, x);
 }
