@@ -1,0 +1,43 @@
+import type { RegisterCommand } from './commands.js';
+import { BUILTIN_DRIVERS, resolveDriver } from '../drivers/registry.js';
+import type { DeviceInfo } from '../drivers/types.js';
+import { printJson, printLines } from './output.js';
+
+export const registerDiscover: RegisterCommand = (program) => {
+  program
+    .command('discover')
+    .description('list the devices each driver sees, with fingerprints')
+    .option('--driver <name>', 'one driver (default: every usable built-in driver)')
+    .option('--python <path>', 'python interpreter for the pytorch driver')
+    .option('--worker <command>', 'worker command for the exec driver')
+    .option('--json', 'machine-readable output on stdout')
+    .action(async (opts: { driver?: string; python?: string; worker?: string; json?: boolean }) => {
+      const openOpts = { python: opts.python, worker: opts.worker };
+      const drivers = opts.driver ? [await resolveDriver(opts.driver)] : BUILTIN_DRIVERS;
+      const found: { driver: string; devices: DeviceInfo[]; unavailable: string | null }[] = [];
+      for (const d of drivers) {
+        const a = await d.availability(openOpts);
+        found.push(a.usable ? { driver: d.name, devices: await d.discover(openOpts), unavailable: null } : { driver: d.name, devices: [], unavailable: a.reason });
+      }
+      if (opts.json) return printJson({ drivers: found });
+      const lines: string[] = [];
+      for (const f of found) {
+        if (f.unavailable) {
+          lines.push(`${f.driver}: not usable: ${f.unavailable}`);
+          continue;
+        }
+        for (const dev of f.devices) {
+          const fp = dev.fingerprint;
+          lines.push(`${f.driver}  --device ${dev.device}  ${fp.vendor} ${fp.model}`);
+          const facts = [
+            fp.framework ? `${fp.framework.name} ${fp.framework.version}` : null,
+            fp.memoryBytes !== null ? `${(fp.memoryBytes / 2 ** 30).toFixed(1)} GiB` : null,
+            fp.driverVersion ? `driver ${fp.driverVersion}` : null,
+            ...Object.entries(fp.extra).map(([k, v]) => `${k}=${v}`),
+          ].filter((x): x is string => x !== null);
+          if (facts.length) lines.push(`    ${facts.join(', ')}`);
+        }
+      }
+      printLines(lines);
+    });
+};

@@ -1,0 +1,139 @@
+import { Option } from 'commander';
+import { resolve, join } from 'node:path';
+import { z } from 'zod';
+import type { RegisterCommand } from './commands.js';
+import { UserError } from '../errors.js';
+import { autoSelect, resolveDriver } from '../drivers/registry.js';
+import { buildReport, runExitCode } from '../report/build.js';
+import { loadWaivers } from '../report/waivers.js';
+import { writeRunOutputs } from '../report/write.js';
+import { runCases } from '../runner/run.js';
+import { DEFAULT_PROFILE, getProfile, requiredCases } from '../suite/profile.js';
+import { loadSuites } from '../suite/registry.js';
+import { findSuite } from '../suite/suite.js';
+import { isNarrowed, parseDtypes, parseShard, selectCases } from '../suite/select.js';
+import { printJson } from './output.js';
+
+const RunOptionsSchema = z.object({
+  driver: z.string().optional(),
+  device: z.string().optional(),
+  profile: z.string().default(DEFAULT_PROFILE),
+  suite: z.array(z.string()).default([]),
+  filter: z.array(z.string()).default([]),
+  dtype: z.array(z.string()).default([]),
+  shard: z.string().optional(),
+  out: z.string().optional(),
+  key: z.string().optional(),
+  sign: z.boolean().default(true),
+  waivers: z.string().optional(),
+  timeout: z.string().default('60'),
+  depth: z.string().default('4'),
+  python: z.string().optional(),
+  worker: z.string().optional(),
+  json: z.boolean().default(false),
+});
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+function positiveNumber(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} "${text}" must be a positive number`);
+  return n;
+}
+
+export const registerRun: RegisterCommand = (program, setExitCode) => {
+  program
+    .command('run')
+    .description('run the conformance cases a profile requires on a device, judge them, and write a signed report')
+    .option('--driver <name>', 'driver: pytorch, exec, reference, or a path to a driver module (default: the best usable target)')
+    .option('--device <device>', 'device string, e.g. cpu, cuda:0, xpu:0, mps, npu:0 (default: the driver\'s first device)')
+    .option('--profile <name>', 'certification profile: inference-fp32, inference-lowp, full', DEFAULT_PROFILE)
+    .option('--suite <name>', 'only this suite (repeatable)', collect)
+    .option('--filter <glob>', 'only cases whose id matches (repeatable; `*` within a segment, `**` across)', collect)
+    .option('--dtype <dtype>', 'only cases filed under this dtype (repeatable)', collect)
+    .option('--shard <K/N>', 'only the K-th of N shards of the selection')
+    .option('--out <dir>', 'run folder (default: reports/<time>-<driver>-<device>)')
+    .option('--key <file>', 'private key (PEM) to sign the report with (default: the user key, created on first use)')
+    .option('--no-sign', 'leave the report unsigned')
+    .option('--waivers <file>', 'waiver file (JSON): failures it covers count as waived')
+    .option('--timeout <seconds>', 'per-case limit on the device call', '60')
+    .addOption(new Option('--depth <n>', 'requests kept in flight to the device').default('4').hideHelp())
+    .option('--python <path>', 'python interpreter for the pytorch driver (default: $ACCELCERT_PYTHON, then /usr/bin/python3, python3)')
+    .option('--worker <command>', 'worker command line for the exec driver')
+    .option('--json', 'print the report summary as JSON on stdout (progress and logs go to stderr)')
+    .action(async (raw: unknown) => {
+      const opts = RunOptionsSchema.parse(raw);
+      const timeoutMs = positiveNumber(opts.timeout, '--timeout') * 1000;
+      const depth = Math.floor(positiveNumber(opts.depth, '--depth'));
+
+      // Validate everything the user typed before starting any device.
+      const profile = getProfile(opts.profile);
+      const suites = loadSuites();
+      for (const s of opts.suite) findSuite(suites, s);
+      const required = requiredCases(profile, suites);
+      const inSuites = opts.suite.length ? required.filter((c) => opts.suite.includes(c.suite)) : required;
+      const selection = { filters: opts.filter, dtypes: parseDtypes(opts.dtype), shard: parseShard(opts.shard) };
+      const cases = selectCases(inSuites, selection);
+      const waivers = opts.waivers ? loadWaivers(opts.waivers) : [];
+
+      const openOptions = { python: opts.python, worker: opts.worker };
+      let driver;
+      let device = opts.device;
+      if (opts.driver) {
+        driver = await resolveDriver(opts.driver);
+        const a = await driver.availability(openOptions);
+        if (!a.usable) throw new UserError(`the ${driver.name} driver is not usable: ${a.reason}`, 3);
+      } else {
+        const choice = await autoSelect(openOptions);
+        driver = choice.driver;
+        device ??= choice.device;
+        process.stderr.write(`accelcert: target ${driver.name} ${choice.device}: ${choice.reason}\n`);
+      }
+
+      const outDir = resolve(opts.out ?? join(defaultReportsDir(), runFolderName(driver.name, device)));
+      const out = await runCases({ driver, device, openOptions, cases, outDir, timeoutMs, depth });
+      const report = buildReport({
+        command: ['accelcert', ...process.argv.slice(2)],
+        startedAt: out.startedAt,
+        endedAt: out.endedAt,
+        target: { driver: opts.driver ?? driver.name, device: out.device.device, fingerprint: out.device.fingerprint },
+        suites: suites.filter((s) => profile.suites.includes(s.name)),
+        profile: profile.name,
+        requiredIds: required.map((c) => c.id),
+        selection: { suites: opts.suite, ...selection, cases: cases.length },
+        results: out.results,
+        waivers,
+        run: out.interrupted ? { outcome: 'interrupted', message: 'interrupted by a signal' } : { outcome: 'completed', message: null },
+      });
+      const written = await writeRunOutputs(outDir, report, opts.sign ? { keyPath: opts.key } : { none: true });
+      out.log.info({ files: written.files, verdict: report.verdict }, 'report written');
+
+      const s = report.summary.byStatus;
+      if (opts.json) {
+        printJson({ outDir, verdict: report.verdict, summary: report.summary, files: written.files });
+      } else {
+        const counts = Object.entries(s).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
+        process.stdout.write(
+          [
+            `${report.verdict.status} (${report.verdict.profile}) on ${driver.name} ${out.device.device}: ${out.device.fingerprint.model}`,
+            ...report.verdict.reasons.map((r) => `  - ${r}`),
+            `cases: ${report.summary.total} (${counts})`,
+            `run folder: ${outDir}`,
+            '',
+          ].join('\n'),
+        );
+      }
+      setExitCode(out.interrupted ? 130 : runExitCode(report));
+    });
+};
+
+/** Run folders go under ./reports, the project's git-ignored output folder when run from a checkout. */
+function defaultReportsDir(): string {
+  return resolve('reports');
+}
+
+function runFolderName(driver: string, device: string | undefined): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
+  const safe = (x: string) => x.replace(/[^A-Za-z0-9_.-]+/g, '_');
+  return `${stamp}-${safe(driver)}-${safe(device ?? 'default')}`;
+}

@@ -1,0 +1,44 @@
+import type { RegisterCommand } from './commands.js';
+import { loadSuites } from '../suite/registry.js';
+import { PROFILES, requiredCases } from '../suite/profile.js';
+import { printJson, printLines, table } from './output.js';
+
+export const registerSuites: RegisterCommand = (program) => {
+  program
+    .command('suites')
+    .description('list suites with their digests and case counts per op and dtype, and the profiles that require them')
+    .option('--json', 'machine-readable output on stdout')
+    .action((opts: { json?: boolean }) => {
+      const suites = loadSuites();
+      const summary = suites.map((s) => {
+        const perOp = new Map<string, Map<string, number>>();
+        for (const c of s.cases) {
+          const m = perOp.get(c.op) ?? new Map<string, number>();
+          m.set(c.dtype, (m.get(c.dtype) ?? 0) + 1);
+          perOp.set(c.op, m);
+        }
+        return {
+          name: s.name,
+          version: s.version,
+          description: s.description,
+          digest: s.digest,
+          cases: s.cases.length,
+          ops: [...perOp].map(([op, m]) => ({ op, cases: [...m.values()].reduce((a, b) => a + b, 0), dtypes: Object.fromEntries(m) })),
+        };
+      });
+      const profiles = PROFILES.map((p) => ({ name: p.name, description: p.description, suites: p.suites, dtypes: p.dtypes, requiredCases: requiredCases(p, suites).length }));
+      if (opts.json) {
+        printJson({ suites: summary, profiles });
+        return;
+      }
+      const lines: string[] = [];
+      for (const s of summary) {
+        lines.push(`suite ${s.name} v${s.version}: ${s.cases} cases, digest sha256:${s.digest}`, `  ${s.description}`);
+        lines.push(...table(s.ops.map((o) => [`  ${o.op}`, `${o.cases}`, Object.entries(o.dtypes).map(([d, n]) => `${d}:${n}`).join(' ')])));
+        lines.push('');
+      }
+      lines.push('profiles:');
+      lines.push(...table(profiles.map((p) => [`  ${p.name}`, `${p.requiredCases} required cases`, p.description])));
+      printLines(lines);
+    });
+};

@@ -1,0 +1,52 @@
+import { getOp } from '../../ops/registry.js';
+import { DTYPES } from '../../tensor/dtype.js';
+import { fromValues, toRef } from '../../tensor/materialize.js';
+import { HARNESS_VERSION } from '../../version.js';
+import type { DeviceInfo, Driver, ExecRequest, ExecResult, Session } from '../types.js';
+
+export const REFERENCE_DEVICE: DeviceInfo = {
+  device: 'reference',
+  fingerprint: {
+    vendor: 'accelcert',
+    model: 'float64 reference oracle',
+    memoryBytes: null,
+    driverVersion: null,
+    framework: { name: 'accelcert', version: HARNESS_VERSION },
+    extra: {},
+  },
+};
+
+/**
+ * Computes an op the way the oracle does (float64, then correctly rounded to the output dtype).
+ * Exported so that test drivers can start from a correct device and inject one fault.
+ */
+export function referenceExec(req: ExecRequest): ExecResult {
+  const op = getOp(req.op);
+  if (!op) return { ok: false, error: { kind: 'unsupported', message: `${req.op} is not in the reference op catalogue` } };
+  const call = { args: req.args, kwargs: req.kwargs, inputs: req.inputs.map((t) => ({ dtype: t.dtype, shape: t.shape })) };
+  const specs = op.outputs(call);
+  const outs = op.reference(call, req.inputs.map(toRef));
+  return {
+    ok: true,
+    outputs: specs.map((spec, i) => fromValues(spec.dtype, spec.shape, (outs[i] ?? { values: new Float64Array() }).values)),
+  };
+}
+
+/** A session that runs `exec` in process; the base of the reference driver and of in-process test drivers. */
+export function inProcessSession(device: DeviceInfo, exec: (req: ExecRequest) => ExecResult): Session {
+  return {
+    device,
+    capabilities: { dtypes: [...DTYPES], ops: null, features: ['in-process'] },
+    exec: (req) => Promise.resolve(exec(req)),
+    close: () => Promise.resolve(),
+  };
+}
+
+/** The oracle as a device: the harness's self-test. Every required case must pass on it. */
+export const referenceDriver: Driver = {
+  name: 'reference',
+  description: 'the float64 oracle run as a device (self-test of the harness)',
+  availability: () => Promise.resolve({ usable: true, reason: 'built in' }),
+  discover: () => Promise.resolve([REFERENCE_DEVICE]),
+  open: () => Promise.resolve(inProcessSession(REFERENCE_DEVICE, referenceExec)),
+};

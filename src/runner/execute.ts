@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import type { Session, ExecResult } from '../drivers/types.js';
+import { judgeCase } from '../judge/judge.js';
+import type { OutputMetrics } from '../judge/result.js';
+import { getOp } from '../ops/registry.js';
+import type { Case } from '../suite/case.js';
+import { contiguousBytes, materialize, toRef, validateView } from '../tensor/materialize.js';
+import type { RefTensor, TensorData } from '../tensor/tensor.js';
+import type { CaseResult } from './result.js';
+
+export interface ExecuteOptions {
+  /** per-case limit on the device call */
+  timeoutMs: number;
+  /** requests kept in flight, so the harness computes references while the device works */
+  depth: number;
+  /** opens a fresh session after a crash or a timeout */
+  reopen: () => Promise<Session>;
+  /** stops scheduling new cases; results of the cases already run are kept */
+  signal?: AbortSignal;
+  onResult: (result: CaseResult) => void;
+}
+
+class Timeout extends Error {}
+
+/** Runs cases on a session, pipelined, and returns one result per completed case in case order. */
+export async function executeCases(first: Session, cases: readonly Case[], opts: ExecuteOptions): Promise<CaseResult[]> {
+  let session = first;
+  let generation = 0;
+  let reopening: Promise<void> | null = null;
+  const results = new Array<CaseResult>(cases.length);
+  let next = 0;
+
+  // A crash or timeout kills the session: the first case to see it for a generation is the culprit
+  // (the device works in order); the others in flight with it are run again on the new session.
+  const replace = async (gen: number): Promise<boolean> => {
+    if (gen !== generation) {
+      if (reopening) await reopening;
+      return false;
+    }
+    generation++;
+    reopening = (async () => {
+      await session.close().catch(() => undefined);
+      session = await opts.reopen();
+    })();
+    await reopening;
+    reopening = null;
+    return true;
+  };
+
+  const worker = async (): Promise<void> => {
+    while (next < cases.length && !opts.signal?.aborted) {
+      const i = next++;
+      const c = cases[i] as Case;
+      for (let attempt = 0; ; attempt++) {
+        if (reopening) await reopening;
+        const gen = generation;
+        const outcome = await runOne(session, c, opts.timeoutMs);
+        if (outcome.kind === 'done' || attempt > 0) {
+          results[i] = outcome.kind === 'done' ? outcome.result : outcome.fallback;
+          break;
+        }
+        const culprit = await replace(gen);
+        if (culprit) {
+          results[i] = outcome.fallback;
+          break;
+        }
+      }
+      opts.onResult(results[i] as CaseResult);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.depth) }, worker));
+  return results.filter((r): r is CaseResult => r !== undefined);
+}
+
+type Outcome = { kind: 'done'; result: CaseResult } | { kind: 'session-lost'; fallback: CaseResult };
+
+function baseResult(c: Case): Omit<CaseResult, 'status' | 'message'> {
+  return { id: c.id, op: c.op, family: c.family, dtype: c.dtype, outputs: [], outputDigest: null, timings: { execMs: 0, deviceMs: null } };
+}
+
+async function runOne(session: Session, c: Case, timeoutMs: number): Promise<Outcome> {
+  const base = baseResult(c);
+  const op = getOp(c.op);
+  if (!op) return { kind: 'done', result: { ...base, status: 'error', message: `the harness has no definition of ${c.op}` } };
+  const caps = session.capabilities;
+  const missing = c.inputs.map((s) => s.dtype).find((d) => !caps.dtypes.includes(d));
+  if (missing) return { kind: 'done', result: { ...base, status: 'unsupported', message: `the device does not support ${missing}` } };
+  if (caps.ops && !caps.ops.includes(c.op)) return { kind: 'done', result: { ...base, status: 'unsupported', message: `the device does not support ${c.op}` } };
+
+  const inputs = c.inputs.map((spec, i) => materialize(spec, c.seed, i));
+  const t0 = performance.now();
+  const pending = session.exec({ caseId: c.id, op: c.op, args: c.args, kwargs: c.kwargs, inputs });
+  // The oracle works while the device does; it never sees the device's answer before its own.
+  const refInputs = inputs.map(toRef);
+  const call = { args: c.args, kwargs: c.kwargs, inputs: inputs.map((t) => ({ dtype: t.dtype, shape: t.shape })) };
+  let expected;
+  let specs;
+  try {
+    specs = op.outputs(call);
+    expected = op.reference(call, refInputs);
+  } catch (err) {
+    pending.catch(() => undefined);
+    return { kind: 'done', result: { ...base, status: 'error', message: `the reference cannot compute this case: ${(err as Error).message}` } };
+  }
+  const accuracies = specs.map((_, k) => op.accuracy(call, k));
+
+  let res: ExecResult;
+  try {
+    res = await withTimeout(pending, timeoutMs);
+  } catch (err) {
+    const execMs = performance.now() - t0;
+    const timedOut = err instanceof Timeout;
+    const fallback: CaseResult = {
+      ...base,
+      status: timedOut ? 'timeout' : 'crash',
+      message: timedOut ? `no answer within ${timeoutMs / 1000} s` : `the device session died: ${firstLine(err)}`,
+      timings: { execMs, deviceMs: null },
+    };
+    return { kind: 'session-lost', fallback };
+  }
+  const execMs = performance.now() - t0;
+  if (!res.ok) {
+    const status = res.error.kind === 'unsupported' ? 'unsupported' : 'error';
+    const prefix = res.error.kind === 'out_of_memory' ? 'out of memory: ' : '';
+    return { kind: 'done', result: { ...base, status, message: prefix + res.error.message, timings: { execMs, deviceMs: null } } };
+  }
+  const deviceMs = res.deviceTimeNs === undefined ? null : res.deviceTimeNs / 1e6;
+  const bad = res.outputs.map(validateView).find((e) => e !== null);
+  if (bad) return { kind: 'done', result: { ...base, status: 'error', message: `the device returned a malformed tensor: ${bad}`, timings: { execMs, deviceMs } } };
+
+  const actual: RefTensor[] = res.outputs.map(toRef);
+  const judged = judgeCase(specs, expected, accuracies, actual, refInputs);
+  return {
+    kind: 'done',
+    result: {
+      ...base,
+      status: judged.status,
+      message: judged.status === 'pass' ? null : (judged.message ?? describeFailure(judged.outputs)),
+      outputs: judged.outputs,
+      outputDigest: digestOutputs(res.outputs),
+      timings: { execMs, deviceMs },
+    },
+  };
+}
+
+export function digestOutputs(outputs: readonly TensorData[]): string {
+  const h = createHash('sha256');
+  for (const t of outputs) h.update(contiguousBytes(t));
+  return h.digest('hex');
+}
+
+/** One line that says which output is wrong, where, and by how much. */
+export function describeFailure(outputs: readonly OutputMetrics[]): string {
+  const o = outputs.find((m) => m.problem !== null || m.mismatches > 0 || m.margin === null || m.margin > 1);
+  if (!o) return 'failed';
+  if (o.problem) return `output ${o.index}: ${o.problem}`;
+  const where = o.worst ? `; worst at [${o.worst.index.join(',')}]: got ${o.worst.actual}, expected ${o.worst.expected} (allowed ${o.worst.allowed})` : '';
+  const margin = o.margin === null ? 'unbounded' : o.margin.toPrecision(3);
+  return `output ${o.index}: ${o.mismatches} of ${o.elements} elements outside ${o.rule}${where}, margin ${margin}`;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Timeout()), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+}

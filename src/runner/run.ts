@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { DeviceInfo, Driver, OpenOptions, Session } from '../drivers/types.js';
+import type { Case } from '../suite/case.js';
+import { executeCases } from './execute.js';
+import { Journal } from './journal.js';
+import { openRunLog } from './log.js';
+import { Progress } from './progress.js';
+import type { CaseResult } from './result.js';
+
+export interface RunSpec {
+  driver: Driver;
+  device: string | undefined;
+  openOptions: OpenOptions;
+  cases: readonly Case[];
+  outDir: string;
+  timeoutMs: number;
+  depth: number;
+}
+
+export interface RunOutput {
+  device: DeviceInfo;
+  results: CaseResult[];
+  startedAt: Date;
+  endedAt: Date;
+  interrupted: boolean;
+  log: Logger;
+}
+
+/**
+ * Opens the device, runs the selected cases, journals each result as it completes, and closes the device.
+ * An interrupt (SIGINT/SIGTERM) stops scheduling, keeps what completed, and marks the run interrupted.
+ */
+export async function runCases(spec: RunSpec): Promise<RunOutput> {
+  mkdirSync(spec.outDir, { recursive: true });
+  const log = openRunLog(join(spec.outDir, 'run.log'));
+  const journal = new Journal(join(spec.outDir, 'journal.jsonl'));
+  const openOptions: OpenOptions = { ...spec.openOptions, log: (line) => log.info({ source: 'worker' }, line) };
+  const startedAt = new Date();
+  log.info({ driver: spec.driver.name, device: spec.device, cases: spec.cases.length }, 'run started');
+  const open = (): Promise<Session> => spec.driver.open(spec.device, openOptions);
+  const session = await open();
+  log.info({ fingerprint: session.device.fingerprint, capabilities: session.capabilities }, 'device opened');
+
+  let interrupted = false;
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    interrupted = true;
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const progress = new Progress(spec.cases.length, `${spec.driver.name}:${session.device.device}`);
+  let current = session;
+  try {
+    const results = await executeCases(session, spec.cases, {
+      timeoutMs: spec.timeoutMs,
+      depth: spec.depth,
+      signal: controller.signal,
+      reopen: async () => {
+        log.warn('device session lost; opening a fresh one');
+        current = await open();
+        return current;
+      },
+      onResult: (r) => {
+        journal.append(r);
+        if (r.status !== 'pass') log.info({ id: r.id, status: r.status, message: r.message }, 'case not passed');
+        progress.tick(r);
+      },
+    });
+    return { device: session.device, results, startedAt, endedAt: new Date(), interrupted, log };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await current.close().catch(() => undefined);
+    log.info('run ended');
+  }
+}

@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+import { arg, type Arg } from '../ops/args.js';
+import type { OpFamily } from '../ops/types.js';
+import { dtypeInfo, isFloating, type DType } from '../tensor/dtype.js';
+import type { InputSpec, Layout, Recipe } from '../tensor/spec.js';
+import type { Case } from './case.js';
+
+/** Named value recipes a suite can ask for; each resolves per dtype. */
+export const RECIPES = ['uniform', 'normal', 'positive', 'special', 'ties', 'nonzero-pos', 'nonzero-neg', 'small'] as const;
+export type RecipeName = (typeof RECIPES)[number];
+
+/** Named layouts a suite can ask for; each applies to the first input (others stay contiguous). */
+export const LAYOUTS = ['contiguous', 'transposed', 'strided', 'offset', 'expanded'] as const;
+export type LayoutName = (typeof LAYOUTS)[number];
+
+export function recipeFor(name: RecipeName, dtype: DType): Recipe {
+  const info = dtypeInfo(dtype);
+  if (info.kind === 'bool') return name === 'special' ? { kind: 'special' } : { kind: 'bool', p: 0.5 };
+  const float = isFloating(dtype);
+  const unsigned = info.kind === 'uint';
+  switch (name) {
+    case 'uniform':
+      return float ? { kind: 'uniform', low: -4, high: 4 } : unsigned ? { kind: 'int', low: 0, high: 100 } : { kind: 'int', low: -50, high: 50 };
+    case 'normal':
+      return float ? { kind: 'normal', mean: 0, std: 1 } : { kind: 'int', low: -20, high: 20 };
+    case 'positive':
+      return float ? { kind: 'uniform', low: 1 / 64, high: 16 } : { kind: 'int', low: 1, high: 100 };
+    case 'small':
+      return float ? { kind: 'uniform', low: -1, high: 1 } : { kind: 'int', low: unsigned ? 0 : -3, high: 3 };
+    case 'special':
+      return { kind: 'special' };
+    case 'ties':
+      return { kind: 'ties', levels: 4 };
+    case 'nonzero-pos':
+      return float ? { kind: 'uniform', low: 0.25, high: 8 } : { kind: 'int', low: 1, high: 9 };
+    case 'nonzero-neg':
+      return float ? { kind: 'uniform', low: -8, high: -0.25 } : { kind: 'int', low: unsigned ? 1 : -9, high: unsigned ? 9 : -1 };
+  }
+}
+
+function layoutFor(name: LayoutName, shape: number[]): Layout | null {
+  switch (name) {
+    case 'contiguous':
+      return { kind: 'contiguous' };
+    case 'transposed':
+      return shape.length >= 2 ? { kind: 'transposed' } : null;
+    case 'strided':
+      return shape.length >= 1 ? { kind: 'strided', step: 2 } : null;
+    case 'offset':
+      return { kind: 'offset', offset: 3 };
+    case 'expanded': {
+      // broadcast the first non-trivial dim from size 1
+      const d = shape.findIndex((n) => n > 1);
+      if (d < 0) return null;
+      const from = shape.slice();
+      from[d] = 1;
+      return { kind: 'expanded', from };
+    }
+  }
+}
+
+/** What a case group says about one call: positional args and kwargs, given refs to its tensor inputs. */
+export type CallFn = (tensors: Arg[], dtype: DType, shapes: number[][]) => { args: Arg[]; kwargs?: Record<string, Arg> };
+
+interface GroupState {
+  op: string;
+  family: OpFamily;
+  tag: string | null;
+  dtypes: DType[];
+  shapes: [string, number[][]][];
+  layouts: LayoutName[];
+  recipes: RecipeName[];
+  inputDtype: ((dtype: DType, input: number) => DType) | null;
+  inputRecipe: ((dtype: DType, input: number, recipe: RecipeName) => RecipeName | Recipe) | null;
+  call: CallFn;
+  fileUnder: ((dtype: DType) => DType) | null;
+}
+
+/**
+ * An immutable builder that declares the parameter space of one op's cases: dtypes × shapes, then
+ * layouts (with the first recipe) and recipes (with the contiguous layout), so that each axis is swept
+ * without the full cross product. A suite file reads like a table of what is tested.
+ */
+export class CaseGroup {
+  private constructor(private readonly s: GroupState) {}
+
+  static of(op: string, family: OpFamily): CaseGroup {
+    return new CaseGroup({
+      op,
+      family,
+      tag: null,
+      dtypes: [],
+      shapes: [],
+      layouts: ['contiguous'],
+      recipes: ['uniform'],
+      inputDtype: null,
+      inputRecipe: null,
+      call: (t) => ({ args: t }),
+      fileUnder: null,
+    });
+  }
+
+  private with(patch: Partial<GroupState>): CaseGroup {
+    return new CaseGroup({ ...this.s, ...patch });
+  }
+
+  /** A prefix for every variant name (e.g. `floor` for a rounding mode). */
+  tag(tag: string): CaseGroup {
+    return this.with({ tag });
+  }
+  dtypes(...lists: (readonly DType[] | DType)[]): CaseGroup {
+    const all = lists.flatMap((l) => (typeof l === 'string' ? [l] : [...l]));
+    return this.with({ dtypes: [...new Set(all)] });
+  }
+  /** Named shape sets: each entry lists the logical shape of every tensor input. */
+  shapes(named: Record<string, number[][]>): CaseGroup {
+    return this.with({ shapes: Object.entries(named) });
+  }
+  layouts(...layouts: LayoutName[]): CaseGroup {
+    return this.with({ layouts });
+  }
+  values(...recipes: RecipeName[]): CaseGroup {
+    return this.with({ recipes });
+  }
+  /** Per-input dtype (default: the case dtype), e.g. a bool condition or a mixed-dtype promotion case. */
+  inputDtype(fn: (dtype: DType, input: number) => DType): CaseGroup {
+    return this.with({ inputDtype: fn });
+  }
+  /** Per-input recipe override (default: the case's recipe), e.g. a divisor that is never zero. */
+  inputRecipe(fn: (dtype: DType, input: number, recipe: RecipeName) => RecipeName | Recipe): CaseGroup {
+    return this.with({ inputRecipe: fn });
+  }
+  call(call: CallFn): CaseGroup {
+    return this.with({ call });
+  }
+  /** The dtype a case is filed under, when not its first input's (e.g. the output dtype of a promotion case). */
+  fileUnder(fn: (dtype: DType) => DType): CaseGroup {
+    return this.with({ fileUnder: fn });
+  }
+
+  expand(suite: string): Case[] {
+    const s = this.s;
+    const out: Case[] = [];
+    for (const dtype of s.dtypes) {
+      for (const [shapeName, shapes] of s.shapes) {
+        const combos: [LayoutName, RecipeName][] = [];
+        for (const r of s.recipes) combos.push(['contiguous', r]);
+        for (const l of s.layouts) if (l !== 'contiguous') combos.push([l, s.recipes[0] ?? 'uniform']);
+        for (const [layoutName, recipeName] of combos) {
+          const c = this.makeCase(suite, dtype, shapeName, shapes, layoutName, recipeName);
+          if (c) out.push(c);
+        }
+      }
+    }
+    return out;
+  }
+
+  private makeCase(suite: string, dtype: DType, shapeName: string, shapes: number[][], layoutName: LayoutName, recipeName: RecipeName): Case | null {
+    const s = this.s;
+    const inputs: InputSpec[] = [];
+    for (let i = 0; i < shapes.length; i++) {
+      const shape = shapes[i] as number[];
+      const dt = s.inputDtype ? s.inputDtype(dtype, i) : dtype;
+      const layout = i === 0 ? layoutFor(layoutName, shape) : { kind: 'contiguous' as const };
+      if (!layout) return null;
+      const chosen = s.inputRecipe ? s.inputRecipe(dtype, i, recipeName) : recipeName;
+      const recipe = typeof chosen === 'string' ? recipeFor(chosen, dt) : chosen;
+      inputs.push({ dtype: dt, shape, layout, recipe });
+    }
+    const refs = inputs.map((_, i) => arg.tensor(i));
+    const { args, kwargs } = s.call(refs, dtype, shapes);
+    const filed = s.fileUnder ? s.fileUnder(dtype) : dtype;
+    // a case filed under another dtype names the dtype it was generated from, so ids stay unique
+    const parts = [
+      s.tag,
+      filed === dtype ? null : dtype,
+      shapeName,
+      layoutName === 'contiguous' ? null : layoutName,
+      recipeName === 'uniform' ? null : recipeName,
+    ];
+    const variant = parts.filter((p): p is string => p !== null).join('-');
+    const id = `${suite}/${s.family}/${s.op}/${filed}/${variant}`;
+    return { id, suite, family: s.family, op: s.op, dtype: filed, inputs, args, kwargs: kwargs ?? {}, seed: seedOf(id) };
+  }
+}
+
+/** 64-bit seed of a case: the first 16 hex digits of sha256(case id), so a case's inputs depend on its id alone. */
+export function seedOf(id: string): string {
+  return createHash('sha256').update(id).digest('hex').slice(0, 16);
+}
