@@ -1,0 +1,184 @@
+import { decodeValues, encodeValues } from './codec.js';
+import { dtypeInfo, floatFormat, minSubnormal, type DType } from './dtype.js';
+import { PhiloxStream } from './prng.js';
+import type { Recipe } from './spec.js';
+
+/*
+ * Value recipes: how an input's logical values are drawn from (seed, input index). Every value returned is
+ * exactly representable in the dtype, so encoding it is lossless and the oracle sees what the device sees.
+ *
+ * - uniform {low, high}: low + (high - low)·u, u uniform in [0, 1), then rounded to nearest even in a float
+ *   dtype (so `high` itself can appear after rounding). In an integer dtype: floor of that, clamped to the range.
+ * - normal {mean, std}: mean + std·z, z standard normal (Box–Muller), rounded; in an integer dtype the nearest
+ *   integer (halves up), clamped.
+ * - int {low, high}: integers uniform in [low, high], bounds first clamped to the dtype's range (for floats
+ *   ±largest finite, then rounded; for int64 ±(2^53 - 1), the integers a float64 reference holds exactly).
+ * - bool {p}: 1 with probability p, else 0, in any dtype.
+ * - ties {levels}: integers 0..levels-1 uniformly, so maxima and minima repeat (argmax, sort stability);
+ *   clamped to the dtype's range, and rounded where a float dtype cannot hold them all.
+ * - special: the dtype's edge values (`specialValues`) mixed with ordinary values (uniform in [-4, 4), or
+ *   integers in [-100, 100]); every edge value appears once when count allows, and edge values fill at least
+ *   half of the tensor, cycling; then all positions are shuffled (Fisher–Yates). For bool: 0, 1, 0, 1, …
+ * bool tensors accept only `bool` and `special`.
+ * Except for `special` (whose shuffle depends on count), the first k values of a draw do not depend on count.
+ */
+
+/** Largest integer magnitude drawn for int64: beyond it a float64 reference could not hold the value. */
+const INT64_SAFE = Number.MAX_SAFE_INTEGER;
+
+/** Why a recipe cannot fill a dtype, or null when it can. */
+export function recipeProblem(recipe: Recipe, dtype: DType): string | null {
+  const info = dtypeInfo(dtype);
+  if (info.kind === 'bool' && recipe.kind !== 'bool' && recipe.kind !== 'special') {
+    return `recipe '${recipe.kind}' cannot fill a bool tensor (use 'bool' or 'special')`;
+  }
+  if (recipe.kind === 'uniform' && !(recipe.low < recipe.high)) return `uniform needs low < high, got [${recipe.low}, ${recipe.high})`;
+  if (recipe.kind === 'uniform' && !Number.isFinite(recipe.high - recipe.low)) return 'uniform needs a finite range';
+  if (recipe.kind === 'int') {
+    const [lo, hi] = intBounds(dtype, recipe.low, recipe.high);
+    if (lo > hi) return `int range [${recipe.low}, ${recipe.high}] holds no ${dtype} value`;
+    if (hi - lo >= 2 ** 53) return `int range [${recipe.low}, ${recipe.high}] is wider than 2^53`;
+  }
+  return null;
+}
+
+/** The dtype's edge values in the order `special` uses them (most telling first). */
+export function specialValues(dtype: DType): number[] {
+  const info = dtypeInfo(dtype);
+  if (info.kind === 'bool') return [0, 1];
+  if (info.kind === 'float') {
+    const f = floatFormat(dtype);
+    const minSub = minSubnormal(dtype);
+    const minNormal = 2 ** f.minExponent;
+    const maxSub = minNormal - minSub;
+    const infs = f.hasInfinity ? [Infinity, -Infinity] : [];
+    return [
+      NaN, ...infs, 0, -0, f.maxFinite, -f.maxFinite, minSub, -minSub, maxSub, -maxSub, minNormal, -minNormal,
+      // Exact halves: the ties of round/half-to-even ops, and of integer conversions.
+      0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 1, -1,
+    ];
+  }
+  const min = dtype === 'int64' ? -INT64_SAFE : (info.min as number);
+  const max = dtype === 'int64' ? INT64_SAFE : (info.max as number);
+  if (info.kind === 'uint') return [min, max, 1, max - 1, 2];
+  return [min, max, 0, -1, 1, min + 1, max - 1];
+}
+
+function intBounds(dtype: DType, low: number, high: number): [number, number] {
+  const info = dtypeInfo(dtype);
+  let min: number;
+  let max: number;
+  if (info.kind === 'float') {
+    max = floatFormat(dtype).maxFinite;
+    min = -max;
+  } else if (dtype === 'int64') {
+    min = -INT64_SAFE;
+    max = INT64_SAFE;
+  } else {
+    min = info.min as number;
+    max = info.max as number;
+  }
+  return [Math.max(Math.ceil(low), Math.ceil(min)), Math.min(Math.floor(high), Math.floor(max))];
+}
+
+/** Rounds every element in place to the dtype (floats nearest even; integers already are). */
+function roundInPlace(dtype: DType, values: Float64Array): Float64Array {
+  if (dtype === 'float64') return values;
+  if (dtype === 'float32') {
+    for (let i = 0; i < values.length; i++) values[i] = Math.fround(values[i] as number);
+    return values;
+  }
+  if (dtypeInfo(dtype).kind === 'float') values.set(decodeValues(dtype, encodeValues(dtype, values)));
+  return values;
+}
+
+function clampInt(dtype: DType, values: Float64Array): Float64Array {
+  const [lo, hi] = intBounds(dtype, -Infinity, Infinity);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    // NaN (from a NaN recipe parameter) becomes 0, as an integer store would make it.
+    values[i] = v === v ? Math.min(Math.max(v, lo), hi) + 0 : 0;
+  }
+  return values;
+}
+
+function uniformIntegers(out: Float64Array, stream: PhiloxStream, start: number, lo: number, hi: number): void {
+  const n = hi - lo + 1;
+  stream.fillUniform(out, start);
+  for (let i = 0; i < out.length; i++) out[i] = lo + Math.min(Math.floor((out[i] as number) * n), n - 1);
+}
+
+/**
+ * Draws `count` values of `recipe` for one input (`stream` = the input's index) of the case seeded `seed`
+ * (16 hex digits, `seedFromId`). Deterministic and exactly representable in `dtype`.
+ */
+export function drawValues(recipe: Recipe, dtype: DType, count: number, seed: string, stream: number): Float64Array {
+  const problem = recipeProblem(recipe, dtype);
+  if (problem !== null) throw new Error(problem);
+  const rng = new PhiloxStream(seed, stream);
+  const out = new Float64Array(count);
+  const kind = dtypeInfo(dtype).kind;
+  const isFloat = kind === 'float';
+  switch (recipe.kind) {
+    case 'uniform': {
+      rng.fillUniform(out);
+      const { low, high } = recipe;
+      const width = high - low;
+      for (let i = 0; i < count; i++) out[i] = low + width * (out[i] as number);
+      if (isFloat) return roundInPlace(dtype, out);
+      for (let i = 0; i < count; i++) out[i] = Math.floor(out[i] as number);
+      return clampInt(dtype, out);
+    }
+    case 'normal': {
+      for (let i = 0; i < count; i++) out[i] = recipe.mean + recipe.std * rng.normal(i);
+      if (isFloat) return roundInPlace(dtype, out);
+      for (let i = 0; i < count; i++) out[i] = Math.round(out[i] as number);
+      return clampInt(dtype, out);
+    }
+    case 'int': {
+      const [lo, hi] = intBounds(dtype, recipe.low, recipe.high);
+      uniformIntegers(out, rng, 0, lo, hi);
+      return isFloat ? roundInPlace(dtype, out) : out;
+    }
+    case 'bool': {
+      rng.fillUniform(out);
+      for (let i = 0; i < count; i++) out[i] = (out[i] as number) < recipe.p ? 1 : 0;
+      return out;
+    }
+    case 'ties': {
+      uniformIntegers(out, rng, 0, 0, recipe.levels - 1);
+      return isFloat ? roundInPlace(dtype, out) : clampInt(dtype, out);
+    }
+    case 'special':
+      return drawSpecial(dtype, out, rng);
+  }
+}
+
+function drawSpecial(dtype: DType, out: Float64Array, rng: PhiloxStream): Float64Array {
+  const count = out.length;
+  const kind = dtypeInfo(dtype).kind;
+  if (kind === 'bool') {
+    for (let i = 0; i < count; i++) out[i] = i % 2;
+    return out;
+  }
+  const specials = specialValues(dtype);
+  const numSpecial = Math.max(Math.min(count, specials.length), Math.ceil(count / 2));
+  // Ordinary values use uniforms [0, count); the shuffle uses [count, 2·count), so the two are independent.
+  if (kind === 'float') {
+    rng.fillUniform(out);
+    for (let i = 0; i < count; i++) out[i] = -4 + 8 * (out[i] as number);
+    roundInPlace(dtype, out);
+  } else {
+    const [lo, hi] = intBounds(dtype, -100, 100);
+    uniformIntegers(out, rng, 0, lo, hi);
+  }
+  for (let i = 0; i < numSpecial; i++) out[i] = specials[i % specials.length] as number;
+  const u = rng.fillUniform(new Float64Array(count), count);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.min(Math.floor((u[i] as number) * (i + 1)), i);
+    const t = out[i] as number;
+    out[i] = out[j] as number;
+    out[j] = t;
+  }
+  return out;
+}
