@@ -1,0 +1,99 @@
+import type { Status } from '../../judge/result.js';
+import type { CaseResult } from '../../runner/result.js';
+import type { Report } from '../schema.js';
+import { failureText, formatMargin, marginRank, rerunCommand, worstMargin } from './format.js';
+
+const NOT_PASSED: readonly Status[] = ['fail', 'error', 'crash', 'timeout', 'unsupported'];
+/** Keeps the summary well under CI step-summary limits (GitHub: 1 MiB) for any report size. */
+const MAX_OPS = 40;
+const MAX_CASES_PER_OP = 8;
+const MAX_LISTED = 50;
+
+const cell = (s: string): string => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
+
+/** summary.md: verdict first, then failures grouped by op (worst margin, rerun command per case), waivers. */
+export function renderMarkdown(report: Report): string {
+  const { verdict, target, summary } = report;
+  const out: string[] = [];
+  const fp = target.fingerprint;
+  out.push(`# accelcert: ${verdict.status}`);
+  out.push('');
+  out.push(
+    `**${verdict.status}** for profile \`${verdict.profile}\` on ${fp.vendor} ${fp.model} ` +
+      `(driver \`${target.driver}\`, device \`${target.device}\`), accelcert ${report.harness.version}.`,
+  );
+  out.push('');
+  for (const reason of verdict.reasons) out.push(`- ${reason}`);
+  out.push('');
+  const counts = (Object.entries(summary.byStatus) as [Status, number][]).filter(([, n]) => n > 0);
+  out.push(`| status | cases |`, `| --- | ---: |`);
+  for (const [s, n] of counts) out.push(`| ${s} | ${n} |`);
+  out.push(`| **total** | **${summary.total}** |`);
+  out.push('');
+
+  const failing = report.results.filter((r) => NOT_PASSED.includes(r.status));
+  if (failing.length > 0) {
+    const byOp = new Map<string, CaseResult[]>();
+    for (const r of failing) {
+      const list = byOp.get(r.op);
+      if (list) list.push(r);
+      else byOp.set(r.op, [r]);
+    }
+    const ops = [...byOp.entries()]
+      .map(([op, rs]) => ({ op, rs, worst: rs.map(worstMargin).reduce((a, b) => (marginRank(b) > marginRank(a) ? b : a)) }))
+      .sort((a, b) => marginRank(b.worst) - marginRank(a.worst) || b.rs.length - a.rs.length || a.op.localeCompare(b.op));
+    out.push(`## Failures: ${failing.length} cases in ${ops.length} ops`);
+    out.push('');
+    for (const { op, rs, worst } of ops.slice(0, MAX_OPS)) {
+      out.push(`### \`${op}\` — ${rs.length} failing, worst margin ${formatMargin(worst)}`);
+      out.push('');
+      out.push('| case | dtype | status | margin | what went wrong |', '| --- | --- | --- | ---: | --- |');
+      const shown = [...rs].sort((a, b) => marginRank(worstMargin(b)) - marginRank(worstMargin(a))).slice(0, MAX_CASES_PER_OP);
+      for (const r of shown) {
+        out.push(`| \`${cell(r.id)}\` | ${r.dtype} | ${r.status} | ${formatMargin(worstMargin(r))} | ${cell(failureText(r))} |`);
+      }
+      if (rs.length > shown.length) out.push(`| … ${rs.length - shown.length} more | | | | |`);
+      out.push('');
+      out.push('Rerun each alone:');
+      out.push('');
+      out.push('```sh');
+      for (const r of shown) out.push(rerunCommand(target.driver, target.device, report.profile.name, r.id));
+      out.push('```');
+      out.push('');
+    }
+    if (ops.length > MAX_OPS) out.push(`… and ${ops.length - MAX_OPS} more ops with failures (see junit.xml or report.json).`, '');
+  }
+
+  const waived = report.results.filter((r) => r.status === 'waived');
+  if (report.waivers.length > 0) {
+    out.push(`## Waivers: ${waived.length} cases waived`);
+    out.push('');
+    out.push('| waiver | cases | devices | matched | reason |', '| --- | --- | --- | ---: | --- |');
+    for (const w of report.waivers) {
+      out.push(`| [${cell(w.id)}](${w.url}) | \`${cell(w.cases)}\` | \`${cell(w.devices)}\` | ${w.matched.length} | ${cell(w.reason)} |`);
+    }
+    out.push('');
+    const unused = report.waivers.filter((w) => w.matched.length === 0);
+    if (unused.length > 0) out.push(`Waivers that matched nothing: ${unused.map((w) => w.id).join(', ')}.`, '');
+    for (const r of waived.slice(0, MAX_LISTED)) out.push(`- \`${r.id}\` (${r.waiver ?? '?'}), margin ${formatMargin(worstMargin(r))}`);
+    if (waived.length > MAX_LISTED) out.push(`- … ${waived.length - MAX_LISTED} more`);
+    if (waived.length > 0) out.push('');
+  }
+
+  const skipped = report.results.filter((r) => r.status === 'skip');
+  if (skipped.length > 0) {
+    out.push(`## Skipped: ${skipped.length} cases`, '');
+    for (const r of skipped.slice(0, MAX_LISTED)) out.push(`- \`${r.id}\`: ${r.message ?? 'no reason given'}`);
+    if (skipped.length > MAX_LISTED) out.push(`- … ${skipped.length - MAX_LISTED} more`);
+    out.push('');
+  }
+
+  const fw = fp.framework ? `${fp.framework.name} ${fp.framework.version}` : 'no framework';
+  out.push(
+    `<sub>${fp.vendor} ${fp.model}, driver version ${fp.driverVersion ?? 'unknown'}, ${fw}; ` +
+      `host ${report.host.hostname} (${report.host.os.platform} ${report.host.os.arch}); ` +
+      `${report.startedAt} → ${report.endedAt}; \`${report.command.join(' ')}\`</sub>`,
+  );
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,44 @@
+import type { KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, signEnvelope, type Envelope } from './dsse.js';
+import { reportBytes, sha256Hex } from './build.js';
+import type { Report } from './schema.js';
+import canonicalize from 'canonicalize';
+
+export const REPORT_SUBJECT_NAME = 'report.json';
+
+/** in-toto Statement v1 as accelcert writes it; the report itself is checked separately against ReportSchema. */
+export const StatementSchema = z.object({
+  _type: z.literal(STATEMENT_TYPE),
+  subject: z
+    .array(z.object({ name: z.string(), digest: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }) }))
+    .length(1),
+  predicateType: z.literal(PREDICATE_TYPE),
+  predicate: z.object({ report: z.unknown() }),
+});
+export type Statement = z.infer<typeof StatementSchema>;
+
+/** The statement over report.json (whose exact bytes are `bytes`), carrying the report as its predicate. */
+export function buildStatement(report: Report, bytes: Uint8Array): Statement {
+  return {
+    _type: STATEMENT_TYPE,
+    subject: [{ name: REPORT_SUBJECT_NAME, digest: { sha256: sha256Hex(bytes) } }],
+    predicateType: PREDICATE_TYPE,
+    predicate: { report },
+  };
+}
+
+/** report.json bytes and the DSSE envelope signing them, in one go so the two cannot drift. */
+export function signReport(report: Report, key: KeyObject): { bytes: Buffer; envelope: Envelope } {
+  const bytes = reportBytes(report);
+  const payload = canonicalize(buildStatement(report, bytes));
+  if (payload === undefined) throw new Error('statement cannot be canonicalised');
+  return { bytes, envelope: signEnvelope(PAYLOAD_TYPE, Buffer.from(payload, 'utf8'), key) };
+}
+
+/** report.dsse.json bytes: compact, no trailing newline, so no byte of the file is insignificant. */
+export function envelopeBytes(envelope: Envelope): Buffer {
+  const text = canonicalize(envelope);
+  if (text === undefined) throw new Error('envelope cannot be canonicalised');
+  return Buffer.from(text, 'utf8');
+}

@@ -1,0 +1,131 @@
+import type { Status } from '../judge/result.js';
+import type { CaseResult } from '../runner/result.js';
+import { emptyStatusCounts, type RunOutcome, type Selection, type Summary, type Verdict } from './schema.js';
+
+/** How many case ids a reason names before it says "and N more". */
+const FIRST_FEW = 5;
+
+export interface VerdictInput {
+  profile: string;
+  /** ids of every case the profile requires, over the suites this accelcert ships */
+  requiredIds: readonly string[];
+  results: readonly Pick<CaseResult, 'id' | 'status'>[];
+  selection: Pick<Selection, 'suites' | 'filters' | 'dtypes' | 'shard'>;
+  run: RunOutcome;
+}
+
+/** Counts by status, overall and per op family. */
+export function summarize(results: readonly Pick<CaseResult, 'family' | 'status'>[]): Summary {
+  const byStatus = emptyStatusCounts();
+  const byFamily: Summary['byFamily'] = {};
+  for (const r of results) {
+    byStatus[r.status] += 1;
+    const fam = (byFamily[r.family] ??= emptyStatusCounts());
+    fam[r.status] += 1;
+  }
+  return { total: results.length, byStatus, byFamily };
+}
+
+export function isNarrowed(selection: VerdictInput['selection']): boolean {
+  return selection.suites.length > 0 || selection.filters.length > 0 || selection.dtypes.length > 0 || selection.shard !== null;
+}
+
+/**
+ * The verdict, as a pure function of what the report records, so that the run and `verify` cannot disagree.
+ * CERTIFIED: the run completed, the selection is the whole profile, and every required case appears exactly
+ * once with status pass or waived. INCOMPLETE: anything partial (crashed or interrupted run, narrowed
+ * selection, a required case missing or recorded twice). NOT_CERTIFIED: complete, but a required case did
+ * not pass. Reasons name counts and the first few cases.
+ */
+export function computeVerdict(input: VerdictInput): Verdict {
+  const { profile, requiredIds, results, selection, run } = input;
+  const byId = new Map<string, Status[]>();
+  for (const r of results) {
+    const list = byId.get(r.id);
+    if (list) list.push(r.status);
+    else byId.set(r.id, [r.status]);
+  }
+  const missing: string[] = [];
+  const duplicated: string[] = [];
+  const notPassed = new Map<Status, string[]>();
+  let waived = 0;
+  for (const id of requiredIds) {
+    const statuses = byId.get(id);
+    if (!statuses) {
+      missing.push(id);
+      continue;
+    }
+    if (statuses.length > 1) duplicated.push(id);
+    for (const s of statuses) {
+      if (s === 'pass') continue;
+      if (s === 'waived') {
+        waived += 1;
+        continue;
+      }
+      const list = notPassed.get(s);
+      if (list) list.push(id);
+      else notPassed.set(s, [id]);
+    }
+  }
+
+  const partial: string[] = [];
+  if (run.outcome !== 'completed') {
+    partial.push(`the run ${run.outcome}${run.message ? `: ${run.message}` : ''}`);
+  }
+  if (isNarrowed(selection)) {
+    const covered = requiredIds.length - missing.length;
+    partial.push(`selection covers ${covered} of ${requiredIds.length} required cases (${narrowedBy(selection)})`);
+  }
+  if (missing.length > 0) {
+    partial.push(`${missing.length} of ${requiredIds.length} required cases missing: ${firstFew(missing)}`);
+  }
+  if (duplicated.length > 0) {
+    partial.push(`${duplicated.length} required cases recorded more than once: ${firstFew(duplicated)}`);
+  }
+
+  const failures: string[] = [];
+  for (const [status, ids] of [...notPassed.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    failures.push(`${ids.length} required cases ${statusWord(status)}: ${firstFew(ids)}`);
+  }
+
+  if (partial.length > 0) return { status: 'INCOMPLETE', profile, reasons: [...partial, ...failures] };
+  if (failures.length > 0) return { status: 'NOT_CERTIFIED', profile, reasons: failures };
+  const passed = requiredIds.length - waived;
+  const reasons = [
+    `all ${requiredIds.length} required cases of profile ${profile} present exactly once: ${passed} passed, ${waived} waived`,
+  ];
+  return { status: 'CERTIFIED', profile, reasons };
+}
+
+function narrowedBy(selection: VerdictInput['selection']): string {
+  const parts: string[] = [];
+  if (selection.suites.length > 0) parts.push(`--suite ${selection.suites.join(' ')}`);
+  if (selection.filters.length > 0) parts.push(`--filter ${selection.filters.join(' ')}`);
+  if (selection.dtypes.length > 0) parts.push(`--dtype ${selection.dtypes.join(' ')}`);
+  if (selection.shard) parts.push(`--shard ${selection.shard.index}/${selection.shard.count}`);
+  return `narrowed by ${parts.join(', ')}`;
+}
+
+function statusWord(s: Status): string {
+  switch (s) {
+    case 'fail':
+      return 'failed';
+    case 'error':
+      return 'raised an error';
+    case 'crash':
+      return 'crashed';
+    case 'timeout':
+      return 'timed out';
+    case 'unsupported':
+      return 'are unsupported';
+    case 'skip':
+      return 'were skipped';
+    default:
+      return s;
+  }
+}
+
+export function firstFew(ids: readonly string[], n = FIRST_FEW): string {
+  const head = ids.slice(0, n).join(', ');
+  return ids.length > n ? `${head} and ${ids.length - n} more` : head;
+}

@@ -1,0 +1,477 @@
+import type { KeyObject } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { OutputMetrics } from '../judge/result.js';
+import type { CaseResult } from '../runner/result.js';
+import { compileExactGlob } from '../suite/glob.js';
+import { sha256Hex } from './build.js';
+import { metricsProblem } from './consistency.js';
+import { PAYLOAD_TYPE, decodeBase64, pae, verifyBytes, type Envelope } from './dsse.js';
+import { keyAlgorithm } from './keys.js';
+import { REPORT_SCHEMA_VERSION, ReportSchema, type ListedWaiver, type Report, type Summary, type Verdict } from './schema.js';
+import { REPORT_SUBJECT_NAME, StatementSchema } from './sign.js';
+import { computeVerdict, firstFew, summarize } from './verdict.js';
+import { deviceKey } from './waivers.js';
+
+/** What `verify` compares a report against: what this accelcert version ships. Tests pass their own. */
+export interface ShippedCatalog {
+  harnessVersion: string;
+  suites: readonly { name: string; version: string; digest: string; cases: readonly ShippedCase[] }[];
+  /** ids of the cases a profile requires, or undefined for a profile this version does not know */
+  requiredIds(profile: string): readonly string[] | undefined;
+  /** why a case's recorded outputs do not fit the shipped op (output count, dtype, shape, acceptance rule), or null */
+  outputsProblem(c: ShippedCase, outputs: readonly OutputMetrics[]): string | null;
+  /** the judge's one rule from recorded metrics to pass/fail */
+  statusFromOutputs(outputs: readonly OutputMetrics[]): 'pass' | 'fail';
+}
+
+export interface ShippedCase {
+  id: string;
+  suite: string;
+  family: string;
+  op: string;
+  dtype: string;
+}
+
+export interface TrustedKey {
+  key: KeyObject;
+  /** where the key came from, for messages: a file path */
+  source: string;
+  fingerprint: string;
+}
+
+export const CHECKS = [
+  ['signature', 'signature'],
+  ['envelope', 'payloadType and statement'],
+  ['subject', 'subject digest'],
+  ['schema', 'report schema'],
+  ['suites', 'suite digests'],
+  ['completeness', 'required cases'],
+  ['statuses', 'statuses vs metrics'],
+  ['summary', 'summary counts'],
+  ['verdict', 'verdict'],
+  ['waivers', 'waivers'],
+] as const;
+export type CheckId = (typeof CHECKS)[number][0];
+export type CheckState = 'ok' | 'fail' | 'warn' | 'skipped';
+
+export interface Check {
+  id: CheckId;
+  title: string;
+  state: CheckState;
+  /** one sentence */
+  message: string;
+  /** the cases or fields behind the message (all of them; renderers may cut) */
+  details: string[];
+}
+
+export interface VerifyInput {
+  /** the parsed report.dsse.json, when the run is signed */
+  envelope: Envelope | null;
+  /** the exact bytes of report.json, when there is one beside (or instead of) the envelope */
+  reportBytes: Buffer | null;
+  /** parsed report.json, required when there is no envelope */
+  reportValue?: unknown;
+}
+
+export interface VerifyOptions {
+  keys: readonly TrustedKey[];
+  allowUnsigned: boolean;
+}
+
+export interface VerifyOutcome {
+  valid: boolean;
+  signed: boolean;
+  /** fingerprint of the trusted key whose signature verified */
+  signedBy: string | null;
+  checks: Check[];
+  /** the report's own verdict, and the one recomputed from its results (null when checks stopped earlier) */
+  claimed: Verdict | null;
+  recomputed: Verdict | null;
+  waivers: ListedWaiver[];
+  waived: { id: string; waiver: string | null }[];
+}
+
+/** How many per-case problems a check keeps in its details before it only counts. */
+const MAX_DETAILS = 50;
+
+class Checklist {
+  readonly checks = new Map<CheckId, Check>();
+  set(id: CheckId, state: CheckState, message: string, details: string[] = []): void {
+    const title = CHECKS.find(([c]) => c === id)?.[1] ?? id;
+    this.checks.set(id, { id, title, state, message, details });
+  }
+  has(id: CheckId): boolean {
+    return this.checks.has(id);
+  }
+  list(): Check[] {
+    return CHECKS.map(([id, title]) => this.checks.get(id) ?? { id, title, state: 'skipped' as const, message: 'not checked: an earlier check failed', details: [] });
+  }
+}
+
+/**
+ * Re-derives everything a report claims, in DSSE order: the signature over PAE first, then payloadType and the
+ * statement, then the subject digest, and only then the report's content. Pure apart from the catalog:
+ * nothing is read from disk here (see cli/verify.ts for that).
+ */
+export function verifyRun(input: VerifyInput, options: VerifyOptions, catalog: ShippedCatalog): VerifyOutcome {
+  const checks = new Checklist();
+  const outcome = (report: Report | null, recomputed: Verdict | null, signedBy: string | null): VerifyOutcome => {
+    const list = checks.list();
+    return {
+      valid: list.every((c) => c.state === 'ok' || c.state === 'warn'),
+      signed: input.envelope !== null,
+      signedBy,
+      checks: list,
+      claimed: report?.verdict ?? null,
+      recomputed,
+      waivers: report?.waivers ?? [],
+      waived: report ? report.results.filter((r) => r.status === 'waived').map((r) => ({ id: r.id, waiver: r.waiver ?? null })) : [],
+    };
+  };
+
+  let reportValue: unknown;
+  let signedBy: string | null = null;
+  if (input.envelope) {
+    const env = input.envelope;
+    const payload = decodeBase64(env.payload);
+    if (!payload) {
+      checks.set('signature', 'fail', 'the envelope payload is not valid base64');
+      return outcome(null, null, null);
+    }
+    const sig = checkSignature(env, payload, options.keys);
+    checks.set('signature', sig.ok ? 'ok' : 'fail', sig.message);
+    if (!sig.ok) return outcome(null, null, null);
+    signedBy = sig.fingerprint;
+
+    if (env.payloadType !== PAYLOAD_TYPE) {
+      checks.set('envelope', 'fail', `payloadType is "${env.payloadType}", expected "${PAYLOAD_TYPE}"`);
+      return outcome(null, null, signedBy);
+    }
+    let statementValue: unknown;
+    try {
+      statementValue = JSON.parse(payload.toString('utf8'));
+    } catch {
+      checks.set('envelope', 'fail', 'the signed payload is not JSON');
+      return outcome(null, null, signedBy);
+    }
+    const st = StatementSchema.safeParse(statementValue);
+    if (!st.success) {
+      checks.set('envelope', 'fail', `the signed payload is not an accelcert in-toto Statement v1: ${firstIssue(st.error.issues)}`);
+      return outcome(null, null, signedBy);
+    }
+    const subject = st.data.subject[0];
+    if (!subject || subject.name !== REPORT_SUBJECT_NAME) {
+      checks.set('envelope', 'fail', `the statement's subject is "${subject?.name ?? ''}", expected "${REPORT_SUBJECT_NAME}"`);
+      return outcome(null, null, signedBy);
+    }
+    checks.set('envelope', 'ok', `payloadType ${PAYLOAD_TYPE}, in-toto Statement v1 with predicate ${st.data.predicateType}`);
+
+    reportValue = st.data.predicate.report;
+    const canonical = canonicalize(reportValue);
+    const digest = canonical === undefined ? '' : sha256Hex(Buffer.from(canonical, 'utf8'));
+    const claimed = subject.digest.sha256;
+    if (digest !== claimed) {
+      checks.set('subject', 'fail', `the statement names report.json sha256 ${claimed}, but the report it carries hashes to ${digest}`);
+      return outcome(null, null, signedBy);
+    }
+    if (input.reportBytes) {
+      const fileDigest = sha256Hex(input.reportBytes);
+      if (fileDigest !== claimed) {
+        checks.set('subject', 'fail', `report.json hashes to sha256 ${fileDigest}, but the signed statement names ${claimed}: report.json was changed after signing`);
+        return outcome(null, null, signedBy);
+      }
+      checks.set('subject', 'ok', `report.json sha256 ${claimed} matches the signed statement`);
+    } else {
+      checks.set('subject', 'ok', `the report carried in the envelope hashes to the signed sha256 ${claimed} (no report.json beside it)`);
+    }
+  } else {
+    checks.set(
+      'signature',
+      options.allowUnsigned ? 'warn' : 'fail',
+      options.allowUnsigned ? 'the report is unsigned (accepted because of --allow-unsigned)' : 'the report is unsigned (no report.dsse.json); pass --allow-unsigned to check its content anyway',
+    );
+    checks.set('envelope', 'skipped', 'no envelope');
+    checks.set('subject', 'skipped', 'no envelope');
+    reportValue = input.reportValue;
+  }
+
+  const parsed = ReportSchema.safeParse(reportValue);
+  if (!parsed.success) {
+    const version = (reportValue as { schemaVersion?: unknown } | null)?.schemaVersion;
+    const message =
+      typeof version === 'number' && version !== REPORT_SCHEMA_VERSION
+        ? `schemaVersion ${version} is not the version this accelcert reads (${REPORT_SCHEMA_VERSION})`
+        : `the report does not match schemaVersion ${REPORT_SCHEMA_VERSION}: ${firstIssue(parsed.error.issues)}`;
+    checks.set('schema', 'fail', message, parsed.error.issues.slice(0, MAX_DETAILS).map(issueText));
+    return outcome(null, null, signedBy);
+  }
+  const report = parsed.data;
+  checks.set('schema', 'ok', `a valid schemaVersion ${REPORT_SCHEMA_VERSION} report with ${report.results.length} results`);
+
+  checkSuites(report, catalog, checks);
+  const requiredIds = checkCompleteness(report, catalog, checks);
+  checkStatuses(report, catalog, checks);
+  checkSummary(report, checks);
+  let recomputed: Verdict | null = null;
+  if (requiredIds) {
+    recomputed = computeVerdict({
+      profile: report.profile.name,
+      requiredIds,
+      results: report.results,
+      selection: report.selection,
+      run: report.run,
+    });
+    checkVerdict(report, recomputed, checks);
+  } else {
+    checks.set('verdict', 'fail', `cannot recompute the verdict: profile ${report.profile.name} is not shipped by accelcert ${catalog.harnessVersion}`);
+  }
+  checkWaivers(report, checks);
+  return outcome(report, recomputed, signedBy);
+}
+
+function checkSignature(
+  env: Envelope,
+  payload: Buffer,
+  keys: readonly TrustedKey[],
+): { ok: true; message: string; fingerprint: string } | { ok: false; message: string } {
+  if (env.signatures.length === 0) return { ok: false, message: 'the envelope holds no signature' };
+  if (keys.length === 0) {
+    return { ok: false, message: 'no trusted public key: pass --key PUB (the signer\'s .pub file)' };
+  }
+  const message = pae(env.payloadType, payload);
+  const notes: string[] = [];
+  for (const s of env.signatures) {
+    const sig = decodeBase64(s.sig);
+    if (!sig) {
+      notes.push('a signature is not valid base64');
+      continue;
+    }
+    const keyid = s.keyid ?? '';
+    for (const k of keys) {
+      if (!verifyBytes(message, k.key, sig)) continue;
+      // keyid is only a hint, but a hint that names another key means the envelope was edited
+      if (keyid !== '' && keyid !== k.fingerprint) {
+        notes.push(`a signature verifies with ${k.source} but its keyid ${keyid} names another key`);
+        continue;
+      }
+      const alg = keyAlgorithm(k.key, k.source) === 'ed25519' ? 'Ed25519' : 'ECDSA P-256';
+      return { ok: true, message: `valid ${alg} signature by trusted key ${k.fingerprint} (${k.source})`, fingerprint: k.fingerprint };
+    }
+    const trusted = keys.find((k) => k.fingerprint === keyid);
+    notes.push(
+      trusted
+        ? `the signature by ${trusted.source} does not verify: the payload or payloadType changed after signing`
+        : `signed by key ${keyid || '(no keyid)'}, which is not a trusted key (${keys.map((k) => k.source).join(', ')})`,
+    );
+  }
+  return { ok: false, message: notes.join('; ') };
+}
+
+function checkSuites(report: Report, catalog: ShippedCatalog, checks: Checklist): void {
+  const problems: string[] = [];
+  for (const s of report.suites) {
+    const shipped = catalog.suites.find((x) => x.name === s.name);
+    if (!shipped) {
+      problems.push(`suite ${s.name} is not shipped by accelcert ${catalog.harnessVersion}`);
+      continue;
+    }
+    if (s.digest !== shipped.digest) {
+      problems.push(`suite ${s.name} digest ${s.digest} differs from the shipped ${shipped.name}@${shipped.version} digest ${shipped.digest}`);
+    } else if (s.version !== shipped.version || s.cases !== shipped.cases.length) {
+      problems.push(`suite ${s.name} is recorded as version ${s.version} with ${s.cases} cases; shipped: version ${shipped.version} with ${shipped.cases.length}`);
+    }
+  }
+  const listed = new Set(report.suites.map((s) => s.name));
+  const used = new Set(report.results.map((r) => r.id.split('/')[0] ?? ''));
+  for (const name of used) if (!listed.has(name)) problems.push(`results of suite ${name}, which the report does not list`);
+  if (problems.length > 0) {
+    checks.set('suites', 'fail', problems[0] + (problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ''), problems);
+  } else {
+    const names = report.suites.map((s) => `${s.name}@${s.version}`).join(', ');
+    checks.set('suites', 'ok', `${names}: digests equal those shipped with accelcert ${catalog.harnessVersion}`);
+  }
+}
+
+function checkCompleteness(report: Report, catalog: ShippedCatalog, checks: Checklist): readonly string[] | undefined {
+  const requiredIds = catalog.requiredIds(report.profile.name);
+  if (!requiredIds) {
+    checks.set('completeness', 'fail', `profile ${report.profile.name} is not shipped by accelcert ${catalog.harnessVersion}`);
+    return undefined;
+  }
+  const shipped = shippedCaseIndex(catalog);
+  const counts = new Map<string, number>();
+  const problems: string[] = [];
+  for (const r of report.results) {
+    counts.set(r.id, (counts.get(r.id) ?? 0) + 1);
+    const c = shipped.get(r.id);
+    if (!c) problems.push(`${r.id} is not a case of the shipped suites`);
+    else if (c.op !== r.op || c.family !== r.family || c.dtype !== r.dtype) {
+      problems.push(`${r.id} is recorded as ${r.family}/${r.op}/${r.dtype}; the shipped case is ${c.family}/${c.op}/${c.dtype}`);
+    }
+  }
+  const duplicated = [...counts.entries()].filter(([, n]) => n > 1);
+  for (const [id, n] of duplicated) problems.unshift(`${id} appears ${n} times`);
+  const missing = requiredIds.filter((id) => !counts.has(id));
+  if (report.profile.requiredCases !== requiredIds.length) {
+    problems.unshift(`the report says profile ${report.profile.name} requires ${report.profile.requiredCases} cases; it requires ${requiredIds.length}`);
+  }
+  if (missing.length > 0) {
+    problems.unshift(`${missing.length} of ${requiredIds.length} required cases of profile ${report.profile.name} are missing: ${firstFew(missing)}`);
+  }
+  if (problems.length > 0) {
+    checks.set('completeness', 'fail', problems[0] + (problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ''), [
+      ...missing.slice(0, MAX_DETAILS).map((id) => `missing: ${id}`),
+      ...problems.slice(missing.length > 0 ? 1 : 0, MAX_DETAILS),
+    ]);
+  } else {
+    checks.set('completeness', 'ok', `all ${requiredIds.length} required cases of profile ${report.profile.name} present exactly once`);
+  }
+  return requiredIds;
+}
+
+const indexCache = new WeakMap<ShippedCatalog, Map<string, ShippedCase>>();
+function shippedCaseIndex(catalog: ShippedCatalog): Map<string, ShippedCase> {
+  let index = indexCache.get(catalog);
+  if (!index) {
+    index = new Map();
+    for (const s of catalog.suites) for (const c of s.cases) index.set(c.id, c);
+    indexCache.set(catalog, index);
+  }
+  return index;
+}
+
+function checkStatuses(report: Report, catalog: ShippedCatalog, checks: Checklist): void {
+  const shipped = shippedCaseIndex(catalog);
+  const problems: string[] = [];
+  let checked = 0;
+  for (const r of report.results) {
+    if (r.status !== 'pass' && r.status !== 'fail' && r.status !== 'waived') continue;
+    checked += 1;
+    const problem = statusProblem(r, shipped.get(r.id), catalog);
+    if (problem) problems.push(`${r.id}: ${problem}`);
+  }
+  if (problems.length > 0) {
+    checks.set('statuses', 'fail', `${problems.length} results disagree with their metrics or acceptance rules; first: ${problems[0]}`, problems.slice(0, MAX_DETAILS));
+  } else {
+    checks.set('statuses', 'ok', `${checked} pass/fail/waived statuses agree with their recorded metrics and the shipped acceptance rules`);
+  }
+}
+
+function statusProblem(r: CaseResult, c: ShippedCase | undefined, catalog: ShippedCatalog): string | null {
+  if (c) {
+    const outputs = catalog.outputsProblem(c, r.outputs);
+    if (outputs) return outputs;
+  }
+  for (const o of r.outputs) {
+    const p = metricsProblem(o);
+    if (p) return `output ${o.index}: ${p}`;
+  }
+  const derived = catalog.statusFromOutputs(r.outputs);
+  if (r.status === 'waived') return derived === 'fail' ? null : 'status waived, but its metrics say pass (only a failure can be waived)';
+  if (derived !== r.status) {
+    const why = r.outputs.find((o) => catalog.statusFromOutputs([o]) === 'fail');
+    const detail = why ? ` (output ${why.index}: ${why.mismatches} of ${why.elements} elements outside ${why.rule}, margin ${why.margin ?? 'unbounded'}${why.problem ? `, ${why.problem}` : ''})` : '';
+    return `status ${r.status}, but its metrics say ${derived}${detail}`;
+  }
+  return null;
+}
+
+function checkSummary(report: Report, checks: Checklist): void {
+  const recomputed = summarize(report.results);
+  const diffs = summaryDiffs(report.summary, recomputed);
+  if (diffs.length > 0) checks.set('summary', 'fail', `the summary does not count the results: ${diffs[0]}`, diffs);
+  else checks.set('summary', 'ok', `counts by status and op family match the ${recomputed.total} results`);
+}
+
+function summaryDiffs(claimed: Summary, actual: Summary): string[] {
+  const diffs: string[] = [];
+  if (claimed.total !== actual.total) diffs.push(`total ${claimed.total}, results ${actual.total}`);
+  for (const [s, n] of Object.entries(actual.byStatus)) {
+    const c = claimed.byStatus[s as keyof Summary['byStatus']];
+    if (c !== n) diffs.push(`${s}: ${c}, results ${n}`);
+  }
+  const families = new Set([...Object.keys(claimed.byFamily), ...Object.keys(actual.byFamily)]);
+  for (const f of families) {
+    const a = actual.byFamily[f];
+    const c = claimed.byFamily[f];
+    if (!a || !c) {
+      diffs.push(`family ${f} ${a ? 'missing from the summary' : 'has no results'}`);
+      continue;
+    }
+    for (const [s, n] of Object.entries(a)) {
+      const cn = c[s as keyof typeof c];
+      if (cn !== n) diffs.push(`${f} ${s}: ${cn}, results ${n}`);
+    }
+  }
+  return diffs;
+}
+
+function checkVerdict(report: Report, recomputed: Verdict, checks: Checklist): void {
+  const claimed = report.verdict;
+  if (claimed.status !== recomputed.status || claimed.profile !== recomputed.profile) {
+    checks.set(
+      'verdict',
+      'fail',
+      `the report claims ${claimed.status}, but its results give ${recomputed.status}: ${recomputed.reasons[0] ?? ''}`,
+      recomputed.reasons,
+    );
+  } else if (canonicalize(claimed.reasons) !== canonicalize(recomputed.reasons)) {
+    checks.set('verdict', 'fail', `the verdict ${claimed.status} is right but its reasons were edited`, recomputed.reasons);
+  } else {
+    checks.set('verdict', 'ok', `${recomputed.status}, recomputed from the results, equals the claimed verdict`, recomputed.reasons);
+  }
+}
+
+function checkWaivers(report: Report, checks: Checklist): void {
+  const device = deviceKey(report.target.fingerprint);
+  const byId = new Map(report.waivers.map((w) => [w.id, w]));
+  const problems: string[] = [];
+  const named = new Map<string, string[]>();
+  for (const r of report.results) {
+    if (r.status !== 'waived') {
+      if (r.waiver) problems.push(`${r.id} names waiver ${r.waiver} but its status is ${r.status}`);
+      continue;
+    }
+    const w = r.waiver ? byId.get(r.waiver) : undefined;
+    if (!w) {
+      problems.push(`${r.id} is waived by ${r.waiver ? `waiver ${r.waiver}, which the report does not list` : 'no named waiver'}`);
+      continue;
+    }
+    if (!compileExactGlob(w.cases)(r.id)) problems.push(`${r.id} is waived by ${w.id}, whose cases glob ${w.cases} does not match it`);
+    if (!compileExactGlob(w.devices)(device)) problems.push(`${r.id} is waived by ${w.id}, whose devices glob ${w.devices} does not match ${device}`);
+    const list = named.get(w.id);
+    if (list) list.push(r.id);
+    else named.set(w.id, [r.id]);
+  }
+  for (const w of report.waivers) {
+    const got = named.get(w.id) ?? [];
+    if (canonicalize([...got].sort()) !== canonicalize([...w.matched].sort())) {
+      problems.push(`waiver ${w.id} lists ${w.matched.length} matched cases, but ${got.length} results are waived by it`);
+    }
+  }
+  const waivedCount = [...named.values()].reduce((n, l) => n + l.length, 0);
+  const listing = report.waivers.map(
+    (w) => `${w.id}: ${w.matched.length === 0 ? 'matched nothing' : `${w.matched.length} cases`} — cases ${w.cases}, devices ${w.devices}; ${w.reason} (${w.url})`,
+  );
+  const waivedLines = report.results.filter((r) => r.status === 'waived').map((r) => `waived: ${r.id} (${r.waiver ?? '?'})`);
+  if (problems.length > 0) {
+    checks.set('waivers', 'fail', problems[0] + (problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ''), [...problems.slice(0, MAX_DETAILS), ...listing]);
+    return;
+  }
+  const unused = report.waivers.filter((w) => w.matched.length === 0).map((w) => w.id);
+  const message =
+    report.waivers.length === 0
+      ? 'no waivers'
+      : `${report.waivers.length} waivers listed, ${waivedCount} cases waived` + (unused.length > 0 ? `; matched nothing: ${unused.join(', ')}` : '');
+  checks.set('waivers', unused.length > 0 ? 'warn' : 'ok', message, [...listing, ...waivedLines]);
+}
+
+function issueText(issue: { path: PropertyKey[]; message: string }): string {
+  const path = issue.path.map(String).join('.');
+  return `${path || '(top level)'}: ${issue.message}`;
+}
+
+function firstIssue(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  const first = issues[0];
+  return first ? issueText(first) : 'invalid';
+}

@@ -1,0 +1,46 @@
+import type { KeyObject } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { reportBytes } from './build.js';
+import { loadPrivateKey } from './keys.js';
+import { renderJunit } from './render/junit.js';
+import { renderMarkdown } from './render/markdown.js';
+import type { Report } from './schema.js';
+import { envelopeBytes, signReport } from './sign.js';
+
+export type Signing = { key: KeyObject | string } | { none: true };
+
+export const RUN_FILES = {
+  report: 'report.json',
+  envelope: 'report.dsse.json',
+  summary: 'summary.md',
+  junit: 'junit.xml',
+} as const;
+
+/**
+ * Writes report.json (the exact bytes the signature covers), report.dsse.json (unless unsigned), summary.md and
+ * junit.xml into `dir`. `key` is a KeyObject or the path of a PEM private key. Each file is written whole
+ * and renamed into place, so a reader never sees half a report.
+ */
+export async function writeRunOutputs(dir: string, report: Report, signing: Signing): Promise<{ files: string[] }> {
+  await mkdir(dir, { recursive: true });
+  const outputs: [string, Buffer | string][] = [];
+  if ('key' in signing) {
+    const key = typeof signing.key === 'string' ? loadPrivateKey(signing.key) : signing.key;
+    const { bytes, envelope } = signReport(report, key);
+    outputs.push([RUN_FILES.report, bytes], [RUN_FILES.envelope, envelopeBytes(envelope)]);
+  } else {
+    // an envelope left from an earlier run in this folder would sign other bytes
+    await rm(join(dir, RUN_FILES.envelope), { force: true });
+    outputs.push([RUN_FILES.report, reportBytes(report)]);
+  }
+  outputs.push([RUN_FILES.summary, renderMarkdown(report)], [RUN_FILES.junit, renderJunit(report)]);
+  const files: string[] = [];
+  for (const [name, content] of outputs) {
+    const path = join(dir, name);
+    await writeFile(`${path}.tmp`, content);
+    await rename(`${path}.tmp`, path);
+    files.push(path);
+  }
+  return { files };
+}
