@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { ArgSchema } from '../ops/args.js';
+import { DTypeSchema } from '../tensor/dtype.js';
+import { CapabilitiesSchema, DeviceInfoSchema } from '../drivers/types.js';
+
+/**
+ * The messages of the accelcert worker protocol (docs/driver-protocol.md). The harness sends requests, the
+ * worker answers each with one reply carrying the request's id. Types come from these schemas, and so does
+ * the published JSON Schema (docs/protocol.schema.json), so code, validation and documentation cannot drift.
+ */
+export const PROTOCOL_VERSION = 1;
+
+// bounds keep a confused worker from making the harness build absurd objects
+const MAX_RANK = 64;
+const MAX_TENSORS = 4096;
+const MAX_TEXT = 64 * 1024;
+
+const Id = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).describe('request id, echoed by the reply');
+const Count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const Text = z.string().max(MAX_TEXT);
+
+/** An input tensor: a storage (bytes of the frame body) viewed through shape/strides/offset, in elements. */
+export const WireTensorSchema = z
+  .object({
+    dtype: DTypeSchema,
+    shape: z.array(Count).max(MAX_RANK),
+    strides: z.array(Count).max(MAX_RANK).describe('in elements; 0 for broadcast (expanded) dimensions'),
+    offset: Count.describe('storage offset in elements'),
+    byteOffset: Count.describe('where the storage starts in the frame body'),
+    byteLength: Count.describe('storage size in bytes: storage element count × itemsize'),
+  })
+  .describe('input tensor view over a storage held in the frame body');
+export type WireTensor = z.infer<typeof WireTensorSchema>;
+
+/** An output tensor: always contiguous, offset 0, exactly numel × itemsize bytes. */
+export const WireOutputSchema = z
+  .object({
+    dtype: DTypeSchema,
+    shape: z.array(Count).max(MAX_RANK),
+    byteOffset: Count,
+    byteLength: Count,
+  })
+  .describe('output tensor, contiguous (row-major), in the frame body');
+export type WireOutput = z.infer<typeof WireOutputSchema>;
+
+const Software = z.object({ name: Text, version: Text });
+
+// ---- requests (harness → worker) ----
+
+export const HelloRequestSchema = z.object({
+  type: z.literal('hello'),
+  id: Id,
+  protocol: z.number().int().describe('the protocol version the harness speaks'),
+  harness: Software,
+});
+export const DiscoverRequestSchema = z.object({ type: z.literal('discover'), id: Id });
+export const OpenRequestSchema = z.object({
+  type: z.literal('open'),
+  id: Id,
+  device: Text.nullable().describe('device string, e.g. "cuda:0"; null = the worker picks its default device'),
+});
+export const ExecRequestSchema = z.object({
+  type: z.literal('exec'),
+  id: Id,
+  caseId: Text,
+  op: Text.describe('ATen overload, e.g. "aten.add.Tensor"'),
+  args: z.array(ArgSchema),
+  kwargs: z.record(z.string(), ArgSchema),
+  inputs: z.array(WireTensorSchema).max(MAX_TENSORS),
+});
+export const CloseRequestSchema = z.object({ type: z.literal('close'), id: Id });
+
+export const RequestSchema = z.discriminatedUnion('type', [
+  HelloRequestSchema,
+  DiscoverRequestSchema,
+  OpenRequestSchema,
+  ExecRequestSchema,
+  CloseRequestSchema,
+]);
+export type Request = z.infer<typeof RequestSchema>;
+export type RequestType = Request['type'];
+
+// ---- replies (worker → harness) ----
+
+export const HelloReplySchema = z.object({
+  type: z.literal('hello'),
+  id: Id,
+  protocol: z.number().int().describe('the protocol version the worker speaks; must equal the harness version'),
+  worker: Software,
+  frameworks: z.record(z.string(), Text).describe('framework name → version, e.g. {"torch": "2.4.1"}'),
+});
+export const DevicesReplySchema = z.object({
+  type: z.literal('devices'),
+  id: Id,
+  devices: z.array(DeviceInfoSchema).max(MAX_TENSORS),
+});
+export const OpenedReplySchema = z.object({
+  type: z.literal('opened'),
+  id: Id,
+  device: DeviceInfoSchema,
+  capabilities: CapabilitiesSchema,
+});
+export const ResultReplySchema = z.object({
+  type: z.literal('result'),
+  id: Id,
+  outputs: z.array(WireOutputSchema).max(MAX_TENSORS),
+  deviceTimeNs: Count.nullable().optional().describe('device time of the call, synchronised, if measured'),
+});
+
+/**
+ * Typed failures. For exec: unsupported (op, overload or dtype not available on this device),
+ * runtime (the op raised), out_of_memory. For other requests: invalid_device (open of a device string the
+ * framework rejects), bad_request (the worker could not understand the request).
+ */
+export const WIRE_ERROR_KINDS = ['unsupported', 'runtime', 'out_of_memory', 'invalid_device', 'bad_request'] as const;
+export const ErrorReplySchema = z.object({
+  type: z.literal('error'),
+  id: Id,
+  kind: z.enum(WIRE_ERROR_KINDS),
+  message: Text,
+});
+export const ClosedReplySchema = z.object({ type: z.literal('closed'), id: Id });
+
+export const ReplySchema = z.discriminatedUnion('type', [
+  HelloReplySchema,
+  DevicesReplySchema,
+  OpenedReplySchema,
+  ResultReplySchema,
+  ErrorReplySchema,
+  ClosedReplySchema,
+]);
+export type Reply = z.infer<typeof ReplySchema>;
+export type HelloReply = z.infer<typeof HelloReplySchema>;
+export type ErrorReply = z.infer<typeof ErrorReplySchema>;
+
+/** The reply type that answers each request type (besides `error`, which may answer any request). */
+export const REPLY_TYPE: Record<RequestType, Reply['type']> = {
+  hello: 'hello',
+  discover: 'devices',
+  open: 'opened',
+  exec: 'result',
+  close: 'closed',
+};
+
+/** The JSON Schema published as docs/protocol.schema.json. */
+export function protocolJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(
+    z.object({ request: RequestSchema, reply: ReplySchema }),
+    { target: 'draft-2020-12', unrepresentable: 'throw', io: 'input' },
+  ) as Record<string, unknown>;
+  const props = schema.properties as Record<string, unknown>;
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://accelcert.dev/schemas/protocol-v1.schema.json',
+    title: `accelcert worker protocol, version ${PROTOCOL_VERSION}`,
+    description:
+      'JSON headers of the frames exchanged between harness and worker. A frame header is one Request (harness → worker) or one Reply (worker → harness); see docs/driver-protocol.md for framing and tensor bytes.',
+    $defs: { Request: props.request, Reply: props.reply },
+    oneOf: [{ $ref: '#/$defs/Request' }, { $ref: '#/$defs/Reply' }],
+  };
+}
