@@ -79,7 +79,8 @@ export function unpackOutputs(outputs: readonly WireOutput[], body: Buffer): Ten
       shape: [...o.shape],
       strides: contiguousStrides(o.shape),
       offset: 0,
-      storage: body.subarray(o.byteOffset, o.byteOffset + o.byteLength),
+      // a plain Uint8Array view (not a Buffer, whose slice() would not copy)
+      storage: new Uint8Array(body.buffer, body.byteOffset + o.byteOffset, o.byteLength),
     };
   });
 }

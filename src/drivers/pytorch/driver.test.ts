@@ -1,0 +1,169 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../errors.js';
+import { arg } from '../../ops/args.js';
+import type { TensorData } from '../../tensor/tensor.js';
+import type { ExecResult, Session } from '../types.js';
+import { pytorchDriver } from './driver.js';
+import { findPython } from './python.js';
+
+// Debian's python3 carries torch 1.13 here; the python3 first on PATH has none
+const TORCH_PYTHON = process.env.ACCELCERT_TEST_TORCH_PYTHON ?? '/usr/bin/python3';
+
+function f32(values: number[], shape: number[], strides?: number[], offset = 0): TensorData {
+  return { dtype: 'float32', shape, strides: strides ?? contiguous(shape), offset, storage: new Uint8Array(new Float32Array(values).buffer) };
+}
+function contiguous(shape: number[]): number[] {
+  const s: number[] = [];
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i] ?? 1;
+  }
+  return s;
+}
+function values(r: ExecResult, index = 0): { dtype: string; shape: number[]; values: number[] } {
+  if (!r.ok) throw new Error(`${r.error.kind}: ${r.error.message}`);
+  const t = r.outputs[index];
+  if (!t) throw new Error('missing output');
+  const copy = t.storage.slice();
+  const arr = t.dtype === 'float32' ? new Float32Array(copy.buffer) : t.dtype === 'int64' ? Array.from(new BigInt64Array(copy.buffer), Number) : new Float64Array(copy.buffer);
+  return { dtype: t.dtype, shape: t.shape, values: Array.from(arr) };
+}
+async function userError(p: Promise<unknown>): Promise<UserError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof UserError)) throw new Error(`expected a UserError, got ${String(err)}`);
+  return err;
+}
+
+describe('pytorch driver on a real PyTorch (cpu)', () => {
+  let session: Session;
+  const log: string[] = [];
+
+  beforeAll(async () => {
+    session = await pytorchDriver.open('cpu', { python: TORCH_PYTHON, log: (l) => log.push(l) });
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it('opens cpu with a fingerprint that records torch and the numerics modes', () => {
+    expect(session.device.device).toBe('cpu');
+    const fp = session.device.fingerprint;
+    expect(fp.framework?.name).toBe('torch');
+    expect(fp.framework?.version).toMatch(/^\d+\.\d+/);
+    expect(fp.memoryBytes).toBeGreaterThan(0);
+    expect(fp.extra['float32_matmul_precision']).toBe('highest');
+    expect(fp.extra['cuda.matmul.allow_tf32']).toBe('False');
+    expect(session.capabilities.dtypes).toEqual(expect.arrayContaining(['float32', 'bfloat16', 'int64', 'bool']));
+  });
+
+  it('adds a transposed input to an input with a storage offset, reading both views exactly', async () => {
+    // a: storage [0..5] viewed as the transpose of a 2x3 matrix -> 3x2 [[0,3],[1,4],[2,5]]
+    const a = f32([0, 1, 2, 3, 4, 5], [3, 2], [1, 3]);
+    // b: storage [100, 10, 20, 30, 40, 50, 60] viewed from offset 1 as 3x2
+    const b = f32([100, 10, 20, 30, 40, 50, 60], [3, 2], [2, 1], 1);
+    const r = await session.exec({ caseId: 't/add', op: 'aten.add.Tensor', args: [arg.tensor(0), arg.tensor(1)], kwargs: { alpha: arg.int(2) }, inputs: [a, b] });
+    expect(values(r)).toEqual({ dtype: 'float32', shape: [3, 2], values: [20, 43, 61, 84, 102, 125] });
+    expect(r.ok && r.outputs[0]?.strides).toEqual([2, 1]);
+    expect(r.ok && typeof r.deviceTimeNs).toBe('number');
+  });
+
+  it('passes a tensor list and an int dim to aten.cat.default', async () => {
+    const r = await session.exec({
+      caseId: 't/cat',
+      op: 'aten.cat.default',
+      args: [arg.tensors([0, 1]), arg.int(1)],
+      kwargs: {},
+      inputs: [f32([1, 2], [2, 1]), f32([3, 4, 5, 6], [2, 2])],
+    });
+    expect(values(r)).toEqual({ dtype: 'float32', shape: [2, 3], values: [1, 3, 4, 2, 5, 6] });
+  });
+
+  it('keeps int and float scalars apart (type promotion differs)', async () => {
+    const x: TensorData = { dtype: 'int64', shape: [2], strides: [1], offset: 0, storage: new Uint8Array(new BigInt64Array([3n, 4n]).buffer) };
+    const asInt = await session.exec({ caseId: 't/i', op: 'aten.mul.Scalar', args: [arg.tensor(0), arg.int(2)], kwargs: {}, inputs: [x] });
+    const asFloat = await session.exec({ caseId: 't/f', op: 'aten.mul.Scalar', args: [arg.tensor(0), arg.float(2)], kwargs: {}, inputs: [x] });
+    expect(values(asInt)).toEqual({ dtype: 'int64', shape: [2], values: [6, 8] });
+    expect(values(asFloat).dtype).toBe('float32');
+    const inf = await session.exec({ caseId: 't/inf', op: 'aten.add.Scalar', args: [arg.tensor(0), arg.float(-Infinity)], kwargs: {}, inputs: [f32([1], [1])] });
+    expect(values(inf).values).toEqual([-Infinity]);
+  });
+
+  it('returns every output of a multi-output op', async () => {
+    const r = await session.exec({ caseId: 't/max', op: 'aten.max.dim', args: [arg.tensor(0), arg.int(1)], kwargs: {}, inputs: [f32([1, 5, 2, 7, 3, 0], [2, 3])] });
+    expect(values(r, 0).values).toEqual([5, 7]);
+    expect(values(r, 1)).toEqual({ dtype: 'int64', shape: [2], values: [1, 0] });
+  });
+
+  it('answers unsupported for an op this PyTorch lacks', async () => {
+    const r = await session.exec({ caseId: 't/none', op: 'aten.no_such_op.default', args: [], kwargs: {}, inputs: [] });
+    expect(r).toEqual({ ok: false, error: { kind: 'unsupported', message: expect.stringMatching(/^PyTorch .* has no operator aten\.no_such_op\.default$/) } });
+    const o = await session.exec({ caseId: 't/ov', op: 'aten.add.NoSuchOverload', args: [], kwargs: {}, inputs: [] });
+    expect(o.ok === false && o.error.kind).toBe('unsupported');
+  });
+
+  it('answers runtime with the first line of the error when the op raises', async () => {
+    const r = await session.exec({ caseId: 't/bad', op: 'aten.add.Tensor', args: [arg.tensor(0), arg.tensor(1)], kwargs: {}, inputs: [f32([1, 2], [2]), f32([1, 2, 3], [3])] });
+    expect(r.ok).toBe(false);
+    expect(r.ok === false && r.error.kind).toBe('runtime');
+    expect(r.ok === false && r.error.message).toMatch(/size of tensor a \(2\) must match/);
+    expect(r.ok === false && r.error.message).not.toContain('\n');
+  });
+
+  it('pipelines requests and matches each answer to its case', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => session.exec({ caseId: `t/p${i}`, op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, inputs: [f32([i], [1])] })),
+    );
+    expect(results.map((r) => values(r).values[0])).toEqual(Array.from({ length: 16 }, (_, i) => -i));
+  });
+});
+
+describe('pytorch driver failure paths', () => {
+  it('says plainly when the named device does not exist', async () => {
+    const err = await userError(pytorchDriver.open('cuda:7', { python: TORCH_PYTHON }));
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toMatch(/^the pytorch worker \(.*\) cannot open device "cuda:7": this PyTorch .* has no usable cuda device$/);
+  });
+
+  it('says plainly when torch rejects the device string', async () => {
+    const err = await userError(pytorchDriver.open('warp:0', { python: TORCH_PYTHON }));
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toMatch(/cannot open device "warp:0": Expected one of .* device type at start of device string: warp/);
+  });
+
+  it('says plainly when the python has no torch', async () => {
+    const noTorch = execFileSync('sh', ['-c', 'command -v python3']).toString().trim();
+    const err = await userError(pytorchDriver.open('cpu', { python: noTorch }));
+    expect(err.exitCode).toBe(3);
+    expect(err.message).toMatch(/^\S*python3 \(.*\) has no torch module \(ModuleNotFoundError: No module named 'torch'\); install PyTorch for it or name another interpreter with --python$/);
+    const avail = await pytorchDriver.availability({ python: noTorch });
+    expect(avail).toEqual({ usable: false, reason: err.message });
+  });
+
+  it('says plainly when the named python does not exist (usage) or no python is found (infrastructure)', async () => {
+    const named = await userError(pytorchDriver.open('cpu', { python: '/nonexistent/python3' }));
+    expect(named.exitCode).toBe(2);
+    expect(named.message).toBe('--python /nonexistent/python3 is not a Python interpreter that runs here');
+    const none = await userError(findPython({ env: {}, candidates: ['/nonexistent/python3', 'no-such-python'] }));
+    expect(none.exitCode).toBe(3);
+    expect(none.message).toBe('no Python interpreter found (tried /nonexistent/python3, no-such-python); install Python 3 with PyTorch or name one with --python');
+  });
+
+  it('prefers a candidate that has torch over an earlier one that does not', async () => {
+    const choice = await findPython({ env: {}, candidates: ['python3', TORCH_PYTHON] });
+    expect(choice.torchVersion).toMatch(/^\d+\.\d+/);
+    expect(choice.reason).toMatch(/^using .*torch .* \(python3 has no torch module\)$/);
+    const env = await findPython({ env: { ACCELCERT_PYTHON: TORCH_PYTHON }, candidates: [] });
+    expect(env.reason).toContain('from ACCELCERT_PYTHON');
+  });
+
+  it('discovers the cpu with a fingerprint', async () => {
+    const devices = await pytorchDriver.discover({ python: TORCH_PYTHON });
+    expect(devices.map((d) => d.device)).toContain('cpu');
+    expect(devices.at(-1)?.fingerprint.framework?.name).toBe('torch');
+  });
+});

@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import { UserError } from '../../errors.js';
+import { PACKAGE_ROOT } from '../../version.js';
+import type { Driver, OpenOptions } from '../types.js';
+import { WorkerClient } from '../worker/session.js';
+import { findPython } from './python.js';
+
+/** The Python worker, shipped as a file beside this driver's sources (also in the npm package). */
+export const PYTORCH_WORKER = join(PACKAGE_ROOT, 'src/drivers/pytorch/worker.py');
+
+async function startWorker(opts: OpenOptions): Promise<WorkerClient> {
+  const py = await findPython(opts);
+  if (py.torchVersion === null) throw new UserError(py.reason, 3);
+  return WorkerClient.start(
+    {
+      argv: [py.path, '-u', PYTORCH_WORKER],
+      // tracebacks of hard crashes (segfaults in a backend) land in the run log
+      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONFAULTHANDLER: '1' },
+      label: `the pytorch worker (${py.path}, torch ${py.torchVersion})`,
+      tag: 'pytorch',
+      log: opts.log,
+    },
+    opts,
+  );
+}
+
+/** Any device PyTorch can address (cpu, cuda:N incl. ROCm, xpu:N, mps, PrivateUse1 backends), through a Python worker. */
+export const pytorchDriver: Driver = {
+  name: 'pytorch',
+  description: 'any device PyTorch can address (cpu, cuda:N, xpu:N, mps, npu:N, …) through a Python worker calling torch.ops.aten',
+  async availability(opts) {
+    try {
+      const py = await findPython(opts);
+      return { usable: py.torchVersion !== null, reason: py.reason };
+    } catch (err) {
+      if (err instanceof UserError) return { usable: false, reason: err.message };
+      throw err;
+    }
+  },
+  async discover(opts) {
+    const worker = await startWorker(opts);
+    try {
+      return await worker.discover();
+    } finally {
+      await worker.close();
+    }
+  },
+  async open(device, opts) {
+    const worker = await startWorker(opts);
+    return worker.open(device);
+  },
+};

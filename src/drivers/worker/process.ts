@@ -1,0 +1,248 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { Readable, Writable } from 'node:stream';
+import { DEFAULT_FRAME_LIMITS, encodeFrame, FrameDecoder, ProtocolError, type Frame, type FrameLimits } from '../../protocol/frame.js';
+import type { Request } from '../../protocol/messages.js';
+
+/** How a worker process is started and named. */
+export interface WorkerSpec {
+  /** program and arguments */
+  argv: string[];
+  env?: NodeJS.ProcessEnv;
+  /** how sentences name the worker, e.g. `the worker "python3 w.py"` */
+  label: string;
+  /** short tag for forwarded output lines, e.g. `pytorch` */
+  tag: string;
+  /** receives every line the worker prints on stdout/stderr (they belong in the run log) */
+  log?: (line: string) => void;
+  limits?: FrameLimits;
+}
+
+/**
+ * Why a request to a worker did not get an answer. The runner maps `crash` and `timeout` to the case
+ * statuses of the same name; `aborted` requests never ran (the worker died on an earlier one) and can be
+ * retried on a fresh worker.
+ */
+export type WorkerFailureKind = 'crash' | 'timeout' | 'aborted';
+
+export class WorkerError extends Error {
+  constructor(
+    readonly kind: WorkerFailureKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WorkerError';
+  }
+}
+
+export interface RequestOptions {
+  /** ms the worker may spend on this request, counted from when it reaches the head of the queue; 0 = none */
+  timeoutMs: number;
+  /** what the worker was doing, for messages: "running case core/…", "starting up" */
+  what: string;
+}
+
+interface Pending {
+  what: string;
+  timeoutMs: number;
+  resolve: (frame: Frame) => void;
+  reject: (err: Error) => void;
+}
+
+type RequestHeader = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+// workers must not outlive the harness, whatever way it exits
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+const STDERR_TAIL_LINES = 20;
+// after the worker exits, how long its last replies may take to drain from the pipe
+const DRAIN_MS = 500;
+
+/**
+ * One worker process speaking the accelcert protocol on fds 3 (requests in) and 4 (replies out). Requests
+ * are pipelined: each is written at once and answered by id, so the worker never waits for the harness.
+ * A worker handles requests in order, so the oldest unanswered request is the one it is working on: that
+ * one carries the timeout, and a crash is charged to it.
+ */
+export class WorkerProcess {
+  private readonly child: ChildProcess;
+  private readonly toWorker: Writable;
+  private readonly decoder: FrameDecoder;
+  private readonly pending = new Map<number, Pending>();
+  private readonly stderrTail: string[] = [];
+  private nextId = 1;
+  private timer: NodeJS.Timeout | null = null;
+  private failure: WorkerError | null = null;
+  private closing = false;
+  private readonly exited: Promise<void>;
+  /** set once the worker could not even be spawned (program missing or not executable) */
+  spawnFailed = false;
+
+  constructor(private readonly spec: WorkerSpec) {
+    const [program, ...args] = spec.argv;
+    if (program === undefined) throw new Error('empty worker command');
+    this.decoder = new FrameDecoder(spec.limits ?? DEFAULT_FRAME_LIMITS);
+    this.child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: spec.env ?? process.env });
+    live.add(this.child);
+    const toWorker = this.child.stdio[3];
+    const fromWorker = this.child.stdio[4];
+    if (!(toWorker instanceof Writable) || !(fromWorker instanceof Readable)) throw new Error('worker pipes were not created');
+    this.toWorker = toWorker;
+
+    for (const [stream, name] of [
+      [this.child.stdout, 'stdout'],
+      [this.child.stderr, 'stderr'],
+    ] as const) {
+      if (!stream) continue;
+      stream.on('error', () => undefined);
+      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+        if (name === 'stderr') {
+          this.stderrTail.push(line);
+          if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+        }
+        spec.log?.(`[${spec.tag} ${name}] ${line}`);
+      });
+    }
+    // a dead peer shows up as EPIPE/ECONNRESET here and as 'exit' below; the exit carries the story
+    toWorker.on('error', () => undefined);
+    fromWorker.on('error', () => undefined);
+    fromWorker.on('data', (chunk: Buffer) => this.onData(chunk));
+    const drained = new Promise<void>((resolve) => fromWorker.once('close', () => resolve()));
+
+    this.exited = new Promise<void>((resolve) => {
+      this.child.once('error', (err: NodeJS.ErrnoException) => {
+        live.delete(this.child);
+        const why = err.code === 'ENOENT' ? `${program} was not found` : err.code === 'EACCES' ? `${program} is not executable` : err.message;
+        this.fail('crash', `could not be started: ${why}`, err.code === 'ENOENT' || err.code === 'EACCES' ? 'spawn' : undefined);
+        resolve();
+      });
+      this.child.once('exit', (code, signal) => {
+        live.delete(this.child);
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code ?? '?'}`;
+        void Promise.race([drained, sleep(DRAIN_MS)]).then(() => {
+          if (this.closing && this.pending.size === 0) this.failure ??= new WorkerError('crash', `${spec.label} has been closed`);
+          else this.fail('crash', how);
+          resolve();
+        });
+      });
+    });
+  }
+
+  /** The worker's last stderr line, if any (start-up failures are usually explained there). */
+  get lastStderrLine(): string | undefined {
+    for (let i = this.stderrTail.length - 1; i >= 0; i--) {
+      const line = this.stderrTail[i]?.trim();
+      if (line) return line;
+    }
+    return undefined;
+  }
+
+  get alive(): boolean {
+    return this.failure === null;
+  }
+
+  /** Sends a request at once (pipelined behind any in flight) and resolves with the reply frame. */
+  request(header: RequestHeader, body: readonly Uint8Array[], opts: RequestOptions): Promise<Frame> {
+    if (this.failure) {
+      return Promise.reject(new WorkerError(this.failure.kind === 'timeout' ? 'aborted' : 'crash', this.failure.message));
+    }
+    const id = this.nextId++;
+    const chunks = encodeFrame({ ...header, id }, body, this.spec.limits ?? DEFAULT_FRAME_LIMITS);
+    return new Promise<Frame>((resolve, reject) => {
+      this.pending.set(id, { what: opts.what, timeoutMs: opts.timeoutMs, resolve, reject });
+      if (this.pending.size === 1) this.armTimer();
+      this.toWorker.cork();
+      for (const c of chunks) this.toWorker.write(c);
+      this.toWorker.uncork();
+    });
+  }
+
+  /** Asks the worker to close, then makes sure the process is gone. */
+  async close(): Promise<void> {
+    if (this.failure) return this.exitedOrKill();
+    this.closing = true;
+    try {
+      await this.request({ type: 'close' }, [], { timeoutMs: 5000, what: 'closing' });
+    } catch {
+      // a worker that cannot close cleanly is killed below
+    }
+    this.toWorker.end();
+    await this.exitedOrKill();
+  }
+
+  /** Stops the worker at once; requests in flight fail with `aborted`. */
+  kill(reason = 'was stopped by the harness'): void {
+    this.fail('aborted', reason);
+  }
+
+  private async exitedOrKill(): Promise<void> {
+    const done = await Promise.race([this.exited.then(() => true), sleep(5000).then(() => false)]);
+    if (!done) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: Frame[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        this.fail('crash', `broke the protocol: it sent ${err.message}`);
+        return;
+      }
+      throw err;
+    }
+    for (const frame of frames) {
+      const id = frame.header.id;
+      const p = typeof id === 'number' ? this.pending.get(id) : undefined;
+      if (!p) {
+        this.fail('crash', `broke the protocol: it answered request id ${JSON.stringify(id)}, which is not awaiting an answer`);
+        return;
+      }
+      this.pending.delete(id as number);
+      this.armTimer();
+      p.resolve(frame);
+    }
+  }
+
+  private armTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const head = this.pending.values().next().value;
+    if (!head || head.timeoutMs <= 0) return;
+    this.timer = setTimeout(() => this.fail('timeout', `did not answer within ${formatSeconds(head.timeoutMs)}`), head.timeoutMs);
+  }
+
+  /** Kills the worker and fails every request in flight: the head with `kind`, the rest as `aborted`. */
+  private fail(kind: WorkerFailureKind, reason: string, cause?: 'spawn'): void {
+    if (this.failure) return;
+    if (cause === 'spawn') this.spawnFailed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    const tail = this.lastStderrLine;
+    const why = tail && kind === 'crash' && cause !== 'spawn' ? ` (its last stderr line: ${JSON.stringify(tail)})` : '';
+    const requests = [...this.pending.values()];
+    this.pending.clear();
+    const head = requests[0];
+    const message = head ? `${this.spec.label} ${reason} while ${head.what}${why}` : `${this.spec.label} ${reason}${why}`;
+    this.failure = new WorkerError(kind, message);
+    head?.reject(this.failure);
+    for (const p of requests.slice(1)) {
+      p.reject(new WorkerError('aborted', `${this.spec.label} was stopped before ${p.what}, because it ${reason} while ${head?.what ?? 'idle'}`));
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}

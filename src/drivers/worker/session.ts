@@ -1,0 +1,190 @@
+import type { z } from 'zod';
+import { UserError } from '../../errors.js';
+import { ProtocolError, type Frame } from '../../protocol/frame.js';
+import {
+  DevicesReplySchema,
+  ErrorReplySchema,
+  HelloReplySchema,
+  OpenedReplySchema,
+  PROTOCOL_VERSION,
+  ResultReplySchema,
+  type HelloReply,
+} from '../../protocol/messages.js';
+import { packInputs, unpackOutputs } from '../../protocol/tensors.js';
+import { HARNESS_VERSION } from '../../version.js';
+import type { Capabilities, DeviceInfo, ExecRequest, ExecResult, OpenOptions, Session } from '../types.js';
+import { WorkerError, WorkerProcess, type WorkerSpec } from './process.js';
+
+/** Open options a worker driver understands beyond the common ones. */
+export interface WorkerOptions extends OpenOptions {
+  /** per-exec time limit in ms (0 or absent: none); a worker that exceeds it is killed */
+  timeoutMs?: number;
+  /** time limit for start-up, discovery and opening a device (default 120 s: framework imports are slow) */
+  startupTimeoutMs?: number;
+}
+
+const DEFAULT_STARTUP_TIMEOUT_MS = 120_000;
+
+function numberOption(opts: OpenOptions, key: 'timeoutMs' | 'startupTimeoutMs'): number | undefined {
+  const v: unknown = (opts as Record<string, unknown>)[key];
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+/** A started worker that has said hello in our protocol version; discovers devices or opens one. */
+export class WorkerClient {
+  private constructor(
+    private readonly proc: WorkerProcess,
+    private readonly spec: WorkerSpec,
+    readonly hello: HelloReply,
+    private readonly startupTimeoutMs: number,
+    private readonly execTimeoutMs: number,
+  ) {}
+
+  /**
+   * Spawns the worker and checks its hello. Every way this can fail is one sentence in a UserError:
+   * exit code 2 when the command itself is wrong (not found), 3 when the worker cannot start or speaks
+   * another protocol (infrastructure).
+   */
+  static async start(spec: WorkerSpec, opts: OpenOptions = {}): Promise<WorkerClient> {
+    const startupTimeoutMs = numberOption(opts, 'startupTimeoutMs') ?? DEFAULT_STARTUP_TIMEOUT_MS;
+    const proc = new WorkerProcess(spec);
+    let frame: Frame;
+    try {
+      frame = await proc.request(
+        { type: 'hello', protocol: PROTOCOL_VERSION, harness: { name: 'accelcert', version: HARNESS_VERSION } },
+        [],
+        { timeoutMs: startupTimeoutMs, what: 'starting up' },
+      );
+    } catch (err) {
+      throw asUserError(err, proc.spawnFailed ? 2 : 3);
+    }
+    const fail = async (sentence: string): Promise<never> => {
+      await proc.close();
+      throw new UserError(sentence, 3);
+    };
+    const h = frame.header;
+    if (h.type === 'error') {
+      const e = ErrorReplySchema.safeParse(h);
+      return fail(`${spec.label} refused to start: ${e.success ? e.data.message : 'it sent an invalid error reply'}`);
+    }
+    if (h.type === 'hello' && typeof h.protocol === 'number' && h.protocol !== PROTOCOL_VERSION) {
+      return fail(`${spec.label} speaks accelcert protocol version ${h.protocol}, but this accelcert speaks version ${PROTOCOL_VERSION}`);
+    }
+    const hello = HelloReplySchema.safeParse(h);
+    if (!hello.success) return fail(`${spec.label} answered hello with an invalid message (${issueOf(hello.error)})`);
+    return new WorkerClient(proc, spec, hello.data, startupTimeoutMs, numberOption(opts, 'timeoutMs') ?? 0);
+  }
+
+  /** The devices the worker sees, with their fingerprints. */
+  async discover(): Promise<DeviceInfo[]> {
+    const frame = await this.control({ type: 'discover' }, 'listing devices');
+    return this.expect(frame, DevicesReplySchema, 'devices').devices;
+  }
+
+  /** Opens a device (undefined = the worker's default) and hands the worker over to the returned session. */
+  async open(device: string | undefined): Promise<Session> {
+    const frame = await this.control({ type: 'open', device: device ?? null }, `opening device ${device ?? '(default)'}`);
+    if (frame.header.type === 'error') {
+      const e = ErrorReplySchema.safeParse(frame.header);
+      if (e.success && e.data.kind === 'invalid_device') {
+        await this.close();
+        throw new UserError(`${this.spec.label} cannot open device ${JSON.stringify(device ?? '(default)')}: ${e.data.message}`, 2);
+      }
+    }
+    const opened = this.expect(frame, OpenedReplySchema, 'opened');
+    return new WorkerSession(this.proc, this.spec, opened.device, opened.capabilities, this.execTimeoutMs);
+  }
+
+  close(): Promise<void> {
+    return this.proc.close();
+  }
+
+  private async control(header: { type: 'discover' } | { type: 'open'; device: string | null }, what: string): Promise<Frame> {
+    try {
+      return await this.proc.request(header, [], { timeoutMs: this.startupTimeoutMs, what });
+    } catch (err) {
+      throw asUserError(err, 3);
+    }
+  }
+
+  /** Validates a control reply; an error reply or a malformed one ends the worker with one sentence. */
+  private expect<T>(frame: Frame, schema: z.ZodType<T>, type: string): T {
+    const h = frame.header;
+    if (h.type === 'error') {
+      const e = ErrorReplySchema.safeParse(h);
+      this.proc.kill();
+      throw new UserError(`${this.spec.label} failed: ${e.success ? e.data.message : 'it sent an invalid error reply'}`, 3);
+    }
+    const parsed = schema.safeParse(h);
+    if (!parsed.success) {
+      this.proc.kill();
+      throw new UserError(`${this.spec.label} sent an invalid "${type}" reply (${issueOf(parsed.error)})`, 3);
+    }
+    return parsed.data;
+  }
+}
+
+/** An open device behind a worker: exec requests are pipelined; close ends the worker. */
+class WorkerSession implements Session {
+  constructor(
+    private readonly proc: WorkerProcess,
+    private readonly spec: WorkerSpec,
+    readonly device: DeviceInfo,
+    readonly capabilities: Capabilities,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /**
+   * Runs one case on the device. Resolves with outputs or a typed error the worker reported; rejects with a
+   * WorkerError (crash, timeout, aborted) when the worker itself failed.
+   */
+  async exec(req: ExecRequest): Promise<ExecResult> {
+    const packed = packInputs(req.inputs);
+    const frame = await this.proc.request(
+      { type: 'exec', caseId: req.caseId, op: req.op, args: req.args, kwargs: req.kwargs, inputs: packed.headers },
+      packed.chunks,
+      { timeoutMs: this.timeoutMs, what: `running case ${req.caseId}` },
+    );
+    return toExecResult(frame);
+  }
+
+  close(): Promise<void> {
+    return this.proc.close();
+  }
+}
+
+/** Turns an exec reply into an ExecResult; a malformed reply is a `runtime` error of that case. */
+export function toExecResult(frame: Frame): ExecResult {
+  const h = frame.header;
+  if (h.type === 'error') {
+    const e = ErrorReplySchema.safeParse(h);
+    if (!e.success) return runtime(`the worker sent an invalid error reply (${issueOf(e.error)})`);
+    const { kind, message } = e.data;
+    if (kind === 'unsupported' || kind === 'runtime' || kind === 'out_of_memory') return { ok: false, error: { kind, message } };
+    return runtime(`${kind}: ${message}`);
+  }
+  const r = ResultReplySchema.safeParse(h);
+  if (!r.success) return runtime(`the worker sent an invalid result (${issueOf(r.error)})`);
+  try {
+    const outputs = unpackOutputs(r.data.outputs, frame.body);
+    const t = r.data.deviceTimeNs;
+    return typeof t === 'number' ? { ok: true, outputs, deviceTimeNs: t } : { ok: true, outputs };
+  } catch (err) {
+    if (err instanceof ProtocolError) return runtime(`the worker sent an invalid result: ${err.message}`);
+    throw err;
+  }
+}
+
+function runtime(message: string): ExecResult {
+  return { ok: false, error: { kind: 'runtime', message } };
+}
+
+function issueOf(error: z.ZodError): string {
+  const i = error.issues[0];
+  if (!i) return 'invalid';
+  return i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message;
+}
+
+function asUserError(err: unknown, exitCode: 2 | 3): unknown {
+  return err instanceof WorkerError ? new UserError(err.message, exitCode) : err;
+}
