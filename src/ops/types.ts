@@ -38,6 +38,11 @@ export interface RefOutput {
   absSum?: Float64Array;
   /** for accumulating ops: number of terms accumulated per element (k in γ(k, u)) */
   terms?: number;
+  /**
+   * for the `bound` rule: the absolute error allowed per element before output rounding, from the op's
+   * error analysis (composite ops) or from the spread of the evaluation orders PyTorch uses (see docs/numerics.md)
+   */
+  bound?: Float64Array;
 }
 
 /**
@@ -46,12 +51,15 @@ export interface RefOutput {
  * - ulp: |actual − ref| ≤ ulps · ulp(ref) in the output dtype; 0.5 = correctly rounded
  * - accumulation: |actual − ref| ≤ γ(k, u(accumDtype)) · Σ|terms| + extra · ulp(ref)… see judge/interval.ts
  * - index-of-extreme: an index output of argmax/argmin/max.dim; any index holding the extreme value passes
+ * - bound: |actual − ref| ≤ RefOutput.bound[i] + ulps · ulp(ref) in the output dtype (a per-element error bound
+ *   the reference derives; used for softmax, layer_norm, gelu, scalar and alpha overloads, rounding division)
  */
 export type Accuracy =
   | { kind: 'exact'; signedZero?: boolean }
   | { kind: 'ulp'; ulps: number }
   | { kind: 'accumulation'; accumDtype: DType; ulps?: number }
-  | { kind: 'index-of-extreme'; extreme: 'max' | 'min'; input: number; dim: number | null; keepdim: boolean };
+  | { kind: 'index-of-extreme'; extreme: 'max' | 'min'; input: number; dim: number | null; keepdim: boolean }
+  | { kind: 'bound'; ulps: number };
 
 export interface OpDef {
   /** `aten.<name>.<overload>` */

@@ -1,0 +1,88 @@
+import type { DType } from '../tensor/dtype.js';
+import { isFloating } from '../tensor/dtype.js';
+import { erfc } from './erf.js';
+import { gamma, unit } from './numerics.js';
+import { strParam } from './params.js';
+import { opmathType } from './promotion.js';
+import type { OpCall, OpDef } from './types.js';
+import { unaryOp } from './unary.js';
+
+export const relu = unaryOp({
+  name: 'aten.relu.default',
+  family: 'activation',
+  dtype: (d) => {
+    if (d === 'bool') throw new Error('Boolean inputs not supported for relu');
+    return d;
+  },
+  // NaN stays NaN (PyTorch CPU propagates it); relu(−0.0) is −0.0 on CPU but +0.0 is as right, so zeros' sign is free
+  f: (x) => (Number.isNaN(x) ? NaN : x > 0 ? x : x === 0 ? x : 0),
+  accuracy: () => ({ kind: 'exact', signedZero: false }),
+});
+
+const SQRT1_2 = Math.SQRT1_2;
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const KAPPA = 0.044715;
+
+/** x·Φ(x) = x/2 · erfc(−x/√2): the erfc form keeps relative accuracy in the left tail, where 1 + erf cancels. */
+export function geluExact(x: number): number {
+  return 0.5 * x * erfc(-x * SQRT1_2);
+}
+
+/** The tanh approximation PyTorch defines: x/2 · (1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+export function geluTanh(x: number): number {
+  const inner = SQRT_2_OVER_PI * (x + KAPPA * x * x * x);
+  // 1 + tanh(t) = 2/(1 + e^(−2t)) avoids the cancellation for t ≪ 0
+  const onePlusTanh = inner === Infinity ? 2 : inner === -Infinity ? 0 : 2 / (1 + Math.exp(-2 * inner));
+  return 0.5 * x * onePlusTanh;
+}
+
+function approximateOf(call: OpCall): 'none' | 'tanh' {
+  const a = strParam(call, -1, 'approximate', 'none');
+  if (a !== 'none' && a !== 'tanh') throw new Error(`approximate argument must be either none or tanh, got '${a}'`);
+  return a;
+}
+
+/**
+ * PyTorch evaluates x·0.5·(1 + erf(x/√2)) (or the tanh form) in opmath. For x ≪ 0 the sum 1 + erf(…) cancels,
+ * so the error is absolute, proportional to |x|·u, not relative: about 2u for erf, 2u for the rounded sum,
+ * relative u per product. The bound 8·γ(1,u)·|x| covers those with room (see docs/numerics.md).
+ */
+function geluBound(x: number, dtype: DType): number {
+  if (!Number.isFinite(x)) return 0;
+  return 8 * gamma(1, unit(opmathType(dtype))) * Math.abs(x);
+}
+
+function geluOp(): OpDef {
+  // gelu(Tensor self, *, str approximate='none'); the mode changes f, so the op reads it per call
+  const exact = unaryOp({
+    name: 'aten.gelu.default',
+    family: 'activation',
+    dtype: (d) => {
+      if (!isFloating(d)) throw new Error(`gelu is not implemented for ${d}`);
+      return d;
+    },
+    f: geluExact,
+    accuracy: () => ({ kind: 'bound', ulps: 1 }),
+    bound: (x, _r, d) => geluBound(x, d),
+  });
+  const tanhForm = unaryOp({
+    name: 'aten.gelu.default',
+    family: 'activation',
+    dtype: (d) => d,
+    f: geluTanh,
+    accuracy: () => ({ kind: 'bound', ulps: 1 }),
+    bound: (x, _r, d) => geluBound(x, d),
+  });
+  const pick = (call: OpCall): OpDef => (approximateOf(call) === 'tanh' ? tanhForm : exact);
+  return {
+    name: 'aten.gelu.default',
+    family: 'activation',
+    outputs: (call) => exact.outputs(call),
+    reference: (call, inputs) => pick(call).reference(call, inputs),
+    accuracy: (call, i) => pick(call).accuracy(call, i),
+  };
+}
+
+export const gelu = geluOp();
+
+export const ACTIVATION_OPS: readonly OpDef[] = [relu, gelu];

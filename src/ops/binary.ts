@@ -1,0 +1,305 @@
+import type { DType } from '../tensor/dtype.js';
+import { castTo, isFloating, isIntegral } from '../tensor/dtype.js';
+import type { RefTensor } from '../tensor/tensor.js';
+import type { Side } from './elementwise.js';
+import { broadcastOf, commonDtype, scalarSide, sideValues, tensorSide } from './elementwise.js';
+import { AccurateSum, intOp, rounder, wrapInt } from './numerics.js';
+import type { ScalarArg } from './params.js';
+import { scalarParam, strParam } from './params.js';
+import { DEFAULT_FLOAT, opmathType } from './promotion.js';
+import type { Accuracy, OpCall, OpDef, OutputSpec, RefOutput } from './types.js';
+
+const ONE: ScalarArg = { value: 1, kind: 'int' };
+
+/** True when x·y is exact for every y of the dtype's range that does not overflow: x = 0 or ±2^k. */
+function isPowerOfTwoOrZero(x: number): boolean {
+  if (x === 0) return true;
+  if (!Number.isFinite(x)) return false;
+  const a = Math.abs(x);
+  return 2 ** Math.round(Math.log2(a)) === a;
+}
+
+function representable(dtype: DType, x: number): boolean {
+  return Number.isNaN(x) || castTo(dtype, x) === x;
+}
+
+/**
+ * PyTorch rejects a floating alpha for integral results and a non-bool alpha for bool results
+ * (alpha_check in BinaryOps.cpp); the reference refuses the same calls.
+ */
+function checkAlpha(dtype: DType, alpha: ScalarArg): void {
+  if (dtype === 'bool' && alpha.kind !== 'bool') throw new Error('Boolean alpha only supported for Boolean results');
+  if (isIntegral(dtype) && alpha.kind === 'float') throw new Error('for integral input tensors, argument alpha must not be a floating point number');
+}
+
+/** Distinct candidate values of a scalar operand: as given, converted to the result dtype, converted to opmath. */
+function scalarCandidates(v: number, dtype: DType): number[] {
+  return [...new Set([v, castTo(dtype, v), castTo(opmathType(dtype), v)])];
+}
+
+interface AddLike {
+  self: Side;
+  other: Side;
+  alpha: ScalarArg;
+  sign: 1 | -1;
+}
+
+/** Whether a floating add/sub/mul with these scalars is a single correctly rounded operation in every implementation. */
+function addIsSingleRounding(dtype: DType, c: AddLike): boolean {
+  const scalarOk = c.other.kind === 'tensor' || representable(dtype, c.other.scalar.value);
+  return scalarOk && isPowerOfTwoOrZero(c.alpha.value) && representable(dtype, c.alpha.value);
+}
+
+function addOutputs(call: OpCall, c: AddLike): OutputSpec[] {
+  const dtype = commonDtype(call, [c.self, c.other]);
+  checkAlpha(dtype, c.alpha);
+  if (dtype === 'bool' && c.sign < 0) throw new Error('subtraction with two bool tensors is not supported');
+  return [{ dtype, shape: broadcastOf(call, [c.self, c.other]) }];
+}
+
+/**
+ * self + sign·alpha·other. Integers: exact, wrapped like C. Floats: the exact value of a + αb on the operands
+ * converted to the result dtype; when alpha or a scalar is not exact in that dtype, `bound` holds the largest
+ * deviation of the evaluation orders PyTorch kernels use (alpha and scalar in the result dtype, in opmath or
+ * exact; product rounded to opmath or fused), so none of them fails.
+ */
+function addReference(call: OpCall, inputs: RefTensor[], c: AddLike): RefOutput[] {
+  const [spec] = addOutputs(call, c);
+  if (!spec) throw new Error('unreachable');
+  const { dtype, shape } = spec;
+  const a = sideValues(inputs, c.self, dtype, shape);
+  const b = sideValues(inputs, c.other, dtype, shape, c.other.kind === 'tensor');
+  const n = a.length;
+  const values = new Float64Array(n);
+  const alpha = c.sign * c.alpha.value;
+  if (!isFloating(dtype)) {
+    for (let i = 0; i < n; i++) {
+      const p = intOp('*', alpha, b[i] ?? 0);
+      values[i] = typeof p === 'bigint' ? wrapInt(dtype, BigInt(a[i] ?? 0) + p) : wrapInt(dtype, intOp('+', a[i] ?? 0, p));
+    }
+    return [{ shape, values }];
+  }
+  for (let i = 0; i < n; i++) {
+    const s = new AccurateSum();
+    s.add(a[i] ?? NaN);
+    s.addProduct(alpha, b[i] ?? NaN);
+    values[i] = s.value();
+  }
+  if (addIsSingleRounding(dtype, c)) return [{ shape, values }];
+  const acc = opmathType(dtype);
+  const flAcc = rounder(acc);
+  const bound = new Float64Array(n);
+  const alphas = scalarCandidates(alpha, dtype);
+  for (let i = 0; i < n; i++) {
+    const ai = a[i] ?? NaN;
+    const bi = b[i] ?? NaN;
+    const bs = c.other.kind === 'scalar' ? scalarCandidates(bi, dtype) : [bi];
+    let worst = 0;
+    for (const al of alphas) {
+      for (const bv of bs) {
+        const fused = new AccurateSum();
+        fused.add(ai);
+        fused.addProduct(al, bv);
+        for (const alt of [flAcc(fused.value()), flAcc(ai + flAcc(al * bv))]) {
+          const d = Math.abs(alt - (values[i] ?? NaN));
+          if (d > worst) worst = d; // NaN/inf mismatches are the judge's business: they agree by construction
+        }
+      }
+    }
+    bound[i] = worst;
+  }
+  return [{ shape, values, bound }];
+}
+
+function addAccuracy(call: OpCall, c: AddLike): Accuracy {
+  const [spec] = addOutputs(call, c);
+  if (!spec || !isFloating(spec.dtype)) return { kind: 'exact' };
+  return addIsSingleRounding(spec.dtype, c) ? { kind: 'ulp', ulps: 0.5 } : { kind: 'bound', ulps: 1 };
+}
+
+function addLike(name: string, parse: (call: OpCall) => AddLike): OpDef {
+  return {
+    name,
+    family: 'binary',
+    outputs: (call) => addOutputs(call, parse(call)),
+    reference: (call, inputs) => addReference(call, inputs, parse(call)),
+    accuracy: (call) => addAccuracy(call, parse(call)),
+  };
+}
+
+// add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1); add.Scalar(Tensor self, Scalar other, Scalar alpha=1)
+export const addTensor = addLike('aten.add.Tensor', (call) => ({
+  self: tensorSide(call, 0, 'self'),
+  other: tensorSide(call, 1, 'other'),
+  alpha: scalarParam(call, -1, 'alpha', ONE),
+  sign: 1,
+}));
+export const addScalar = addLike('aten.add.Scalar', (call) => ({
+  self: tensorSide(call, 0, 'self'),
+  other: scalarSide(call, 1, 'other'),
+  alpha: scalarParam(call, 2, 'alpha', ONE),
+  sign: 1,
+}));
+// sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1)
+export const subTensor = addLike('aten.sub.Tensor', (call) => ({
+  self: tensorSide(call, 0, 'self'),
+  other: tensorSide(call, 1, 'other'),
+  alpha: scalarParam(call, -1, 'alpha', ONE),
+  sign: -1,
+}));
+
+function mulLike(name: string, parse: (call: OpCall) => [Side, Side]): OpDef {
+  const out = (call: OpCall): OutputSpec => {
+    const sides = parse(call);
+    return { dtype: commonDtype(call, sides), shape: broadcastOf(call, sides) };
+  };
+  const single = (call: OpCall, dtype: DType): boolean => {
+    const [, other] = parse(call);
+    return other.kind === 'tensor' || representable(dtype, other.scalar.value);
+  };
+  return {
+    name,
+    family: 'binary',
+    outputs: (call) => [out(call)],
+    reference(call, inputs) {
+      const { dtype, shape } = out(call);
+      const [self, other] = parse(call);
+      const a = sideValues(inputs, self, dtype, shape);
+      const b = sideValues(inputs, other, dtype, shape, isFloating(dtype) ? other.kind === 'tensor' : true);
+      const values = new Float64Array(a.length);
+      if (!isFloating(dtype)) {
+        for (let i = 0; i < a.length; i++) values[i] = wrapInt(dtype, intOp('*', a[i] ?? 0, b[i] ?? 0));
+        return [{ shape, values }];
+      }
+      // a product of two float32 (or narrower) values is exact in float64; for float64 it is the correctly rounded one
+      for (let i = 0; i < a.length; i++) values[i] = (a[i] ?? NaN) * (b[i] ?? NaN);
+      if (single(call, dtype)) return [{ shape, values }];
+      const flAcc = rounder(opmathType(dtype));
+      const bound = new Float64Array(a.length);
+      for (let i = 0; i < a.length; i++) {
+        let worst = 0;
+        for (const s of scalarCandidates(b[i] ?? NaN, dtype)) {
+          const d = Math.abs(flAcc((a[i] ?? NaN) * s) - (values[i] ?? NaN));
+          if (d > worst) worst = d;
+        }
+        bound[i] = worst;
+      }
+      return [{ shape, values, bound }];
+    },
+    accuracy(call) {
+      const { dtype } = out(call);
+      if (!isFloating(dtype)) return { kind: 'exact' };
+      return single(call, dtype) ? { kind: 'ulp', ulps: 0.5 } : { kind: 'bound', ulps: 1 };
+    },
+  };
+}
+
+// mul.Tensor(Tensor self, Tensor other); mul.Scalar(Tensor self, Scalar other)
+export const mulTensor = mulLike('aten.mul.Tensor', (call) => [tensorSide(call, 0, 'self'), tensorSide(call, 1, 'other')]);
+export const mulScalar = mulLike('aten.mul.Scalar', (call) => [tensorSide(call, 0, 'self'), scalarSide(call, 1, 'other')]);
+
+type RoundingMode = 'true' | 'trunc' | 'floor';
+
+function divParse(call: OpCall, withMode: boolean): { self: Side; other: Side; mode: RoundingMode } {
+  const self = tensorSide(call, 0, 'self');
+  const other = tensorSide(call, 1, 'other');
+  if (!withMode) return { self, other, mode: 'true' };
+  const m = strParam(call, -1, 'rounding_mode', null);
+  if (m !== null && m !== 'trunc' && m !== 'floor') throw new Error(`div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${m}'`);
+  return { self, other, mode: m ?? 'true' };
+}
+
+function divOutput(call: OpCall, withMode: boolean): OutputSpec {
+  const { self, other, mode } = divParse(call, withMode);
+  const common = commonDtype(call, [self, other]);
+  if (mode !== 'true' && common === 'bool') throw new Error(`div with rounding_mode '${mode}' is not implemented for bool`);
+  // true division promotes integers to the default float dtype; the rounding modes keep integer dtypes
+  const dtype = mode === 'true' && !isFloating(common) ? DEFAULT_FLOAT : common;
+  return { dtype, shape: broadcastOf(call, [self, other]) };
+}
+
+/**
+ * c10::div_floor_floating (Python's float floor division), each operation rounded by `fl`: with fl = identity
+ * on float64 inputs it is PyTorch's float64 result bit for bit, and on float32 or narrower inputs it is the exact
+ * floor (a − fmod(a, b) is exact and the quotient an integer of at most 24 bits).
+ */
+export function divFloorFloating(a: number, b: number, fl: (x: number) => number = (x) => x): number {
+  if (b === 0) return a / b;
+  const mod = a % b; // JavaScript % is C fmod: exact
+  let div = fl(fl(a - mod) / b);
+  if (mod !== 0 && b < 0 !== mod < 0) div = fl(div - 1);
+  if (div !== 0) {
+    let floordiv = Math.floor(div);
+    if (div - floordiv > 0.5) floordiv = fl(floordiv + 1);
+    return floordiv;
+  }
+  const q = a / b;
+  return q < 0 || Object.is(q, -0) ? -0 : 0;
+}
+
+function intDiv(a: number, b: number, mode: 'trunc' | 'floor'): bigint {
+  if (b === 0) throw new Error('integer division by zero (PyTorch raises ZeroDivisionError on CPU; cases must not divide integers by zero)');
+  const A = BigInt(a);
+  const B = BigInt(b);
+  const q = A / B; // bigint division truncates toward zero, like C
+  if (mode === 'floor' && A % B !== 0n && A < 0n !== B < 0n) return q - 1n;
+  return q;
+}
+
+function divLike(name: string, withMode: boolean): OpDef {
+  return {
+    name,
+    family: 'binary',
+    outputs: (call) => [divOutput(call, withMode)],
+    reference(call, inputs) {
+      const { dtype, shape } = divOutput(call, withMode);
+      const { self, other, mode } = divParse(call, withMode);
+      const a = sideValues(inputs, self, dtype, shape);
+      const b = sideValues(inputs, other, dtype, shape);
+      const n = a.length;
+      const values = new Float64Array(n);
+      if (mode === 'true') {
+        // operands already converted to the (float) result dtype; one float64 division, then one rounding,
+        // is the correctly rounded quotient (53 ≥ 2·24 + 2)
+        for (let i = 0; i < n; i++) values[i] = (a[i] ?? NaN) / (b[i] ?? NaN);
+        return [{ shape, values }];
+      }
+      if (!isFloating(dtype)) {
+        for (let i = 0; i < n; i++) values[i] = wrapInt(dtype, intDiv(a[i] ?? 0, b[i] ?? 1, mode));
+        return [{ shape, values }];
+      }
+      const bound = new Float64Array(n);
+      const flAcc = rounder(opmathType(dtype));
+      const flOut = rounder(dtype);
+      for (let i = 0; i < n; i++) {
+        const ai = a[i] ?? NaN;
+        const bi = b[i] ?? NaN;
+        let ref: number;
+        let alts: number[];
+        if (mode === 'floor') {
+          ref = divFloorFloating(ai, bi);
+          alts = [divFloorFloating(ai, bi, flAcc), divFloorFloating(ai, bi, flOut)];
+        } else {
+          ref = Math.trunc(ai / bi);
+          // PyTorch computes trunc(a / b) with a / b rounded to the dtype (or opmath) first
+          alts = [Math.trunc(flAcc(ai / bi)), Math.trunc(flOut(ai / bi))];
+        }
+        values[i] = ref;
+        bound[i] = Math.max(0, ...alts.map((x) => Math.abs(flOut(x) - ref)).filter((d) => !Number.isNaN(d)));
+      }
+      return [{ shape, values, bound }];
+    },
+    accuracy(call) {
+      const { dtype } = divOutput(call, withMode);
+      const { mode } = divParse(call, withMode);
+      if (!isFloating(dtype)) return { kind: 'exact' };
+      return mode === 'true' ? { kind: 'ulp', ulps: 0.5 } : { kind: 'bound', ulps: 0.5 };
+    },
+  };
+}
+
+// div.Tensor(Tensor self, Tensor other); div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode)
+export const divTensor = divLike('aten.div.Tensor', false);
+export const divTensorMode = divLike('aten.div.Tensor_mode', true);
+
+export const BINARY_OPS: readonly OpDef[] = [addTensor, addScalar, subTensor, mulTensor, mulScalar, divTensor, divTensorMode];

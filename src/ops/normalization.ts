@@ -1,0 +1,123 @@
+import type { DType } from '../tensor/dtype.js';
+import { isFloating, LOW_PRECISION } from '../tensor/dtype.js';
+import { numel } from '../tensor/tensor.js';
+import { AccurateSum, gamma, unit } from './numerics.js';
+import { floatParam, input, intsParam, meta, optionalTensorParam, tensorParam } from './params.js';
+import { opmathType } from './promotion.js';
+import type { Accuracy, OpCall, OpDef, OutputSpec, RefOutput } from './types.js';
+import type { RefTensor } from '../tensor/tensor.js';
+
+// native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps)
+//   -> (Tensor out, Tensor mean, Tensor rstd)
+function parse(call: OpCall) {
+  const xi = tensorParam(call, 0, 'input');
+  const x = meta(call, xi);
+  if (!isFloating(x.dtype)) throw new Error(`layer_norm is not implemented for ${x.dtype}`);
+  const norm = intsParam(call, 1, 'normalized_shape') ?? [];
+  const axis = x.shape.length - norm.length;
+  if (axis < 0 || norm.some((s, i) => s !== x.shape[axis + i])) {
+    throw new Error(`layer_norm: normalized_shape [${norm.join(', ')}] does not match the trailing dims of input [${x.shape.join(', ')}]`);
+  }
+  const wi = optionalTensorParam(call, 2, 'weight');
+  const bi = optionalTensorParam(call, 3, 'bias');
+  const eps = floatParam(call, 4, 'eps', 1e-5);
+  for (const i of [wi, bi]) {
+    if (i === undefined) continue;
+    const s = meta(call, i).shape;
+    if (s.length !== norm.length || s.some((v, j) => v !== norm[j])) throw new Error(`layer_norm: weight and bias must have shape [${norm.join(', ')}]`);
+  }
+  // PyTorch ≥ 2.1 on CPU accepts float16/bfloat16 input with float32 weight/bias ("mixed type"): mean and rstd
+  // are then float32. Otherwise they have the input's dtype.
+  const paramDtype = wi !== undefined ? meta(call, wi).dtype : bi !== undefined ? meta(call, bi).dtype : x.dtype;
+  const statDtype: DType = LOW_PRECISION.includes(x.dtype) && paramDtype === 'float32' ? 'float32' : x.dtype;
+  const statShape = [...x.shape.slice(0, axis), ...norm.map(() => 1)];
+  return { xi, x, wi, bi, eps, statDtype, statShape, rows: numel(x.shape.slice(0, axis)), n: numel(norm), acc: opmathType(x.dtype) };
+}
+
+function outputUlps(dtype: DType): number {
+  return LOW_PRECISION.includes(dtype) ? 1 : 0.5;
+}
+
+/**
+ * Per row of N elements: μ = Σx/N, σ² = Σ(x − μ)²/N (biased), rstd = 1/√(σ² + eps), y = (x − μ)·rstd·w + b,
+ * computed in float64 (two-pass, compensated). Bounds, with u the accumulation dtype's unit roundoff:
+ *   E_μ   = γ(N + 1, u)·mean|x|                       (a sum of N terms and a division)
+ *   E_σ²  = γ(2N + 4, u)·mean(x²) + u·eps             (admits the one-pass E[x²] − μ² as well as Welford)
+ *   rel_r = E_σ² / (2(σ² + eps)) + γ(3, u)            (√ halves the relative error; add, sqrt, divide)
+ *   |Δy|  ≤ |w|·rstd·(E_μ + |x − μ|·rel_r) + γ(3, u)·(|x − μ|·rstd·|w| + |b|)
+ */
+export const nativeLayerNorm: OpDef = {
+  name: 'aten.native_layer_norm.default',
+  family: 'normalization',
+  outputs(call): OutputSpec[] {
+    const p = parse(call);
+    return [
+      { dtype: p.x.dtype, shape: [...p.x.shape] },
+      { dtype: p.statDtype, shape: p.statShape },
+      { dtype: p.statDtype, shape: p.statShape },
+    ];
+  },
+  reference(call, inputs: RefTensor[]): RefOutput[] {
+    const p = parse(call);
+    const x = input(inputs, p.xi).values;
+    const w = p.wi !== undefined ? input(inputs, p.wi).values : undefined;
+    const b = p.bi !== undefined ? input(inputs, p.bi).values : undefined;
+    const { rows, n, eps } = p;
+    const u = unit(p.acc);
+    const out = new Float64Array(rows * n);
+    const outBound = new Float64Array(rows * n);
+    const mean = new Float64Array(rows);
+    const meanAbs = new Float64Array(rows);
+    const rstd = new Float64Array(rows);
+    const rstdBound = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) {
+      const s = new AccurateSum();
+      const sa = new AccurateSum();
+      const sq = new AccurateSum();
+      for (let j = 0; j < n; j++) {
+        const v = x[r * n + j] ?? NaN;
+        s.add(v);
+        sa.add(Math.abs(v));
+        sq.addProduct(v, v);
+      }
+      const mu = s.value() / n;
+      const v2 = new AccurateSum();
+      for (let j = 0; j < n; j++) {
+        const d = (x[r * n + j] ?? NaN) - mu;
+        v2.addProduct(d, d);
+      }
+      const variance = v2.value() / n;
+      const rs = 1 / Math.sqrt(variance + eps);
+      mean[r] = mu;
+      meanAbs[r] = sa.value() / n;
+      rstd[r] = rs;
+      const eMu = gamma(n + 1, u) * (sa.value() / n);
+      const eVar = gamma(2 * n + 4, u) * (sq.value() / n) + u * Math.abs(eps);
+      const relR = eVar / (2 * (variance + eps)) + gamma(3, u);
+      rstdBound[r] = Number.isFinite(rs) ? rs * relR : 0;
+      for (let j = 0; j < n; j++) {
+        const o = r * n + j;
+        const d = (x[o] ?? NaN) - mu;
+        const wj = w ? (w[j] ?? NaN) : 1;
+        const bj = b ? (b[j] ?? NaN) : 0;
+        const y = d * rs * wj + bj;
+        out[o] = y;
+        const bound = Math.abs(wj) * rs * (eMu + Math.abs(d) * relR) + gamma(3, u) * (Math.abs(d * rs * wj) + Math.abs(bj));
+        outBound[o] = Number.isFinite(bound) ? bound : 0;
+      }
+    }
+    return [
+      { shape: [...p.x.shape], values: out, bound: outBound },
+      { shape: p.statShape, values: mean, absSum: meanAbs, terms: n + 1 },
+      { shape: p.statShape, values: rstd, bound: rstdBound },
+    ];
+  },
+  accuracy(call, index): Accuracy {
+    const p = parse(call);
+    if (index === 0) return { kind: 'bound', ulps: outputUlps(p.x.dtype) };
+    if (index === 1) return { kind: 'accumulation', accumDtype: p.acc, ulps: outputUlps(p.statDtype) };
+    return { kind: 'bound', ulps: outputUlps(p.statDtype) };
+  },
+};
+
+export const NORMALIZATION_OPS: readonly OpDef[] = [nativeLayerNorm];

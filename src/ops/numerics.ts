@@ -1,0 +1,109 @@
+import type { DType } from '../tensor/dtype.js';
+import { castTo, dtypeInfo, floatFormat, roundToFloat, unitRoundoff } from '../tensor/dtype.js';
+
+/** γ(k, u) = k·u / (1 − k·u), Higham's bound factor for k roundings with unit roundoff u. */
+export function gamma(k: number, u: number): number {
+  const ku = k * u;
+  return ku < 1 ? ku / (1 - ku) : Infinity;
+}
+
+/** Unit roundoff of a floating dtype (re-exported beside gamma for the error analyses here). */
+export function unit(dtype: DType): number {
+  return unitRoundoff(dtype);
+}
+
+/** Smallest positive normal number of a floating dtype. */
+export function minNormal(dtype: DType): number {
+  return 2 ** floatFormat(dtype).minExponent;
+}
+
+/** A rounding function to `dtype` (identity for float64). */
+export function rounder(dtype: DType): (x: number) => number {
+  if (dtype === 'float64') return (x) => x;
+  if (dtype === 'float32') return Math.fround;
+  return (x) => roundToFloat(dtype, x);
+}
+
+const BITS: Partial<Record<DType, number>> = { int8: 8, int16: 16, int32: 32, int64: 64, uint8: 8 };
+
+/**
+ * The integer `x` stored in an integer dtype, wrapping modulo 2^bits as two's-complement C++ does
+ * (PyTorch's integer kernels overflow silently). `x` may be a bigint for results beyond 2^53.
+ */
+export function wrapInt(dtype: DType, x: number | bigint): number {
+  if (dtype === 'bool') return x !== 0 && x !== 0n ? 1 : 0;
+  const bits = BITS[dtype];
+  if (bits === undefined) throw new Error(`${dtype} is not an integer dtype`);
+  if (typeof x === 'number') {
+    if (Math.abs(x) <= Number.MAX_SAFE_INTEGER) return dtype === 'int64' ? x : castTo(dtype, x);
+    x = BigInt(x);
+  }
+  const w = dtypeInfo(dtype).kind === 'uint' ? BigInt.asUintN(bits, x) : BigInt.asIntN(bits, x);
+  return Number(w);
+}
+
+/** Exact integer a·b, a+b, a−b for integer-valued doubles, as a number when safe and a bigint otherwise. */
+export function intOp(op: '+' | '-' | '*', a: number, b: number): number | bigint {
+  const r = op === '+' ? a + b : op === '-' ? a - b : a * b;
+  if (Math.abs(r) <= Number.MAX_SAFE_INTEGER) return r;
+  const A = BigInt(a);
+  const B = BigInt(b);
+  return op === '+' ? A + B : op === '-' ? A - B : A * B;
+}
+
+/** Error-free transformation: a + b = s + e exactly (Knuth's TwoSum). */
+function twoSum(a: number, b: number): [number, number] {
+  const s = a + b;
+  const bb = s - a;
+  return [s, a - (s - bb) + (b - bb)];
+}
+
+const SPLITTER = 134217729; // 2^27 + 1, Veltkamp's constant for doubles
+
+/** Error-free transformation: a · b = p + e exactly (Dekker's TwoProduct; no FMA in JavaScript). */
+function twoProduct(a: number, b: number): [number, number] {
+  const p = a * b;
+  if (!Number.isFinite(p)) return [p, 0];
+  const ca = SPLITTER * a;
+  const ah = ca - (ca - a);
+  const al = a - ah;
+  const cb = SPLITTER * b;
+  const bh = cb - (cb - b);
+  const bl = b - bh;
+  return [p, al * bl - (p - ah * bh - al * bh - ah * bl)];
+}
+
+/**
+ * An accurate float64 sum of float64 terms (compensated, Ogita–Rump–Oishi Sum2): as accurate as if computed
+ * in twice the working precision, then rounded, so the oracle's own error is negligible even for float64 cases.
+ * NaN and infinities propagate as IEEE addition would.
+ */
+export class AccurateSum {
+  private s = 0;
+  private c = 0;
+  private special = 0; // plain sum of non-finite terms, so inf − inf gives NaN
+  private hasSpecial = false;
+  add(x: number): void {
+    if (!Number.isFinite(x)) {
+      this.special += x;
+      this.hasSpecial = true;
+      return;
+    }
+    const [s, e] = twoSum(this.s, x);
+    this.s = s;
+    this.c += e;
+  }
+  /** adds a·b without rounding the product first */
+  addProduct(a: number, b: number): void {
+    const [p, e] = twoProduct(a, b);
+    this.add(p);
+    if (Number.isFinite(p)) this.c += e;
+  }
+  value(): number {
+    if (this.hasSpecial) return this.special + this.s;
+    return this.s + this.c;
+  }
+}
+
+/** Largest integer magnitude doubles hold exactly; integer references beyond it switch to bigint. */
+export const SAFE = Number.MAX_SAFE_INTEGER;

@@ -1,0 +1,142 @@
+import { castTo } from '../tensor/dtype.js';
+import { contiguousStrides, numel } from '../tensor/tensor.js';
+import { promoteTypes } from './promotion.js';
+import { input, intParam, intsParam, meta, tensorListParam, tensorParam, wrapDim } from './params.js';
+import type { OpCall, OpDef, OutputSpec } from './types.js';
+import { unravelIndex } from '../tensor/tensor.js';
+
+/** Copies and views move values unchanged: bit-identical, zeros' sign included. */
+const COPY = { kind: 'exact', signedZero: true } as const;
+
+// clone(Tensor self, *, MemoryFormat? memory_format=None): the memory format changes strides, never values
+export const clone: OpDef = {
+  name: 'aten.clone.default',
+  family: 'shape',
+  outputs(call) {
+    const m = meta(call, tensorParam(call, 0, 'self'));
+    return [{ dtype: m.dtype, shape: [...m.shape] }];
+  },
+  reference(call, inputs) {
+    const t = input(inputs, tensorParam(call, 0, 'self'));
+    return [{ shape: [...t.shape], values: Float64Array.from(t.values) }];
+  },
+  accuracy: () => COPY,
+};
+
+// view(Tensor(a) self, SymInt[] size)
+function viewShape(call: OpCall): OutputSpec {
+  const m = meta(call, tensorParam(call, 0, 'self'));
+  const size = intsParam(call, 1, 'size') ?? [];
+  const n = numel(m.shape);
+  const infer = size.filter((s) => s === -1).length;
+  if (infer > 1) throw new Error('view: only one dimension can be inferred');
+  const known = numel(size.filter((s) => s !== -1));
+  let shape = size;
+  if (infer === 1) {
+    if (known === 0 || n % known !== 0) throw new Error(`view: shape '[${size.join(', ')}]' is invalid for input of size ${n}`);
+    shape = size.map((s) => (s === -1 ? n / known : s));
+  }
+  if (numel(shape) !== n || shape.some((s) => s < 0)) throw new Error(`view: shape '[${size.join(', ')}]' is invalid for input of size ${n}`);
+  return { dtype: m.dtype, shape };
+}
+
+export const view: OpDef = {
+  name: 'aten.view.default',
+  family: 'shape',
+  outputs: (call) => [viewShape(call)],
+  reference(call, inputs) {
+    const t = input(inputs, tensorParam(call, 0, 'self'));
+    // row-major logical order is what a view of a contiguous tensor keeps
+    return [{ shape: viewShape(call).shape, values: Float64Array.from(t.values) }];
+  },
+  accuracy: () => COPY,
+};
+
+// permute(Tensor(a) self, int[] dims)
+function permuteDims(call: OpCall): { dims: number[]; shape: number[]; dtype: OutputSpec['dtype'] } {
+  const m = meta(call, tensorParam(call, 0, 'self'));
+  const raw = intsParam(call, 1, 'dims') ?? [];
+  if (raw.length !== m.shape.length) throw new Error(`permute: number of dims don't match (${raw.length} for a ${m.shape.length}-D tensor)`);
+  const dims = raw.map((d) => wrapDim(d, m.shape.length));
+  if (new Set(dims).size !== dims.length) throw new Error('permute: repeated dim');
+  return { dims, shape: dims.map((d) => m.shape[d] ?? 1), dtype: m.dtype };
+}
+
+export const permute: OpDef = {
+  name: 'aten.permute.default',
+  family: 'shape',
+  outputs(call) {
+    const { dtype, shape } = permuteDims(call);
+    return [{ dtype, shape }];
+  },
+  reference(call, inputs) {
+    const { dims, shape } = permuteDims(call);
+    const t = input(inputs, tensorParam(call, 0, 'self'));
+    const inStrides = contiguousStrides(t.shape);
+    const n = numel(shape);
+    const values = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      const idx = unravelIndex(k, shape);
+      let src = 0;
+      idx.forEach((v, d) => (src += v * (inStrides[dims[d] ?? 0] ?? 0)));
+      values[k] = t.values[src] ?? NaN;
+    }
+    return [{ shape, values }];
+  },
+  accuracy: () => COPY,
+};
+
+// cat(Tensor[] tensors, int dim=0)
+function catParse(call: OpCall) {
+  const all = tensorListParam(call, 0, 'tensors');
+  if (all.length === 0) throw new Error('cat: expected a non-empty list of tensors');
+  const dtype = all.map((i) => meta(call, i).dtype).reduce((a, b) => promoteTypes(a, b));
+  // PyTorch still skips legacy empty tensors of shape [0] whatever the other tensors' rank
+  const parts = all.filter((i) => {
+    const s = meta(call, i).shape;
+    return !(s.length === 1 && s[0] === 0);
+  });
+  const first = parts[0] === undefined ? undefined : meta(call, parts[0]).shape;
+  if (first === undefined) return { dtype, parts, dim: 0, shape: [0] };
+  if (first.length === 0) throw new Error('cat: zero-dimensional tensor cannot be concatenated');
+  const dim = wrapDim(intParam(call, 1, 'dim', 0), first.length);
+  let total = 0;
+  for (const i of parts) {
+    const s = meta(call, i).shape;
+    if (s.length !== first.length || s.some((v, d) => d !== dim && v !== first[d])) {
+      throw new Error(`cat: sizes of tensors must match except in dimension ${dim}: [${first.join(', ')}] vs [${s.join(', ')}]`);
+    }
+    total += s[dim] ?? 0;
+  }
+  const shape = first.map((v, d) => (d === dim ? total : v));
+  return { dtype, parts, dim, shape };
+}
+
+export const cat: OpDef = {
+  name: 'aten.cat.default',
+  family: 'shape',
+  outputs(call) {
+    const { dtype, shape } = catParse(call);
+    return [{ dtype, shape }];
+  },
+  reference(call, inputs) {
+    const { dtype, parts, dim, shape } = catParse(call);
+    const values = new Float64Array(numel(shape));
+    const outer = numel(shape.slice(0, dim));
+    const inner = numel(shape.slice(dim + 1));
+    const rowOut = (shape[dim] ?? 0) * inner;
+    let at = 0;
+    for (const i of parts) {
+      const t = input(inputs, i);
+      const rowIn = (t.shape[dim] ?? 0) * inner;
+      for (let o = 0; o < outer; o++) {
+        for (let j = 0; j < rowIn; j++) values[o * rowOut + at + j] = castTo(dtype, t.values[o * rowIn + j] ?? NaN);
+      }
+      at += rowIn;
+    }
+    return [{ shape, values }];
+  },
+  accuracy: () => COPY,
+};
+
+export const SHAPE_OPS: readonly OpDef[] = [cat, permute, view, clone];

@@ -1,0 +1,147 @@
+import type { DType } from '../tensor/dtype.js';
+import { castTo, isFloating, LOW_PRECISION } from '../tensor/dtype.js';
+import { numel } from '../tensor/tensor.js';
+import { minNormal, wrapInt } from './numerics.js';
+import { input, meta, tensorParam } from './params.js';
+import { floatResultOf } from './promotion.js';
+import type { Accuracy, OpCall, OpDef, OpFamily, OutputSpec, RefOutput } from './types.js';
+import type { RefTensor } from '../tensor/tensor.js';
+
+/**
+ * Allowed ULPs of the transcendental functions per dtype (see docs/numerics.md). float32/float64: PyTorch CPU
+ * evaluates them with SLEEF's 1.0-ULP vector functions or libm, and rsqrt/sigmoid as compositions
+ * (1/√x; 1/(1+e^−x)); the table leaves room for the composition and for the oracle's own ≤1-ULP libm.
+ * float16/bfloat16: computed in float32 and rounded once, so 1 ULP of the narrow type covers it.
+ */
+export const TRANSCENDENTAL_ULPS: Record<string, { float64: number; float32: number; lowp: number }> = {
+  exp: { float64: 3, float32: 2, lowp: 1 },
+  log: { float64: 3, float32: 2, lowp: 1 },
+  tanh: { float64: 3, float32: 2, lowp: 1 },
+  rsqrt: { float64: 2, float32: 2, lowp: 1 },
+  sigmoid: { float64: 4, float32: 4, lowp: 1 },
+};
+
+export function transcendentalUlps(fn: string, dtype: DType): number {
+  const row = TRANSCENDENTAL_ULPS[fn];
+  if (!row) throw new Error(`no ULP table entry for ${fn}`);
+  if (LOW_PRECISION.includes(dtype)) return row.lowp;
+  return dtype === 'float64' ? row.float64 : row.float32;
+}
+
+interface UnarySpec {
+  name: string;
+  family: OpFamily;
+  /** result dtype for an input dtype (throws where PyTorch has no kernel) */
+  dtype(d: DType): DType;
+  /** value on an input already converted to the result dtype */
+  f(x: number, dtype: DType): number;
+  accuracy(dtype: DType): Accuracy;
+  /** for the bound rule: absolute error allowed at input x and reference value r */
+  bound?(x: number, r: number, dtype: DType): number;
+}
+
+export function unaryOp(s: UnarySpec): OpDef {
+  const out = (call: OpCall): OutputSpec => {
+    const m = meta(call, tensorParam(call, 0, 'self'));
+    return { dtype: s.dtype(m.dtype), shape: [...m.shape] };
+  };
+  return {
+    name: s.name,
+    family: s.family,
+    outputs: (call) => [out(call)],
+    reference(call: OpCall, inputs: RefTensor[]): RefOutput[] {
+      const { dtype, shape } = out(call);
+      const t = input(inputs, tensorParam(call, 0, 'self'));
+      const n = numel(shape);
+      const values = new Float64Array(n);
+      const bound = s.bound ? new Float64Array(n) : undefined;
+      for (let i = 0; i < n; i++) {
+        // integer inputs of floating functions are converted to the result dtype first, as PyTorch does
+        const x = castTo(dtype, t.values[i] ?? NaN);
+        const r = s.f(x, dtype);
+        values[i] = r;
+        if (bound && s.bound) bound[i] = s.bound(x, r, dtype);
+      }
+      return [bound ? { shape, values, bound } : { shape, values }];
+    },
+    accuracy: (call) => s.accuracy(out(call).dtype),
+  };
+}
+
+function noBool(op: string): (d: DType) => DType {
+  return (d) => {
+    if (d === 'bool') throw new Error(`${op} is not implemented for bool`);
+    return d;
+  };
+}
+
+const EXACT_COPY: Accuracy = { kind: 'exact', signedZero: true };
+
+function intOr(f: (x: number) => number): (x: number, d: DType) => number {
+  return (x, d) => (isFloating(d) ? f(x) : wrapInt(d, f(x)));
+}
+
+export const neg = unaryOp({
+  name: 'aten.neg.default',
+  family: 'unary',
+  dtype: noBool('neg'),
+  // integer negation wraps: neg(−128) is −128 in int8
+  f: intOr((x) => -x),
+  accuracy: () => EXACT_COPY,
+});
+
+export const abs = unaryOp({
+  name: 'aten.abs.default',
+  family: 'unary',
+  dtype: noBool('abs'),
+  // abs(−0.0) is +0.0; integer abs of the minimum wraps to itself
+  f: intOr((x) => Math.abs(x)),
+  accuracy: () => EXACT_COPY,
+});
+
+function transcendental(fn: keyof typeof TRANSCENDENTAL_ULPS, f: (x: number) => number, family: OpFamily = 'unary'): OpDef {
+  return unaryOp({
+    name: `aten.${fn}.default`,
+    family,
+    dtype: floatResultOf,
+    f,
+    accuracy: (d) => ({ kind: 'ulp', ulps: transcendentalUlps(fn, d) }),
+  });
+}
+
+export const exp = transcendental('exp', Math.exp);
+export const log = transcendental('log', Math.log);
+export const tanh = transcendental('tanh', Math.tanh);
+// 1/√x in float64 is within 1.5 ULP of float64; the table's 2 ULP covers that for float64 cases
+export const rsqrt = transcendental('rsqrt', (x) => 1 / Math.sqrt(x));
+
+export const sqrt = unaryOp({
+  name: 'aten.sqrt.default',
+  family: 'unary',
+  dtype: floatResultOf,
+  // Math.sqrt is correctly rounded, and rounding again to float32 or narrower is innocuous (53 ≥ 2·24 + 2)
+  f: Math.sqrt,
+  accuracy: () => ({ kind: 'ulp', ulps: 0.5 }),
+});
+
+/** σ(x) = 1/(1 + e^−x); for x ≤ −30 evaluated as e^x/(1 + e^x) to keep full relative accuracy. */
+function sigmoidRef(x: number): number {
+  if (x < -30) {
+    const e = Math.exp(x);
+    return e / (1 + e);
+  }
+  return 1 / (1 + Math.exp(-x));
+}
+
+export const sigmoid = unaryOp({
+  name: 'aten.sigmoid.default',
+  family: 'unary',
+  dtype: floatResultOf,
+  f: sigmoidRef,
+  accuracy: (d) => ({ kind: 'bound', ulps: transcendentalUlps('sigmoid', d) }),
+  // PyTorch computes 1/(1 + e^−x): once e^−x overflows (x < −88.7 in float32) the result is 0, not the subnormal
+  // σ(x); so results below the smallest normal number may be flushed (measured: sigmoid(−100) = 0 in float32)
+  bound: (_x, r, d) => (Math.abs(r) < minNormal(d) ? minNormal(d) : 0),
+});
+
+export const UNARY_OPS: readonly OpDef[] = [neg, abs, exp, log, sqrt, rsqrt, tanh, sigmoid];
