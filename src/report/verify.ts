@@ -190,8 +190,9 @@ export function verifyRun(input: VerifyInput, options: VerifyOptions, catalog: S
       options.allowUnsigned ? 'warn' : 'fail',
       options.allowUnsigned ? 'the report is unsigned (accepted because of --allow-unsigned)' : 'the report is unsigned (no report.dsse.json); pass --allow-unsigned to check its content anyway',
     );
-    checks.set('envelope', 'skipped', 'no envelope');
-    checks.set('subject', 'skipped', 'no envelope');
+    const state = options.allowUnsigned ? 'warn' : 'fail';
+    checks.set('envelope', state, 'no envelope: the report is unsigned');
+    checks.set('subject', state, 'no signed digest: the report is unsigned');
     reportValue = input.reportValue;
   }
 

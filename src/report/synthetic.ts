@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { OutputMetrics } from '../judge/result.js';
+import { statusFromOutputs } from '../judge/result.js';
+import type { CaseResult } from '../runner/result.js';
+import type { DType } from '../tensor/dtype.js';
+import { buildReport } from './build.js';
+import type { Report, Waiver } from './schema.js';
+import type { ShippedCase, ShippedCatalog } from './verify.js';
+
+/**
+ * A synthetic suite, catalog and report of any size, with numbers that hang together the way the judge's do.
+ * For tests and the verify benchmark: it depends on no op or suite definition, so it stays stable while
+ * those grow.
+ */
+
+const OPS = [
+  { family: 'binary', op: 'aten.add.Tensor', rule: 'correctly-rounded' },
+  { family: 'binary', op: 'aten.mul.Tensor', rule: 'correctly-rounded' },
+  { family: 'unary', op: 'aten.exp.default', rule: 'ulp≤2' },
+  { family: 'comparison', op: 'aten.eq.Tensor', rule: 'exact' },
+] as const;
+const DTYPES: DType[] = ['float32', 'float16'];
+
+export interface SyntheticOptions {
+  /** cases in the suite (split evenly over ops and dtypes) */
+  cases: number;
+  profile?: 'inference-fp32' | 'inference-lowp';
+}
+
+export function syntheticCases(n: number): ShippedCase[] {
+  const out: ShippedCase[] = [];
+  for (let i = 0; i < n; i++) {
+    const o = OPS[i % OPS.length] as (typeof OPS)[number];
+    const dtype = DTYPES[Math.floor(i / OPS.length) % DTYPES.length] as DType;
+    out.push({ id: `core/${o.family}/${o.op}/${dtype}/case-${String(i).padStart(6, '0')}`, suite: 'core', family: o.family, op: o.op, dtype });
+  }
+  return out;
+}
+
+function ruleOf(op: string): string {
+  return OPS.find((o) => o.op === op)?.rule ?? 'none';
+}
+
+export function syntheticCatalog(cases: readonly ShippedCase[]): ShippedCatalog {
+  const digest = createHash('sha256').update(canonicalize(cases) ?? '').digest('hex');
+  const lowp = cases.map((c) => c.id);
+  const fp32 = cases.filter((c) => c.dtype === 'float32').map((c) => c.id);
+  return {
+    harnessVersion: 'test',
+    suites: [{ name: 'core', version: '1', digest, cases }],
+    requiredIds: (profile) => (profile === 'inference-fp32' ? fp32 : profile === 'inference-lowp' ? lowp : undefined),
+    outputsProblem: (c, outputs) => {
+      if (outputs.length !== 1) return `${outputs.length} outputs recorded; ${c.op} has 1`;
+      const rule = ruleOf(c.op);
+      const o = outputs[0] as OutputMetrics;
+      return o.rule === rule ? null : `output 0 recorded under rule ${o.rule}; ${c.op} is judged under ${rule}`;
+    },
+    statusFromOutputs,
+  };
+}
+
+/** Metrics of one float output with the given margin (> 1 fails), consistent across every field. */
+export function syntheticMetrics(dtype: DType, rule: string, margin: number): OutputMetrics {
+  const exact = rule === 'exact';
+  const allowed = exact ? 0 : 2 ** -11;
+  const failing = margin > 1;
+  const ulps = rule === 'correctly-rounded' ? 0.5 : rule === 'exact' ? 0 : 2;
+  return {
+    index: 0,
+    dtype,
+    shape: [4, 16],
+    rule,
+    elements: 64,
+    mismatches: failing ? 3 : 0,
+    maxAbsError: exact ? (failing ? 1 : 0) : margin * allowed,
+    maxRelError: exact ? (failing ? 1 : 0) : margin * allowed,
+    maxUlpError: exact ? null : margin * ulps,
+    margin: exact && failing ? null : exact ? 0 : margin,
+    worst: exact || margin === 0 ? null : { index: [1, 3], actual: String(1 + margin * allowed), expected: '1', allowed: String(allowed) },
+    problem: null,
+  };
+}
+
+export function syntheticResult(c: ShippedCase, margin: number): CaseResult {
+  const outputs = [syntheticMetrics(c.dtype as DType, ruleOf(c.op), margin)];
+  const status = statusFromOutputs(outputs);
+  return {
+    id: c.id,
+    op: c.op,
+    family: c.family,
+    dtype: c.dtype as DType,
+    status,
+    message: status === 'fail' ? `output 0: 3 of 64 elements outside ${ruleOf(c.op)}` : null,
+    outputs,
+    outputDigest: createHash('sha256').update(c.id).digest('hex'),
+    timings: { execMs: 0.25, deviceMs: null },
+  };
+}
+
+/** A report of a full run over the synthetic suite; `margins` overrides the margin of chosen cases (default 0.5). */
+export function syntheticReport(
+  options: SyntheticOptions & { margins?: Record<string, number>; waivers?: Waiver[]; results?: (c: ShippedCase) => CaseResult | null },
+): { catalog: ShippedCatalog; cases: ShippedCase[]; report: Report } {
+  const cases = syntheticCases(options.cases);
+  const catalog = syntheticCatalog(cases);
+  const profile = options.profile ?? 'inference-lowp';
+  const requiredIds = catalog.requiredIds(profile) ?? [];
+  const required = new Set(requiredIds);
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    if (!required.has(c.id)) continue;
+    const r = options.results ? options.results(c) : syntheticResult(c, options.margins?.[c.id] ?? (c.op === 'aten.eq.Tensor' ? 0 : 0.5));
+    if (r) results.push(r);
+  }
+  const report = buildReport({
+    command: ['accelcert', 'run', '--driver', 'reference', '--profile', profile],
+    startedAt: new Date('2025-06-01T10:00:00Z'),
+    endedAt: new Date('2025-06-01T10:05:00Z'),
+    target: {
+      driver: 'reference',
+      device: 'reference',
+      fingerprint: { vendor: 'accelcert', model: 'reference', memoryBytes: null, driverVersion: '1', framework: null, extra: {} },
+    },
+    suites: catalog.suites,
+    profile,
+    requiredIds,
+    selection: { suites: [], filters: [], dtypes: [], shard: null, cases: requiredIds.length },
+    results,
+    waivers: options.waivers ?? [],
+    run: { outcome: 'completed', message: null },
+    host: {
+      hostname: 'ci-runner-7',
+      os: { platform: 'linux', release: '6.8.0', arch: 'x64' },
+      cpu: { model: 'Test CPU', cores: 8 },
+      memoryBytes: 34359738368,
+      node: 'v20.0.0',
+    },
+    gitCommit: null,
+  });
+  return { catalog, cases, report };
+}
