@@ -1,6 +1,6 @@
 import type { Accuracy, RefOutput } from '../ops/types.js';
-import { type DType, castTo, dtypeInfo, floatFormat, unitRoundoff } from '../tensor/dtype.js';
-import { ulpFunction } from './ulp.js';
+import { type DType, dtypeInfo, floatFormat, unitRoundoff } from '../tensor/dtype.js';
+import { castFunction, ulpFunction } from './ulp.js';
 
 /**
  * Acceptance intervals: for each output element, the set of values a conforming device may return.
@@ -15,6 +15,8 @@ import { ulpFunction } from './ulp.js';
  *   `accumDtype`, absSum = Σ|terms| of the element and n = `ulps` (default 0.5: the final rounding to the
  *   output dtype). γ(k, u) = k·u / (1 − k·u); when k·u ≥ 1 the bound is +inf (every value, including either
  *   overflow value, is accepted): the classic bound says nothing there, so the rule stops constraining.
+ * - `bound`: |a − r| ≤ bound[i] + n · ulp(r), bound = `RefOutput.bound` (an absolute per-element bound the op's
+ *   reference derives), n = `ulps`.
  *
  * Special values (every rule):
  * - reference NaN: the actual must be NaN (any payload or sign).
@@ -43,6 +45,16 @@ export interface ValueRule {
   readonly hasInfinity: boolean;
   /** half-width of the interval around a finite reference r at element i (0 for exact rules) */
   halfWidth(i: number, r: number): number;
+  /**
+   * The same half-width in parts, for loops that already hold u = ulp(r):
+   * halfWidth(i, r) = ulps·u + (scale ? (factor === Infinity ? Infinity : factor·scale[i]) : 0);
+   * scale is absSum with factor γ for accumulation, the reference's bound with factor 1 for `bound`.
+   */
+  readonly ulps: number;
+  readonly factor: number;
+  readonly scale: Float64Array | null;
+  /** castTo(dtype, ·), specialised */
+  readonly cast: (x: number) => number;
 }
 
 /** γ(k, u) = k·u / (1 − k·u), the relative error bound of a k-term accumulation at unit roundoff u; +inf once k·u ≥ 1. */
@@ -59,6 +71,7 @@ export function ruleLabel(accuracy: Accuracy, dtype: DType, expected?: RefOutput
     return accuracy.kind === 'exact' && accuracy.signedZero ? 'exact(signed-zero)' : 'exact';
   }
   if (accuracy.kind === 'ulp') return accuracy.ulps === 0.5 ? 'correctly-rounded' : `ulp≤${accuracy.ulps}`;
+  if (accuracy.kind === 'bound') return `bound(+${accuracy.ulps}ulp)`;
   const k = expected?.terms ?? '?';
   const extra = accuracy.ulps !== undefined && accuracy.ulps !== 0.5 ? `,out≤${accuracy.ulps}ulp` : '';
   return `accumulation(k=${k},u=${accuracy.accumDtype}${extra})`;
@@ -82,35 +95,45 @@ export function valueRule(accuracy: Accuracy, dtype: DType, expected: RefOutput)
     overflowAt = f.maxFinite + ulp(f.maxFinite);
     hasInfinity = f.hasInfinity;
   }
-  const base = { dtype, label, isFloat, overflowAt, hasInfinity };
+  const base = { dtype, label, isFloat, overflowAt, hasInfinity, cast: castFunction(dtype) };
   if (!isFloat || accuracy.kind === 'exact') {
     const signedZero = accuracy.kind === 'exact' && accuracy.signedZero === true;
-    return { ...base, mode: 'exact', signedZero, halfWidth: () => 0 };
+    return { ...base, mode: 'exact', signedZero, halfWidth: () => 0, ulps: 0, factor: 0, scale: null };
   }
   const ulp = ulpFunction(dtype);
-  if (accuracy.kind === 'ulp') {
-    const n = accuracy.ulps;
-    return { ...base, mode: 'tolerance', signedZero: false, halfWidth: (_i, r) => n * ulp(r) };
+  if (accuracy.kind === 'ulp') return tolerance(base, accuracy.ulps, 0, null, ulp);
+  if (accuracy.kind === 'bound') {
+    const { bound } = expected;
+    if (bound === undefined) throw new Error(`bound rule needs the reference's bound (output dtype ${dtype})`);
+    checkLength('bound', bound, expected);
+    return tolerance(base, accuracy.ulps, 1, bound, ulp);
   }
   const { terms, absSum } = expected;
   if (terms === undefined || absSum === undefined) {
     throw new Error(`accumulation rule needs the reference's terms and absSum (output dtype ${dtype})`);
   }
-  if (absSum.length !== expected.values.length) {
-    throw new Error(`reference absSum has ${absSum.length} values for ${expected.values.length} elements`);
+  checkLength('absSum', absSum, expected);
+  return tolerance(base, accuracy.ulps ?? 0.5, gamma(terms, unitRoundoff(accuracy.accumDtype)), absSum, ulp);
+}
+
+function checkLength(name: string, a: Float64Array, expected: RefOutput): void {
+  if (a.length !== expected.values.length) {
+    throw new Error(`reference ${name} has ${a.length} values for ${expected.values.length} elements`);
   }
-  const g = gamma(terms, unitRoundoff(accuracy.accumDtype));
-  const n = accuracy.ulps ?? 0.5;
-  return {
-    ...base,
-    mode: 'tolerance',
-    signedZero: false,
-    halfWidth: (i, r) => {
-      const scale = absSum[i] ?? 0;
-      // 0·inf would be NaN: with an unbounded γ even a zero-scale element is left unconstrained.
-      return (g === Infinity ? Infinity : g * scale) + n * ulp(r);
-    },
-  };
+}
+
+type RuleBase = Pick<ValueRule, 'dtype' | 'label' | 'isFloat' | 'overflowAt' | 'hasInfinity' | 'cast'>;
+
+function tolerance(base: RuleBase, ulps: number, factor: number, scale: Float64Array | null, ulp: (x: number) => number): ValueRule {
+  const halfWidth =
+    scale === null
+      ? (_i: number, r: number) => ulps * ulp(r)
+      : (i: number, r: number) => {
+          // 0·inf would be NaN: with an unbounded factor even a zero-scale element is left unconstrained.
+          const s = scale[i] ?? 0;
+          return (factor === Infinity ? Infinity : factor * s) + ulps * ulp(r);
+        };
+  return { ...base, mode: 'tolerance', signedZero: false, halfWidth, ulps, factor, scale };
 }
 
 /** Verdict codes of one element (see `Assessment`). */
@@ -161,7 +184,7 @@ export function assess(rule: ValueRule, i: number, r: number, actual: number, ou
   out.error = 0;
   out.allowed = 0;
   if (rule.mode === 'exact') {
-    const c = castTo(rule.dtype, r);
+    const c = rule.cast(r);
     out.expected = c;
     if (Number.isNaN(c)) {
       out.verdict = Number.isNaN(actual) ? IN : PLACEMENT;
@@ -221,7 +244,7 @@ export interface Interval {
 export function acceptanceInterval(rule: ValueRule, i: number, r: number): Interval {
   const none = { positive: false, negative: false };
   if (rule.mode === 'exact') {
-    const c = castTo(rule.dtype, r);
+    const c = rule.cast(r);
     return { lo: c, hi: c, overflow: none };
   }
   if (Number.isNaN(r)) return { lo: NaN, hi: NaN, overflow: none };

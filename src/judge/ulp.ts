@@ -1,4 +1,4 @@
-import { type DType, type FloatFormat, floatFormat, ulpOf } from '../tensor/dtype.js';
+import { type DType, type FloatFormat, castTo, dtypeInfo, floatFormat, ulpOf } from '../tensor/dtype.js';
 
 /**
  * ULP arithmetic on a float dtype's representable set, derived from its format parameters (no codec needed).
@@ -157,4 +157,40 @@ export function stepBy(dtype: DType, x: number, steps: number): number {
   const n = Math.abs(steps);
   for (let i = 0; i < n; i++) v = steps > 0 ? nextUp(dtype, v) : nextDown(dtype, v);
   return v;
+}
+
+/**
+ * A specialised `castTo(dtype, ·)` for hot loops, with identical results: round to nearest even with
+ * PyTorch's overflow (±inf, NaN for float8_e4m3fn) for floats; in-range integers pass through and
+ * everything else defers to `castTo` (truncation, wrapping, bool).
+ */
+export function castFunction(dtype: DType): (x: number) => number {
+  const info = dtypeInfo(dtype);
+  if (dtype === 'float64') return (x) => x;
+  if (dtype === 'float32') return Math.fround;
+  if (info.kind !== 'float') {
+    const lo = info.min ?? 0;
+    const hi = info.max ?? 0;
+    const isBool = info.kind === 'bool';
+    // `+ 0` turns -0 into 0: integers have no negative zero
+    return (x) => (!isBool && Number.isInteger(x) && x >= lo && x <= hi ? x + 0 : castTo(dtype, x));
+  }
+  const f = floatFormat(dtype);
+  const ulp = ulpFunction(dtype);
+  const maxFinite = f.maxFinite;
+  const overflow = f.hasInfinity ? Infinity : NaN;
+  return (x) => {
+    if (x !== x || x === 0) return x;
+    const a = x < 0 ? -x : x;
+    if (a === Infinity) return f.hasInfinity ? x : NaN;
+    const q = ulp(a);
+    // Division by a power of two is exact, so the tie test below sees the true remainder.
+    const scaled = a / q;
+    let n = Math.floor(scaled);
+    const rest = scaled - n;
+    if (rest > 0.5 || (rest === 0.5 && n % 2 === 1)) n += 1;
+    const r = n * q;
+    if (r > maxFinite) return x < 0 ? (f.hasInfinity ? -overflow : overflow) : overflow;
+    return x < 0 ? -r : r;
+  };
 }
