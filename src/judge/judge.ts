@@ -18,11 +18,14 @@ export { statusFromOutputs } from './result.js';
  * - Values: each element against its acceptance interval (interval.ts), or the index-of-extreme property
  *   (extreme.ts). Metrics, all against the float64 reference r:
  *   maxAbsError = max |a − r|; maxRelError = max |a − r| / |r| over elements with finite nonzero r;
- *   maxUlpError = max |a − r| / ulp(r) (float outputs only); null when no element yields a finite value.
+ *   maxUlpError = max |a − r| / ulp(r) (float outputs only); each null when no element was measured
+ *   (matched NaN/inf count as error 0; misplaced ones are not measured) and always null for index outputs.
  *   An accepted overflow is measured from the nearest point of the overflow region (see interval.ts).
- *   margin = max over elements of |a − r| / allowed (allowed = interval half-width; elements with zero
- *   error count 0, an unbounded interval counts 0); null when any element broke an exact rule or had
- *   NaN/inf in the wrong place. worst = that maximising element (the first such), null when margin is 0.
+ *   mismatches = elements outside their interval (or failing the index property), misplaced NaN/inf included.
+ *   margin = max over elements of |a − r| / allowed (allowed = interval half-width; zero error counts 0, an
+ *   unbounded interval counts 0); null when any element broke an exact rule or the index property, or had
+ *   NaN/inf in the wrong place. worst = the maximising element (the first of equals; the first unbounded
+ *   one), null when margin is 0; its actual/expected/allowed are full-precision text (nan, inf, -0).
  *   problem = the first structural problem, including the first NaN/inf placement error.
  * Status comes only from `statusFromOutputs`, so status and recorded metrics cannot disagree.
  */

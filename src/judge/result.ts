@@ -6,9 +6,11 @@ export const StatusSchema = z.enum(STATUSES);
 export type Status = z.infer<typeof StatusSchema>;
 
 /**
- * What the judge measured on one output. Errors are against the float64 reference.
- * `margin` = worst observed error / allowed error over all elements (≤ 1 passes); null means
- * unbounded: an exact rule was broken or NaN/Inf sat in the wrong place.
+ * What the judge measured on one output (see judge/judge.ts for each field's exact definition).
+ * `dtype` and `shape` are the expected ones; a device that returned others has `problem` set.
+ * Errors are against the float64 reference. `margin` = worst observed error / allowed error over all
+ * elements (≤ 1 passes); null means unbounded: an exact rule or the index property was broken, NaN/Inf sat
+ * in the wrong place, or the values were not compared because of a `problem`.
  */
 export const OutputMetricsSchema = z.object({
   index: z.number().int().nonnegative(),
