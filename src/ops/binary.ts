@@ -1,5 +1,5 @@
 import type { DType } from '../tensor/dtype.js';
-import { castTo, isFloating, isIntegral } from '../tensor/dtype.js';
+import { castTo, isFloating } from '../tensor/dtype.js';
 import type { RefTensor } from '../tensor/tensor.js';
 import type { Side } from './elementwise.js';
 import { broadcastOf, commonDtype, scalarSide, sideValues, tensorSide } from './elementwise.js';
@@ -28,8 +28,8 @@ function representable(dtype: DType, x: number): boolean {
  * (alpha_check in BinaryOps.cpp); the reference refuses the same calls.
  */
 function checkAlpha(dtype: DType, alpha: ScalarArg): void {
-  if (dtype === 'bool' && alpha.kind !== 'bool') throw new Error('Boolean alpha only supported for Boolean results');
-  if (isIntegral(dtype) && alpha.kind === 'float') throw new Error('for integral input tensors, argument alpha must not be a floating point number');
+  if (alpha.kind === 'bool' && dtype !== 'bool') throw new Error('Boolean alpha only supported for Boolean results');
+  if (!isFloating(dtype) && alpha.kind === 'float') throw new Error('for integral input tensors, argument alpha must not be a floating point number');
 }
 
 /** Distinct candidate values of a scalar operand: as given, converted to the result dtype, converted to opmath. */
