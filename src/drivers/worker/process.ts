@@ -230,7 +230,7 @@ export class WorkerProcess {
     const requests = [...this.pending.values()];
     this.pending.clear();
     const head = requests[0];
-    const message = head ? `${this.spec.label} ${reason} while ${head.what}${why}` : `${this.spec.label} ${reason}${why}`;
+    const message = head && cause !== 'spawn' ? `${this.spec.label} ${reason} while ${head.what}${why}` : `${this.spec.label} ${reason}${why}`;
     this.failure = new WorkerError(kind, message);
     head?.reject(this.failure);
     for (const p of requests.slice(1)) {
