@@ -9,7 +9,9 @@ const MAX_OPS = 40;
 const MAX_CASES_PER_OP = 8;
 const MAX_LISTED = 50;
 
-const cell = (s: string): string => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
+/** Table cells: no pipes or newlines, and no `<`/`>` that a Markdown renderer would take for HTML. */
+const cell = (s: string): string => text(s).replaceAll('|', '\\|').replaceAll('\n', ' ');
+const text = (s: string): string => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
 /** summary.md: verdict first, then failures grouped by op (worst margin, rerun command per case), waivers. */
 export function renderMarkdown(report: Report): string {
@@ -23,7 +25,7 @@ export function renderMarkdown(report: Report): string {
       `(driver \`${target.driver}\`, device \`${target.device}\`), accelcert ${report.harness.version}.`,
   );
   out.push('');
-  for (const reason of verdict.reasons) out.push(`- ${reason}`);
+  for (const reason of verdict.reasons) out.push(`- ${text(reason)}`);
   out.push('');
   const counts = (Object.entries(summary.byStatus) as [Status, number][]).filter(([, n]) => n > 0);
   out.push(`| status | cases |`, `| --- | ---: |`);
