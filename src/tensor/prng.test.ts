@@ -57,10 +57,12 @@ describe('PhiloxStream', () => {
     expect(fine).toBeGreaterThan(out.length * 0.99);
   });
 
-  it('fillUniform equals uniform(i) elementwise from any start', () => {
+  it('fillUniform and fillNormal equal uniform(i) and normal(i) elementwise from any start', () => {
     for (const start of [0, 1, 6, 9]) {
-      const out = s.fillUniform(new Float64Array(7), start);
-      expect(Array.from(out)).toEqual(Array.from({ length: 7 }, (_, j) => s.uniform(start + j)));
+      const u = s.fillUniform(new Float64Array(7), start);
+      expect(Array.from(u)).toEqual(Array.from({ length: 7 }, (_, j) => s.uniform(start + j)));
+      const z = s.fillNormal(new Float64Array(7), start);
+      expect(Array.from(z)).toEqual(Array.from({ length: 7 }, (_, j) => s.normal(start + j)));
     }
   });
 
@@ -68,13 +70,17 @@ describe('PhiloxStream', () => {
     const n = 50000;
     let sum = 0;
     let sq = 0;
+    let pairs = 0;
     for (let i = 0; i < n; i++) {
       const z = s.normal(i);
       sum += z;
       sq += z * z;
+      if (i % 2 === 1) pairs += z * s.normal(i - 1);
     }
     expect(Math.abs(sum / n)).toBeLessThan(0.02);
     expect(Math.abs(sq / n - 1)).toBeLessThan(0.03);
+    // The cosine and sine halves of one Box–Muller pair are uncorrelated.
+    expect(Math.abs(pairs / (n / 2))).toBeLessThan(0.03);
   });
 
   it('uint32 reads the four words of a block in order', () => {

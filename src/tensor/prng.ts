@@ -23,11 +23,10 @@ function mulhi(a: number, b: number): number {
   return (ah * bh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) >>> 0;
 }
 
-/**
- * One Philox4x32-10 block: writes the four uint32 outputs for counter (c0, c1, c2, c3) and key (k0, k1) into out.
- * Reused output arrays keep bulk drawing free of per-element allocation.
- */
-export function philox4x32(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: Uint32Array): void {
+// The last block computed; one shared array, so the hot loops allocate nothing.
+const R = new Uint32Array(4);
+
+function philoxBlock(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): void {
   let x0 = c0 >>> 0;
   let x1 = c1 >>> 0;
   let x2 = c2 >>> 0;
@@ -48,10 +47,16 @@ export function philox4x32(c0: number, c1: number, c2: number, c3: number, k0: n
     x2 = (hi0 ^ x3 ^ key1) >>> 0;
     x3 = lo0;
   }
-  out[0] = x0;
-  out[1] = x1;
-  out[2] = x2;
-  out[3] = x3;
+  R[0] = x0;
+  R[1] = x1;
+  R[2] = x2;
+  R[3] = x3;
+}
+
+/** One Philox4x32-10 block: the four uint32 outputs for counter (c0, c1, c2, c3) and key (k0, k1), written to out. */
+export function philox4x32(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: Uint32Array): void {
+  philoxBlock(c0, c1, c2, c3, k0, k1);
+  out.set(R);
 }
 
 /** A case's seed: the first 16 hex digits (64 bits) of sha256 of its case id. */
@@ -67,6 +72,11 @@ const DOMAIN_NORMAL = 2;
 const TWO_32 = 4294967296;
 const TWO_M53 = 2 ** -53;
 
+/** A uniform double in [0, 1) from 53 bits of two words. */
+function toUniform(hi: number, lo: number): number {
+  return (hi * 2 ** 21 + (lo >>> 11)) * TWO_M53;
+}
+
 /**
  * The random numbers of one input of one case: Philox keyed by the 64-bit seed, counter
  * (block index low word, block index high word, input index, domain). Every accessor is random-access.
@@ -75,7 +85,6 @@ export class PhiloxStream {
   private readonly k0: number;
   private readonly k1: number;
   private readonly stream: number;
-  private readonly block = new Uint32Array(4);
 
   constructor(seedHex: string, stream: number) {
     if (!/^[0-9a-f]{16}$/.test(seedHex)) throw new Error(`seed must be 16 lowercase hex digits, got '${seedHex}'`);
@@ -85,34 +94,33 @@ export class PhiloxStream {
     this.stream = stream;
   }
 
-  private draw(index: number, domain: number): Uint32Array {
-    philox4x32(index % TWO_32, Math.floor(index / TWO_32), this.stream, domain, this.k0, this.k1, this.block);
-    return this.block;
+  private draw(index: number, domain: number): void {
+    philoxBlock(index % TWO_32, Math.floor(index / TWO_32), this.stream, domain, this.k0, this.k1);
   }
 
   /** The i-th uint32 of the stream (four per block). */
   uint32(i: number): number {
-    const b = this.draw(Math.floor(i / 4), DOMAIN_UINT32);
-    return b[i % 4] as number;
+    this.draw(Math.floor(i / 4), DOMAIN_UINT32);
+    const lane = i % 4;
+    return R[lane] as number;
   }
 
   /** The i-th uniform double in [0, 1), with 53 random bits (two per block). */
   uniform(i: number): number {
-    const b = this.draw(Math.floor(i / 2), DOMAIN_UNIFORM);
-    const lane = (i % 2) * 2;
-    return ((b[lane] as number) * 2 ** 21 + ((b[lane + 1] as number) >>> 11)) * TWO_M53;
+    this.draw(Math.floor(i / 2), DOMAIN_UNIFORM);
+    return i % 2 === 0 ? toUniform(R[0] as number, R[1] as number) : toUniform(R[2] as number, R[3] as number);
   }
 
   /**
-   * The i-th standard normal (Box–Muller from one block's two uniforms). Uses Math.log/cos/sqrt, which V8
-   * computes with its fdlibm port; a different engine could differ in the last bit.
+   * The i-th standard normal: Box–Muller on block floor(i/2)'s two uniforms, the cosine branch for even i and
+   * the sine branch for odd i. Uses Math.log/cos/sin/sqrt, which V8 computes with its fdlibm port; another
+   * engine could differ in the last bit.
    */
   normal(i: number): number {
-    const b = this.draw(i, DOMAIN_NORMAL);
-    const u1 = ((b[0] as number) * 2 ** 21 + ((b[1] as number) >>> 11)) * TWO_M53;
-    const u2 = ((b[2] as number) * 2 ** 21 + ((b[3] as number) >>> 11)) * TWO_M53;
-    // 1 - u1 is in (0, 1], so the logarithm is finite.
-    return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    this.draw(Math.floor(i / 2), DOMAIN_NORMAL);
+    const radius = Math.sqrt(-2 * Math.log(1 - toUniform(R[0] as number, R[1] as number)));
+    const angle = 2 * Math.PI * toUniform(R[2] as number, R[3] as number);
+    return radius * (i % 2 === 0 ? Math.cos(angle) : Math.sin(angle));
   }
 
   /** Fills out[j] = uniform(start + j), drawing each block once. */
@@ -121,11 +129,27 @@ export class PhiloxStream {
     let j = 0;
     if (start % 2 === 1 && n > 0) out[j++] = this.uniform(start);
     for (; j + 1 < n; j += 2) {
-      const b = this.draw((start + j) / 2, DOMAIN_UNIFORM);
-      out[j] = ((b[0] as number) * 2 ** 21 + ((b[1] as number) >>> 11)) * TWO_M53;
-      out[j + 1] = ((b[2] as number) * 2 ** 21 + ((b[3] as number) >>> 11)) * TWO_M53;
+      this.draw((start + j) / 2, DOMAIN_UNIFORM);
+      out[j] = toUniform(R[0] as number, R[1] as number);
+      out[j + 1] = toUniform(R[2] as number, R[3] as number);
     }
     if (j < n) out[j] = this.uniform(start + j);
+    return out;
+  }
+
+  /** Fills out[j] = normal(start + j), drawing each block once. */
+  fillNormal(out: Float64Array, start = 0): Float64Array {
+    const n = out.length;
+    let j = 0;
+    if (start % 2 === 1 && n > 0) out[j++] = this.normal(start);
+    for (; j + 1 < n; j += 2) {
+      this.draw((start + j) / 2, DOMAIN_NORMAL);
+      const radius = Math.sqrt(-2 * Math.log(1 - toUniform(R[0] as number, R[1] as number)));
+      const angle = 2 * Math.PI * toUniform(R[2] as number, R[3] as number);
+      out[j] = radius * Math.cos(angle);
+      out[j + 1] = radius * Math.sin(angle);
+    }
+    if (j < n) out[j] = this.normal(start + j);
     return out;
   }
 }

@@ -130,7 +130,8 @@ export function drawValues(recipe: Recipe, dtype: DType, count: number, seed: st
       return clampInt(dtype, out);
     }
     case 'normal': {
-      for (let i = 0; i < count; i++) out[i] = recipe.mean + recipe.std * rng.normal(i);
+      rng.fillNormal(out);
+      for (let i = 0; i < count; i++) out[i] = recipe.mean + recipe.std * (out[i] as number);
       if (isFloat) return roundInPlace(dtype, out);
       for (let i = 0; i < count; i++) out[i] = Math.round(out[i] as number);
       return clampInt(dtype, out);
