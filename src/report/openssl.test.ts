@@ -51,7 +51,7 @@ describe('a reviewer checks the signature with openssl alone, as docs/report-for
     expect(runDocSteps(dir, join(KEYS, 'ed25519.pub'), 'ed25519')).toMatch(/^Signature Verified Successfully/);
 
     const payload = Buffer.from(env.payload, 'base64');
-    payload[payload.length - 10] ^= 0x04;
+    payload.writeUInt8((payload.at(-10) ?? 0) ^ 0x04, payload.length - 10);
     writeFileSync(envPath, JSON.stringify({ ...env, payload: payload.toString('base64') }));
     expect(() => runDocSteps(dir, join(KEYS, 'ed25519.pub'), 'ed25519')).toThrow();
   });

@@ -83,7 +83,7 @@ describe('tamper matrix: each forgery is caught by a specific check', () => {
     const { bytes, envelope } = signReport(report, vendorKey);
     const payload = Buffer.from(envelope.payload, 'base64');
     const at = payload.indexOf('"verdict"');
-    payload[at + 20] ^= 0x01;
+    payload.writeUInt8((payload[at + 20] ?? 0) ^ 0x01, at + 20);
     const tampered: Envelope = { ...envelope, payload: payload.toString('base64') };
     const out = verifyRun({ envelope: tampered, reportBytes: bytes }, { keys: [VENDOR], allowUnsigned: false }, catalog);
     expect(out.valid).toBe(false);
