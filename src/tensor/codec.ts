@@ -7,7 +7,8 @@ import { dtypeInfo, floatFormat, type DType } from './dtype.js';
  * even, so a value is rounded once (unlike PyTorch's float64 → float16 cast, which goes through float32; see
  * `torchCastFromFloat64` in dtype.ts). Overflow follows c10: ±inf where the format has infinities, NaN for
  * float8_e4m3fn. NaN encodes as c10's scalar conversions produce it: float16 0x7E00, bfloat16 0x7FC0,
- * float8_e4m3fn 0x7F, float8_e5m2 0x7F, with the sign bit kept except for bfloat16 (c10 keeps it there too).
+ * float8_e4m3fn 0x7F, float8_e5m2 0x7F; c10 keeps a negative NaN's sign bit for all but bfloat16, and so does
+ * this codec (a JS NaN's sign is whatever arithmetic left; DESIGN leaves NaN payload and sign free).
  */
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
