@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { registerDiscover } from './discover.js';
 import { registerDrivers } from './drivers.js';
+import { registerKeygen } from './keygen.js';
+import { registerReport } from './report.js';
+import { registerVerify } from './verify.js';
 import { registerRun } from './run.js';
 import { registerSuites } from './suites.js';
 
@@ -8,4 +11,4 @@ import { registerSuites } from './suites.js';
 export type RegisterCommand = (program: Command, setExitCode: (code: number) => void) => void;
 
 // One file per command; add new commands to this list.
-export const COMMANDS: RegisterCommand[] = [registerRun, registerSuites, registerDrivers, registerDiscover];
+export const COMMANDS: RegisterCommand[] = [registerRun, registerSuites, registerDrivers, registerDiscover, registerVerify, registerKeygen, registerReport];

@@ -2,13 +2,24 @@ import type { KeyObject } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { reportBytes } from './build.js';
-import { loadPrivateKey } from './keys.js';
+import { ensureDefaultKey, loadPrivateKey } from './keys.js';
 import { renderJunit } from './render/junit.js';
 import { renderMarkdown } from './render/markdown.js';
 import type { Report } from './schema.js';
 import { envelopeBytes, signReport } from './sign.js';
 
-export type Signing = { key: KeyObject | string } | { none: true };
+/**
+ * How to sign: a key (KeyObject or PEM path); `keyPath` as `--key` gives it (undefined: the user's default key,
+ * created on first use, its fingerprint printed to stderr); or not at all.
+ */
+export type Signing = { key: KeyObject | string } | { keyPath: string | undefined } | { none: true };
+
+function signingKey(signing: Signing): KeyObject | null {
+  if ('none' in signing) return null;
+  if ('key' in signing) return typeof signing.key === 'string' ? loadPrivateKey(signing.key) : signing.key;
+  if (signing.keyPath !== undefined) return loadPrivateKey(signing.keyPath);
+  return ensureDefaultKey((line) => process.stderr.write(`accelcert: ${line}\n`)).key;
+}
 
 export const RUN_FILES = {
   report: 'report.json',
@@ -25,8 +36,8 @@ export const RUN_FILES = {
 export async function writeRunOutputs(dir: string, report: Report, signing: Signing): Promise<{ files: string[] }> {
   await mkdir(dir, { recursive: true });
   const outputs: [string, Buffer | string][] = [];
-  if ('key' in signing) {
-    const key = typeof signing.key === 'string' ? loadPrivateKey(signing.key) : signing.key;
+  const key = signingKey(signing);
+  if (key) {
     const { bytes, envelope } = signReport(report, key);
     outputs.push([RUN_FILES.report, bytes], [RUN_FILES.envelope, envelopeBytes(envelope)]);
   } else {

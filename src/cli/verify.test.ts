@@ -1,0 +1,157 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { OutputMetrics } from '../judge/result.js';
+import { ruleLabel } from '../judge/interval.js';
+import { getOp } from '../ops/registry.js';
+import { buildReport } from '../report/build.js';
+import { writeRunOutputs } from '../report/write.js';
+import type { CaseResult } from '../runner/result.js';
+import type { Case } from '../suite/case.js';
+import { getProfile, requiredCases } from '../suite/profile.js';
+import { loadSuites } from '../suite/registry.js';
+import { PACKAGE_ROOT } from '../version.js';
+import { main } from './main.js';
+
+const KEYS = join(PACKAGE_ROOT, 'fixtures', 'keys');
+
+/** A result that passes with zero error, as the judge would record it, for a shipped case. */
+function passing(c: Case): CaseResult {
+  const op = getOp(c.op);
+  if (!op) throw new Error(`no op ${c.op}`);
+  const call = { args: c.args, kwargs: c.kwargs, inputs: c.inputs.map((i) => ({ dtype: i.dtype, shape: i.shape })) };
+  const outputs: OutputMetrics[] = op.outputs(call).map((spec, index) => ({
+    index,
+    dtype: spec.dtype,
+    shape: spec.shape,
+    rule: ruleLabel(op.accuracy(call, index), spec.dtype),
+    elements: spec.shape.reduce((a, b) => a * b, 1),
+    mismatches: 0,
+    maxAbsError: 0,
+    maxRelError: 0,
+    maxUlpError: null,
+    margin: 0,
+    worst: null,
+    problem: null,
+  }));
+  return { id: c.id, op: c.op, family: c.family, dtype: c.dtype, status: 'pass', message: null, outputs, outputDigest: '0'.repeat(64), timings: { execMs: 1, deviceMs: null } };
+}
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
+  try {
+    const code = await main(['node', 'accelcert', ...args]);
+    return { code, out, err };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+let runDir = '';
+beforeAll(async () => {
+  const suites = loadSuites();
+  const profile = getProfile('inference-fp32');
+  const required = requiredCases(profile, suites);
+  const report = buildReport({
+    command: ['accelcert', 'run', '--driver', 'reference'],
+    startedAt: new Date('2025-06-01T10:00:00Z'),
+    endedAt: new Date('2025-06-01T10:01:00Z'),
+    target: { driver: 'reference', device: 'reference', fingerprint: { vendor: 'accelcert', model: 'reference', memoryBytes: null, driverVersion: null, framework: null, extra: {} } },
+    suites: suites.filter((s) => profile.suites.includes(s.name)),
+    profile: profile.name,
+    requiredIds: required.map((c) => c.id),
+    selection: { suites: [], filters: [], dtypes: [], shard: null, cases: required.length },
+    results: required.map(passing),
+    waivers: [],
+    run: { outcome: 'completed', message: null },
+  });
+  runDir = mkdtempSync(join(tmpdir(), 'verify-cli-'));
+  await writeRunOutputs(runDir, report, { key: join(KEYS, 'ed25519.key') });
+});
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('accelcert verify against the suites this version ships', () => {
+  it('prints a checklist and exits 0 for an intact certified run', async () => {
+    const r = await run('verify', runDir, '--key', join(KEYS, 'ed25519.pub'));
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/^accelcert verify /);
+    expect(r.out).toMatch(/ok {4}signature +valid Ed25519 signature by trusted key [0-9a-f]{64}/);
+    expect(r.out).toMatch(/ok {4}required cases +all \d+ required cases of profile inference-fp32 present exactly once/);
+    expect(r.out).toMatch(/VALID: every claim checks out; the report's verdict is CERTIFIED for profile inference-fp32/);
+    expect(r.code).toBe(0);
+  });
+
+  it('--json prints the outcome alone on stdout', async () => {
+    const r = await run('verify', join(runDir, 'report.dsse.json'), '--key', join(KEYS, 'other.pub'), '--key', join(KEYS, 'ed25519.pub'), '--json');
+    const parsed = JSON.parse(r.out) as { valid: boolean; checks: { id: string; state: string }[] };
+    expect(parsed.valid).toBe(true);
+    expect(parsed.checks).toHaveLength(10);
+    expect(r.code).toBe(0);
+  });
+
+  it('exits 1 with the failing check named when report.json was edited', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verify-cli-tampered-'));
+    cpSync(runDir, dir, { recursive: true });
+    const text = readFileSync(join(dir, 'report.json'), 'utf8');
+    writeFileSync(join(dir, 'report.json'), text.replace('"status":"pass"', '"status":"fail"'));
+    const r = await run('verify', dir, '--key', join(KEYS, 'ed25519.pub'));
+    expect(r.out).toMatch(/FAIL {2}subject digest +report\.json hashes to sha256 [0-9a-f]{64}, but the signed statement names/);
+    expect(r.out).toMatch(/INVALID: \d+ of 10 checks did not hold/);
+    expect(r.code).toBe(1);
+  });
+
+  it('exits 1 for an unsigned run unless --allow-unsigned', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verify-cli-unsigned-'));
+    cpSync(join(runDir, 'report.json'), join(dir, 'report.json'));
+    expect((await run('verify', dir, '--key', join(KEYS, 'ed25519.pub'))).code).toBe(1);
+    const r = await run('verify', dir, '--allow-unsigned');
+    expect(r.out).toMatch(/warn {2}signature +the report is unsigned \(accepted because of --allow-unsigned\)/);
+    expect(r.code).toBe(0);
+  });
+
+  describe('bad input: one sentence on stderr, exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verify-cli-bad-'));
+    const file = (name: string, text: string): string => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    const cases: [string, () => string[], RegExp][] = [
+      ['a missing file', () => ['verify', join(dir, 'nope')], /^accelcert: .*nope does not exist\n$/],
+      ['a file that is not JSON', () => ['verify', file('x.json', 'not json')], /^accelcert: .*x\.json is not JSON\n$/],
+      ['JSON that is neither report nor envelope', () => ['verify', file('y.json', '{"hello":1}')], /^accelcert: .*y\.json is not an accelcert report or DSSE envelope .*\n$/],
+      ['an envelope of the wrong shape', () => ['verify', file('z.json', '{"payload":1,"payloadType":"x","signatures":[]}')], /^accelcert: .*z\.json is not a DSSE envelope: field payload: .*\n$/],
+      ['a corrupt PEM key', () => ['verify', runDir, '--key', join(KEYS, 'corrupt.key')], /^accelcert: .*corrupt\.key holds a private key; give the public key .*\n$/],
+      ['an unreadable PEM key', () => ['verify', runDir, '--key', file('garbage.pub', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')], /^accelcert: .*garbage\.pub is not a readable PEM public key\n$/],
+      ['a private key given as --key', () => ['verify', runDir, '--key', join(KEYS, 'ed25519.key')], /^accelcert: .*ed25519\.key holds a private key; give the public key \(the \.pub file\) to verify\n$/],
+      ['an RSA key', () => ['verify', runDir, '--key', join(KEYS, 'rsa.pub')], /^accelcert: .*rsa\.pub holds a rsa key; accelcert signs with ed25519 or ecdsa-p256 keys only\n$/],
+      ['a missing key file', () => ['verify', runDir, '--key', join(dir, 'none.pub')], /^accelcert: key file .*none\.pub does not exist\n$/],
+    ];
+    for (const [what, args, message] of cases) {
+      it(what, async () => {
+        const r = await run(...args());
+        expect(r.err).toMatch(message);
+        expect(r.out).toBe('');
+        expect(r.code).toBe(2);
+      });
+    }
+  });
+});
+
+describe('accelcert report', () => {
+  it('re-renders the summary and the junit file from report.json', async () => {
+    const md = await run('report', runDir, '--format', 'md');
+    expect(md.out).toMatch(/^# accelcert: CERTIFIED\n/);
+    expect(md.code).toBe(0);
+    const xml = await run('report', runDir, '--format', 'junit');
+    expect(xml.out).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites>/);
+    expect((await run('report', runDir, '--format', 'html')).code).toBe(2);
+    const bad = await run('report', join(runDir, 'nope'), '--format', 'md');
+    expect(bad.err).toMatch(/^accelcert: .*nope does not exist\n$/);
+    expect(bad.code).toBe(2);
+  });
+});

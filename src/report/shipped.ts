@@ -1,0 +1,83 @@
+import type { OutputMetrics } from '../judge/result.js';
+import { statusFromOutputs } from '../judge/result.js';
+import { ruleLabel } from '../judge/interval.js';
+import { getOp } from '../ops/registry.js';
+import type { OpCall } from '../ops/types.js';
+import type { Case } from '../suite/case.js';
+import { getProfile, requiredCases } from '../suite/profile.js';
+import { loadSuites } from '../suite/registry.js';
+import { HARNESS_VERSION } from '../version.js';
+import type { ShippedCase, ShippedCatalog } from './verify.js';
+
+/** The accumulation length k depends on the reference's values, which verify does not recompute. */
+const withoutK = (rule: string): string => rule.replace(/\(k=[^,)]*/, '(k=?');
+
+function callOf(c: Case): OpCall {
+  return { args: c.args, kwargs: c.kwargs, inputs: c.inputs.map((i) => ({ dtype: i.dtype, shape: i.shape })) };
+}
+
+/** Why recorded outputs do not fit what the shipped op defines for this case: count, dtype, shape, rule. */
+export function outputsProblemOf(c: Case, outputs: readonly OutputMetrics[]): string | null {
+  const op = getOp(c.op);
+  if (!op) return `op ${c.op} is not defined by accelcert ${HARNESS_VERSION}`;
+  const call = callOf(c);
+  const specs = op.outputs(call);
+  if (outputs.length < specs.length) return `${outputs.length} outputs recorded; ${c.op} has ${specs.length}`;
+  for (let i = 0; i < outputs.length; i++) {
+    const o = outputs[i] as OutputMetrics;
+    if (o.index !== i) return `output ${i} is recorded with index ${o.index}`;
+    const spec = specs[i];
+    if (!spec) {
+      // the judge records an extra output with its problem; one without a problem was edited
+      if (o.problem === null) return `output ${i} is extra (${c.op} has ${specs.length}) yet records no problem`;
+      continue;
+    }
+    if (o.dtype !== spec.dtype || o.shape.length !== spec.shape.length || o.shape.some((d, k) => d !== spec.shape[k])) {
+      return `output ${i} is recorded as ${o.dtype}[${o.shape.join(',')}]; ${c.op} gives ${spec.dtype}[${spec.shape.join(',')}] for this case`;
+    }
+    const rule = ruleLabel(op.accuracy(call, i), spec.dtype);
+    if (withoutK(o.rule) !== withoutK(rule)) return `output ${i} recorded under rule ${o.rule}; ${c.op} is judged under ${rule} here`;
+  }
+  return null;
+}
+
+let cached: ShippedCatalog | null = null;
+
+/** The suites, profiles, ops and judge this accelcert version ships, as verify compares a report against them. */
+export function shippedCatalog(): ShippedCatalog {
+  if (cached) return cached;
+  const suites = loadSuites();
+  const byId = new Map<string, Case>();
+  for (const s of suites) for (const c of s.cases) byId.set(c.id, c);
+  const required = new Map<string, readonly string[]>();
+  cached = {
+    harnessVersion: HARNESS_VERSION,
+    suites,
+    requiredIds: (name) => {
+      let ids = required.get(name);
+      if (!ids) {
+        let profile;
+        try {
+          profile = getProfile(name);
+        } catch {
+          return undefined;
+        }
+        ids = requiredCases(profile, suites).map((c) => c.id);
+        required.set(name, ids);
+      }
+      return ids;
+    },
+    outputsProblem: (c: ShippedCase, outputs) => {
+      const full = byId.get(c.id);
+      if (!full) return `${c.id} is not a shipped case`;
+      try {
+        return outputsProblemOf(full, outputs);
+      } catch (err) {
+        // an op that cannot describe a shipped case is a harness bug; say so instead of crashing the checklist
+        return `accelcert cannot derive the outputs of ${c.op} for this case: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    },
+    statusFromOutputs,
+  };
+  return cached;
+}
