@@ -67,7 +67,10 @@ export const softmax: OpDef = {
         values[i] = y;
         const d = Math.abs((t.values[i] ?? NaN) - m);
         const n = d + 4 * SOFTMAX_EXP_ULPS + 1.4 * k + 2;
-        bound[i] = Number.isFinite(y) ? gamma(n, u) * y + minNormal(acc) : 0;
+        // An element far below the row's max (−inf included) has y = 0 exactly; γ would be meaningless there.
+        if (!Number.isFinite(y)) bound[i] = 0;
+        else if (!Number.isFinite(d) || n * u >= 1) bound[i] = minNormal(acc);
+        else bound[i] = gamma(n, u) * y + minNormal(acc);
       });
     }
     return [{ shape, values, bound }];

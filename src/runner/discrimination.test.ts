@@ -39,7 +39,7 @@ function faulty(op: string, fault: (req: ExecRequest, out: TensorData[]) => Tens
 describe('the judge is discriminating', () => {
   it('the reference itself passes every case used below', async () => {
     const ids = [
-      'core/matmul/aten.mm.default/float16/8x1024x8',
+      'core/matmul/aten.mm.default/float16/8x1024x8-small',
       'core/binary/aten.div.Tensor/float32/7x13',
       'core/unary/aten.relu.default/float32/7x13-special',
       'core/reduction/aten.amax.default/float32/dim1-special',
@@ -64,7 +64,7 @@ describe('the judge is discriminating', () => {
         }
       return [fromValues('float16', [m, n], out)];
     });
-    const [r] = await runOn(exec, ['core/matmul/aten.mm.default/float16/8x1024x8']);
+    const [r] = await runOn(exec, ['core/matmul/aten.mm.default/float16/8x1024x8-small']);
     expect(r?.status).toBe('fail');
     expect(r?.outputs[0]?.rule).toMatch(/accumulation/);
     expect(r?.outputs[0]?.margin ?? Infinity).toBeGreaterThan(1);

@@ -129,7 +129,13 @@ async function runOne(session: Session, c: Case, timeoutMs: number): Promise<Out
   if (bad) return { kind: 'done', result: { ...base, status: 'error', message: `the device returned a malformed tensor: ${bad}`, timings: { execMs, deviceMs } } };
 
   const actual: RefTensor[] = res.outputs.map(toRef);
-  const judged = judgeCase(specs, expected, accuracies, actual, refInputs);
+  let judged;
+  try {
+    judged = judgeCase(specs, expected, accuracies, actual, refInputs);
+  } catch (err) {
+    // the judge throws only for harness bugs (a reference without its bound, …): never blame the device
+    return { kind: 'done', result: { ...base, status: 'error', message: `the harness cannot judge this case: ${firstLine(err)}`, timings: { execMs, deviceMs } } };
+  }
   return {
     kind: 'done',
     result: {

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { arg, type Arg } from '../ops/args.js';
 import type { OpFamily } from '../ops/types.js';
 import { dtypeInfo, isFloating, type DType } from '../tensor/dtype.js';
+import { seedFromId } from '../tensor/prng.js';
 import type { InputSpec, Layout, Recipe } from '../tensor/spec.js';
 import type { Case } from './case.js';
 
@@ -180,11 +180,6 @@ export class CaseGroup {
     ];
     const variant = parts.filter((p): p is string => p !== null).join('-');
     const id = `${suite}/${s.family}/${s.op}/${filed}/${variant}`;
-    return { id, suite, family: s.family, op: s.op, dtype: filed, inputs, args, kwargs: kwargs ?? {}, seed: seedOf(id) };
+    return { id, suite, family: s.family, op: s.op, dtype: filed, inputs, args, kwargs: kwargs ?? {}, seed: seedFromId(id) };
   }
-}
-
-/** 64-bit seed of a case: the first 16 hex digits of sha256(case id), so a case's inputs depend on its id alone. */
-export function seedOf(id: string): string {
-  return createHash('sha256').update(id).digest('hex').slice(0, 16);
 }
