@@ -58,7 +58,8 @@ export function decodeBase64(text: string): Buffer | null {
   if (bare.length % 4 === 1) return null;
   const padded = bare + '='.repeat((4 - (bare.length % 4)) % 4);
   if (std.length !== bare.length && std !== padded) return null;
-  const bytes = Buffer.from(padded, 'base64');
-  if (bytes.toString('base64') !== padded) return null;
-  return bytes;
+  // with the alphabet checked, only the last group can hide non-zero unused bits
+  const last = padded.slice(-4);
+  if (last !== '' && Buffer.from(last, 'base64').toString('base64') !== last) return null;
+  return Buffer.from(padded, 'base64');
 }

@@ -282,6 +282,19 @@ describe('unsigned reports', () => {
     expect(check(out, 'schema').message).toBe('schemaVersion 2 is not the version this accelcert reads (1)');
   });
 
+  it('a statement written by another tool (members in another order) is parsed and still verifies', () => {
+    const { report, catalog } = fixture();
+    const bytes = reportBytes(report);
+    const st = buildStatement(report, bytes);
+    const text = JSON.stringify({ subject: st.subject, predicateType: st.predicateType, _type: st._type, predicate: st.predicate }, null, 1);
+    const envelope = signEnvelope('application/vnd.in-toto+json', Buffer.from(text), vendorKey);
+    expect(verifyRun({ envelope, reportBytes: bytes }, { keys: [VENDOR], allowUnsigned: false }, catalog).valid).toBe(true);
+    const edited = { ...st, predicate: { report: { ...report, verdict: { ...report.verdict, status: 'CERTIFIED' } } } };
+    const forged = signEnvelope('application/vnd.in-toto+json', Buffer.from(JSON.stringify(edited)), vendorKey);
+    const out = verifyRun({ envelope: forged, reportBytes: null }, { keys: [VENDOR], allowUnsigned: false }, catalog);
+    expect(check(out, 'subject').message).toMatch(/^the statement names report\.json sha256 [0-9a-f]{64}, but the report it carries hashes to [0-9a-f]{64}$/);
+  });
+
   it('a wrong payloadType is named', () => {
     const { report, catalog } = fixture();
     const bytes = reportBytes(report);

@@ -5,7 +5,7 @@ import type { CaseResult } from '../runner/result.js';
 import { compileExactGlob } from '../suite/glob.js';
 import { sha256Hex } from './build.js';
 import { metricsProblem } from './consistency.js';
-import { PAYLOAD_TYPE, decodeBase64, pae, verifyBytes, type Envelope } from './dsse.js';
+import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, decodeBase64, pae, verifyBytes, type Envelope } from './dsse.js';
 import { keyAlgorithm } from './keys.js';
 import { REPORT_SCHEMA_VERSION, ReportSchema, type ListedWaiver, type Report, type Summary, type Verdict } from './schema.js';
 import { REPORT_SUBJECT_NAME, StatementSchema } from './sign.js';
@@ -147,31 +147,23 @@ export function verifyRun(input: VerifyInput, options: VerifyOptions, catalog: S
       checks.set('envelope', 'fail', `payloadType is "${env.payloadType}", expected "${PAYLOAD_TYPE}"`);
       return outcome(null, null, signedBy);
     }
-    let statementValue: unknown;
-    try {
-      statementValue = JSON.parse(payload.toString('utf8'));
-    } catch {
-      checks.set('envelope', 'fail', 'the signed payload is not JSON');
+    const statement = readStatement(payload);
+    if (typeof statement === 'string') {
+      checks.set('envelope', 'fail', statement);
       return outcome(null, null, signedBy);
     }
-    const st = StatementSchema.safeParse(statementValue);
-    if (!st.success) {
-      checks.set('envelope', 'fail', `the signed payload is not an accelcert in-toto Statement v1: ${firstIssue(st.error.issues)}`);
-      return outcome(null, null, signedBy);
-    }
-    const subject = st.data.subject[0];
-    if (!subject || subject.name !== REPORT_SUBJECT_NAME) {
-      checks.set('envelope', 'fail', `the statement's subject is "${subject?.name ?? ''}", expected "${REPORT_SUBJECT_NAME}"`);
-      return outcome(null, null, signedBy);
-    }
-    checks.set('envelope', 'ok', `payloadType ${PAYLOAD_TYPE}, in-toto Statement v1 with predicate ${st.data.predicateType}`);
+    checks.set('envelope', 'ok', `payloadType ${PAYLOAD_TYPE}, in-toto Statement v1 with predicate ${PREDICATE_TYPE}`);
 
-    reportValue = st.data.predicate.report;
-    const canonical = canonicalize(reportValue);
-    const digest = canonical === undefined ? '' : sha256Hex(Buffer.from(canonical, 'utf8'));
-    const claimed = subject.digest.sha256;
+    const claimed = statement.digest;
+    const digest = sha256Hex(statement.reportBytes);
     if (digest !== claimed) {
       checks.set('subject', 'fail', `the statement names report.json sha256 ${claimed}, but the report it carries hashes to ${digest}`);
+      return outcome(null, null, signedBy);
+    }
+    try {
+      reportValue = JSON.parse(statement.reportBytes.toString('utf8'));
+    } catch {
+      checks.set('subject', 'fail', 'the report carried in the statement is not JSON');
       return outcome(null, null, signedBy);
     }
     if (input.reportBytes) {
@@ -228,6 +220,38 @@ export function verifyRun(input: VerifyInput, options: VerifyOptions, catalog: S
   }
   checkWaivers(report, checks);
   return outcome(report, recomputed, signedBy);
+}
+
+const STATEMENT_HEAD = Buffer.from(`{"_type":"${STATEMENT_TYPE}","predicate":{"report":`);
+const STATEMENT_TAIL = new RegExp(
+  `\\},"predicateType":"${PREDICATE_TYPE.replaceAll('.', '\\.')}","subject":\\[\\{"digest":\\{"sha256":"([0-9a-f]{64})"\\},"name":"${REPORT_SUBJECT_NAME.replaceAll('.', '\\.')}"\\}\\]\\}$`,
+);
+
+/**
+ * The subject digest and the carried report's bytes from a signed payload. accelcert writes the statement as
+ * canonical JSON, in which the report sits verbatim between a fixed head and tail; slicing it out avoids parsing
+ * and re-canonicalising megabytes. Any other well-formed statement is parsed and its report canonicalised.
+ */
+function readStatement(payload: Buffer): { digest: string; reportBytes: Buffer } | string {
+  const tail = STATEMENT_TAIL.exec(payload.subarray(Math.max(0, payload.length - 300)).toString('latin1'));
+  if (tail?.[1] && payload.subarray(0, STATEMENT_HEAD.length).equals(STATEMENT_HEAD)) {
+    return { digest: tail[1], reportBytes: payload.subarray(STATEMENT_HEAD.length, payload.length - tail[0].length) };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return 'the signed payload is not JSON';
+  }
+  const st = StatementSchema.safeParse(value);
+  if (!st.success) return `the signed payload is not an accelcert in-toto Statement v1: ${firstIssue(st.error.issues)}`;
+  const subject = st.data.subject[0];
+  if (!subject || subject.name !== REPORT_SUBJECT_NAME) {
+    return `the statement's subject is "${subject?.name ?? ''}", expected "${REPORT_SUBJECT_NAME}"`;
+  }
+  const canonical = canonicalize(st.data.predicate.report);
+  if (canonical === undefined) return 'the statement carries no report';
+  return { digest: subject.digest.sha256, reportBytes: Buffer.from(canonical, 'utf8') };
 }
 
 function checkSignature(
