@@ -14,8 +14,15 @@ async function startWorker(opts: OpenOptions): Promise<WorkerClient> {
   return WorkerClient.start(
     {
       argv: [py.path, '-u', PYTORCH_WORKER],
-      // tracebacks of hard crashes (segfaults in a backend) land in the run log
-      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONFAULTHANDLER: '1' },
+      env: {
+        // glibc would mmap (and page-fault) every fresh tensor buffer of ≥128 KiB: keep them on the heap, reused
+        MALLOC_MMAP_THRESHOLD_: String(32 * 1024 * 1024),
+        MALLOC_TRIM_THRESHOLD_: String(512 * 1024 * 1024),
+        ...process.env,
+        PYTHONUNBUFFERED: '1',
+        // tracebacks of hard crashes (segfaults in a backend) land in the run log
+        PYTHONFAULTHANDLER: '1',
+      },
       label: `the pytorch worker (${py.path}, torch ${py.torchVersion})`,
       tag: 'pytorch',
       log: opts.log,

@@ -377,10 +377,6 @@ def lookup_op(name):
     return overload
 
 
-def address(body, offset, length):
-    return ctypes.addressof((ctypes.c_char * length).from_buffer(body, offset))
-
-
 def make_input(spec, body, device):
     """Rebuilds the exact view the harness sent: a storage of the same size, then as_strided on the device."""
     dtype = DTYPES.get(spec["dtype"])
@@ -390,9 +386,11 @@ def make_input(spec, body, device):
     length = spec["byteLength"]
     if length % itemsize or spec["byteOffset"] + length > len(body):
         raise WorkerFailure("bad_request", "input storage lies outside the frame body")
-    storage = torch.empty(length // itemsize, dtype=dtype)
     if length:
-        ctypes.memmove(storage.data_ptr(), address(body, spec["byteOffset"], length), length)
+        # a view of the request's own buffer (fresh per frame, kept alive by the tensor): no copy on the host
+        storage = torch.frombuffer(body, dtype=torch.uint8, count=length, offset=spec["byteOffset"]).view(dtype)
+    else:
+        storage = torch.empty(0, dtype=dtype)
     if device.type != "cpu":
         storage = storage.to(device)
     return storage.as_strided(spec["shape"], spec["strides"], spec["offset"])
