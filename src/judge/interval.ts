@@ -74,7 +74,8 @@ export function ruleLabel(accuracy: Accuracy, dtype: DType, expected?: RefOutput
   if (accuracy.kind === 'bound') return `bound(+${accuracy.ulps}ulp)`;
   const k = expected?.terms ?? '?';
   const extra = accuracy.ulps !== undefined && accuracy.ulps !== 0.5 ? `,out≤${accuracy.ulps}ulp` : '';
-  return `accumulation(k=${k},u=${accuracy.accumDtype}${extra})`;
+  const passes = (accuracy.passes ?? 1) > 1 ? `,passes=${accuracy.passes}` : '';
+  return `accumulation(k=${k},u=${accuracy.accumDtype}${extra}${passes})`;
 }
 
 /**
@@ -113,7 +114,8 @@ export function valueRule(accuracy: Accuracy, dtype: DType, expected: RefOutput)
     throw new Error(`accumulation rule needs the reference's terms and absSum (output dtype ${dtype})`);
   }
   checkLength('absSum', absSum, expected);
-  return tolerance(base, accuracy.ulps ?? 0.5, gamma(terms, unitRoundoff(accuracy.accumDtype)), absSum, ulp);
+  const passRounding = (Math.max(1, accuracy.passes ?? 1) - 1) * unitRoundoff(dtype);
+  return tolerance(base, accuracy.ulps ?? 0.5, gamma(terms, unitRoundoff(accuracy.accumDtype)) + passRounding, absSum, ulp);
 }
 
 function checkLength(name: string, a: Float64Array, expected: RefOutput): void {

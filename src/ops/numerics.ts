@@ -64,6 +64,13 @@ const SPLITTER = 134217729; // 2^27 + 1, Veltkamp's constant for doubles
 function twoProduct(a: number, b: number): [number, number] {
   const p = a * b;
   if (!Number.isFinite(p)) return [p, 0];
+  // Veltkamp's split overflows for |a| or |b| near the top of the range: split a scaled copy instead
+  // (scaling by a power of two is exact, and so is scaling the two parts back).
+  if (Math.abs(a) > 2 ** 995 || Math.abs(b) > 2 ** 995) {
+    const big = Math.abs(a) >= Math.abs(b);
+    const [ps, es] = twoProduct(big ? a * 2 ** -600 : a, big ? b : b * 2 ** -600);
+    return [ps * 2 ** 600, es * 2 ** 600];
+  }
   const ca = SPLITTER * a;
   const ah = ca - (ca - a);
   const al = a - ah;
@@ -90,6 +97,12 @@ export class AccurateSum {
       return;
     }
     const [s, e] = twoSum(this.s, x);
+    if (!Number.isFinite(s)) {
+      // the running sum overflowed the float64 range: the correctly rounded result is that infinity
+      this.special += s;
+      this.hasSpecial = true;
+      return;
+    }
     this.s = s;
     this.c += e;
   }

@@ -64,9 +64,9 @@ export const sumDimIntList: OpDef = {
     return [{ shape, values, absSum, terms }];
   },
   accuracy(call): Accuracy {
-    const { dtype } = sumOut(call);
+    const { dtype, dims } = sumOut(call);
     if (!isFloating(dtype)) return { kind: 'exact' };
-    return { kind: 'accumulation', accumDtype: opmathType(dtype), ulps: outputUlps(dtype) };
+    return { kind: 'accumulation', accumDtype: opmathType(dtype), ulps: outputUlps(dtype), ...passesOf(dims) };
   },
 };
 
@@ -110,12 +110,17 @@ export const meanDim: OpDef = {
     return [{ shape, values, absSum, terms }];
   },
   accuracy(call): Accuracy {
-    const { dtype } = meanOut(call);
+    const { dtype, dims } = meanOut(call);
     // sum, then one division by n: one more rounding than sum. On CPU a float16/bfloat16 mean rounds the sum to
     // the narrow type and divides there, which costs up to 1.5 ULP of the narrow type.
-    return { kind: 'accumulation', accumDtype: opmathType(dtype), ulps: LOW_PRECISION.includes(dtype) ? 2 : 1 };
+    return { kind: 'accumulation', accumDtype: opmathType(dtype), ulps: LOW_PRECISION.includes(dtype) ? 2 : 1, ...passesOf(dims) };
   },
 };
+
+/** A reduction over several dims may run one pass per dim, each rounding to the output dtype. */
+function passesOf(dims: readonly number[]): { passes?: number } {
+  return dims.length > 1 ? { passes: dims.length } : {};
+}
 
 /** max that propagates NaN, as PyTorch's max reductions do on CPU and CUDA */
 function nanMax(a: number, b: number): number {

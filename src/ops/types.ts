@@ -57,7 +57,11 @@ export interface RefOutput {
 export type Accuracy =
   | { kind: 'exact'; signedZero?: boolean }
   | { kind: 'ulp'; ulps: number }
-  | { kind: 'accumulation'; accumDtype: DType; ulps?: number }
+  /**
+   * passes: how many reduction passes may each round to the output dtype (PyTorch reduces several dims
+   * in passes and keeps partial results in the output dtype): each pass beyond the first adds u(out)·Σ|terms|.
+   */
+  | { kind: 'accumulation'; accumDtype: DType; ulps?: number; passes?: number }
   | { kind: 'index-of-extreme'; extreme: 'max' | 'min'; input: number; dim: number | null; keepdim: boolean }
   | { kind: 'bound'; ulps: number };
 

@@ -11,13 +11,15 @@ import type { RefTensor } from '../tensor/tensor.js';
  * Allowed ULPs of the transcendental functions per dtype (see docs/numerics.md). float32/float64: PyTorch CPU
  * evaluates them with SLEEF's 1.0-ULP vector functions or libm, and rsqrt/sigmoid as compositions
  * (1/√x; 1/(1+e^−x)); the table leaves room for the composition and for the oracle's own ≤1-ULP libm.
- * float16/bfloat16: computed in float32 and rounded once, so 1 ULP of the narrow type covers it.
+ * float16/bfloat16: computed in float32 and rounded once, so 1 ULP of the narrow type covers it — except
+ * rsqrt, which PyTorch 1.13 evaluates as 1/√x in the narrow type on non-contiguous inputs (two roundings,
+ * 1.14 ULP seen on bfloat16): 2 ULPs.
  */
 export const TRANSCENDENTAL_ULPS: Record<string, { float64: number; float32: number; lowp: number }> = {
   exp: { float64: 3, float32: 2, lowp: 1 },
   log: { float64: 3, float32: 2, lowp: 1 },
   tanh: { float64: 3, float32: 2, lowp: 1 },
-  rsqrt: { float64: 2, float32: 2, lowp: 1 },
+  rsqrt: { float64: 2, float32: 2, lowp: 2 },
   sigmoid: { float64: 4, float32: 4, lowp: 1 },
 };
 
