@@ -57,3 +57,5 @@ export const pytorchDriver: Driver = {
     return worker.open(device);
   },
 };
+
+export { findPython, type PythonChoice, type FindPythonOptions } from './python.js';

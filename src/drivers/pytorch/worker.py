@@ -338,6 +338,10 @@ def resolve_device(text):
     elif kind == "mps" and kind not in dict(accelerator_backends()):
         raise WorkerFailure("invalid_device", "this PyTorch %s has no usable mps device" % torch.__version__)
     try:
+        module = getattr(torch, device.type, None)
+        if device.index is not None and module is not None and hasattr(module, "set_device"):
+            # events, streams and allocations without an explicit device then land on this one
+            module.set_device(device)
         torch.empty(1, device=device)
         synchronize(device)
     except Exception as exc:
@@ -356,7 +360,8 @@ def classify(exc):
     """The typed error of an exception an op raised."""
     name = type(exc).__name__
     text = str(exc)
-    if name == "OutOfMemoryError" or "out of memory" in text.lower():
+    if isinstance(exc, MemoryError) or name == "OutOfMemoryError" or "out of memory" in text.lower() \
+            or "can't allocate memory" in text:
         return "out_of_memory"
     if isinstance(exc, NotImplementedError) or "not implemented for" in text or "Could not run '" in text:
         return "unsupported"
@@ -367,9 +372,8 @@ def lookup_op(name):
     parts = name.split(".")
     if len(parts) != 3 or parts[0] != "aten":
         raise WorkerFailure("unsupported", "%s is not an ATen overload name (aten.<op>.<overload>)" % name)
-    packet = getattr(torch.ops.aten, parts[1], None)
-    try:
-        overload = getattr(packet, parts[2]) if packet is not None else None
+    try:  # depending on the version, a missing name raises AttributeError or RuntimeError
+        overload = getattr(getattr(torch.ops.aten, parts[1]), parts[2])
     except (AttributeError, RuntimeError):
         overload = None
     if overload is None:
@@ -474,7 +478,10 @@ def run_exec(msg, body, device):
     except WorkerFailure:
         raise
     except Exception as exc:
-        raise WorkerFailure(classify(exc), first_line(exc))
+        kind = classify(exc)
+        if kind == "out_of_memory" and device.type == "cuda":
+            torch.cuda.empty_cache()  # give the next case the memory this one could not get
+        raise WorkerFailure(kind, first_line(exc))
     t1 = time.perf_counter_ns()
     device_ns = int(events[0].elapsed_time(events[1]) * 1e6) if events is not None else t1 - t0
     outputs, chunks, keep, pos = [], [], [], 0
