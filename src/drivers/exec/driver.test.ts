@@ -135,6 +135,16 @@ describe('exec driver failure paths', () => {
     expect(log.filter((l) => l.includes('not a frame, just noise'))).toHaveLength(2);
   });
 
+  it('matches answers that arrive out of order to their requests by id', async () => {
+    const s = await execDriver.open(undefined, { worker: misbehaving('reverse-pairs') });
+    try {
+      const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => s.exec(neg(`r/${i}`, i + 1))));
+      expect(rs.map((r) => outValues(r)[0])).toEqual([-1, -2, -3, -4, -5, -6, -7, -8]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('charges a crash to the case the worker was running and aborts the ones queued behind it', async () => {
     const cmd = misbehaving('crash-on-exec');
     const s = await execDriver.open(undefined, { worker: cmd });

@@ -99,6 +99,25 @@ describe('pytorch driver on a real PyTorch (cpu)', () => {
     expect(values(r, 1)).toEqual({ dtype: 'int64', shape: [2], values: [1, 0] });
   });
 
+  it('reads a broadcast (stride 0) input and returns bool and empty outputs', async () => {
+    const row = f32([1, 2, 3], [2, 3], [0, 1]);
+    const other = f32([1, 0, 3, 4, 2, 3], [2, 3]);
+    const r = await session.exec({ caseId: 't/eq', op: 'aten.eq.Tensor', args: [arg.tensor(0), arg.tensor(1)], kwargs: {}, inputs: [row, other] });
+    expect(r.ok && r.outputs[0]?.dtype).toBe('bool');
+    expect(r.ok && [...(r.outputs[0]?.storage ?? [])]).toEqual([1, 0, 1, 0, 1, 1]);
+    const e = await session.exec({ caseId: 't/empty', op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, inputs: [f32([], [0, 3])] });
+    expect(e.ok && e.outputs[0]).toMatchObject({ dtype: 'float32', shape: [0, 3] });
+    expect(e.ok && e.outputs[0]?.storage.byteLength).toBe(0);
+  });
+
+  it('round-trips bfloat16 bits exactly', async () => {
+    const bits = new Uint16Array([0x3f80, 0xc000, 0x7f80, 0x0001]); // 1, -2, inf, smallest subnormal
+    const t: TensorData = { dtype: 'bfloat16', shape: [4], strides: [1], offset: 0, storage: new Uint8Array(bits.buffer) };
+    const r = await session.exec({ caseId: 't/bf16', op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, inputs: [t] });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(Array.from(new Uint16Array(new Uint8Array(r.outputs[0]?.storage ?? []).buffer))).toEqual([0xbf80, 0x4000, 0xff80, 0x8001]);
+  });
+
   it('answers unsupported for an op this PyTorch lacks', async () => {
     const r = await session.exec({ caseId: 't/none', op: 'aten.no_such_op.default', args: [], kwargs: {}, inputs: [] });
     expect(r).toEqual({ ok: false, error: { kind: 'unsupported', message: expect.stringMatching(/^PyTorch .* has no operator aten\.no_such_op\.default$/) } });
