@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../version.js';
+
+/** Runs the built CLI as a user would (npm test builds it first). */
+function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin/accelcert.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: '1', ...env },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const home = mkdtempSync(join(tmpdir(), 'accelcert-home-'));
+
+describe('accelcert run', () => {
+  it.each([
+    [['run', '--driver', 'nope'], /^accelcert: unknown driver "nope"; known drivers: pytorch, exec, reference/],
+    [['run', '--driver', 'reference', '--suite', 'nope'], /^accelcert: unknown suite "nope"; known suites: core/],
+    [['run', '--driver', 'reference', '--dtype', 'float17'], /^accelcert: --dtype "float17" is not a dtype/],
+    [['run', '--driver', 'reference', '--filter', 'core/nothing/here'], /^accelcert: --filter "core\/nothing\/here" matches no case/],
+    [['run', '--driver', 'reference', '--profile', 'training'], /^accelcert: unknown profile "training"/],
+    [['run', '--driver', 'reference', '--shard', '5/4'], /^accelcert: --shard "5\/4" must be K\/N/],
+    [['run', '--driver', 'reference', '--timeout', '-1'], /^accelcert: --timeout "-1" must be a positive number/],
+    [['run', '--bogus'], /unknown option '--bogus'/],
+  ])('rejects bad input %j with one sentence and exit code 2', (args, message) => {
+    const r = cli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')[0]).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('certifies the reference driver on the default profile and the signed report verifies', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'accelcert-run-')), 'run');
+    const r = cli(['run', '--driver', 'reference', '--out', out], { ACCELCERT_HOME: home });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^CERTIFIED \(inference-fp32\)/);
+    for (const f of ['report.json', 'report.dsse.json', 'summary.md', 'junit.xml', 'journal.jsonl', 'run.log']) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { verdict: { status: string }; results: unknown[] };
+    expect(report.verdict.status).toBe('CERTIFIED');
+    const v = cli(['verify', out, '--key', join(home, 'default.pub')], { ACCELCERT_HOME: home });
+    expect(v.code).toBe(0);
+  });
+
+  it('prints only JSON on stdout with --json, and a narrowed selection is INCOMPLETE', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'accelcert-run-')), 'run');
+    const r = cli(['run', '--driver', 'reference', '--filter', 'core/binary/aten.add.Tensor', '--dtype', 'float32', '--no-sign', '--json', '--out', out]);
+    expect(r.code).toBe(0);
+    const parsed = JSON.parse(r.stdout) as { verdict: { status: string; reasons: string[] }; summary: { total: number } };
+    expect(parsed.verdict.status).toBe('INCOMPLETE');
+    expect(parsed.verdict.reasons.join(' ')).toMatch(/selection covers \d+ of \d+ required cases/);
+    expect(parsed.summary.total).toBeGreaterThan(5);
+    expect(existsSync(join(out, 'report.dsse.json'))).toBe(false);
+    // progress went to stderr, as plain lines under CI
+    expect(r.stderr).toMatch(/cases, 0 not passed/);
+  });
+
+  it('exits 1 and names the failing case when a device is wrong', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'accelcert-run-')), 'run');
+    const driver = join(PACKAGE_ROOT, 'fixtures/drivers/wrong-relu.js');
+    const r = cli(['run', '--driver', driver, '--filter', 'core/unary/aten.relu.default/float32', '--no-sign', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^NOT_CERTIFIED|^INCOMPLETE/);
+    const summary = readFileSync(join(out, 'summary.md'), 'utf8');
+    expect(summary).toMatch(/aten\.relu\.default/);
+    expect(summary).toMatch(/--filter 'core\/unary\/aten\.relu\.default\/float32\/7x13-special'/);
+  });
+});
