@@ -11,7 +11,7 @@ import { runCases } from '../runner/run.js';
 import { DEFAULT_PROFILE, getProfile, requiredCases } from '../suite/profile.js';
 import { loadSuites } from '../suite/registry.js';
 import { findSuite } from '../suite/suite.js';
-import { isNarrowed, parseDtypes, parseShard, selectCases } from '../suite/select.js';
+import { parseDtypes, parseShard, selectCases } from '../suite/select.js';
 import { printJson } from './output.js';
 
 const RunOptionsSchema = z.object({

@@ -61,7 +61,3 @@ export function selectCases(cases: readonly Case[], sel: Selection): Case[] {
   if (out.length === 0) throw new UserError('the selection (profile, --filter, --dtype, --shard) holds no case');
   return out;
 }
-
-export function isNarrowed(sel: Selection): boolean {
-  return sel.filters.length > 0 || sel.dtypes.length > 0 || sel.shard !== null;
-}
