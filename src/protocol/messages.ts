@@ -133,15 +133,6 @@ export type Reply = z.infer<typeof ReplySchema>;
 export type HelloReply = z.infer<typeof HelloReplySchema>;
 export type ErrorReply = z.infer<typeof ErrorReplySchema>;
 
-/** The reply type that answers each request type (besides `error`, which may answer any request). */
-export const REPLY_TYPE: Record<RequestType, Reply['type']> = {
-  hello: 'hello',
-  discover: 'devices',
-  open: 'opened',
-  exec: 'result',
-  close: 'closed',
-};
-
 /** The JSON Schema published as docs/protocol.schema.json. */
 export function protocolJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(
