@@ -59,12 +59,31 @@ export interface Session {
   close(): Promise<void>;
 }
 
+/**
+ * Thrown by `Session.exec` when the device session itself is gone. The runner records `crash` and `timeout`
+ * as the case statuses of the same name; `aborted` requests never ran (the session died on an earlier one)
+ * and are run again on a fresh session.
+ */
+export type SessionLostKind = 'crash' | 'timeout' | 'aborted';
+
+export class SessionLostError extends Error {
+  constructor(
+    readonly kind: SessionLostKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SessionLostError';
+  }
+}
+
 export interface OpenOptions {
   /** e.g. the python interpreter of the pytorch driver, the worker command of the exec driver */
   python?: string;
   worker?: string;
   /** where the driver writes what its worker prints */
   log?: (line: string) => void;
+  /** per-request limit; a worker session kills a worker that does not answer its oldest request in time */
+  timeoutMs?: number;
 }
 
 /** A driver adapter: short by design (discover, open); everything common lives in the runner and protocol. */

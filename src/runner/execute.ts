@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Session, ExecResult } from '../drivers/types.js';
+import { SessionLostError, type Session, type ExecResult } from '../drivers/types.js';
 import { judgeCase } from '../judge/judge.js';
 import type { OutputMetrics } from '../judge/result.js';
 import { getOp } from '../ops/registry.js';
@@ -20,7 +20,14 @@ export interface ExecuteOptions {
   onResult: (result: CaseResult) => void;
 }
 
-class Timeout extends Error {}
+/** A case aborted by other cases' crashes this often is recorded as a crash itself. */
+const MAX_ATTEMPTS = 3;
+
+class Timeout extends Error {
+  constructor() {
+    super('the device did not answer');
+  }
+}
 
 /** Runs cases on a session, pipelined, and returns one result per completed case in case order. */
 export async function executeCases(first: Session, cases: readonly Case[], opts: ExecuteOptions): Promise<CaseResult[]> {
@@ -30,12 +37,13 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
   const results = new Array<CaseResult>(cases.length);
   let next = 0;
 
-  // A crash or timeout kills the session: the first case to see it for a generation is the culprit
-  // (the device works in order); the others in flight with it are run again on the new session.
-  const replace = async (gen: number): Promise<boolean> => {
+  // A crash or timeout kills the session. The case that saw `crash` or `timeout` is the culprit (workers
+  // answer in order and charge the failure to the oldest request); the others in flight were `aborted`
+  // and run again on the fresh session. The session is replaced once per generation.
+  const replace = async (gen: number): Promise<void> => {
     if (gen !== generation) {
       if (reopening) await reopening;
-      return false;
+      return;
     }
     generation++;
     reopening = (async () => {
@@ -44,23 +52,22 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
     })();
     await reopening;
     reopening = null;
-    return true;
   };
 
   const worker = async (): Promise<void> => {
     while (next < cases.length && !opts.signal?.aborted) {
       const i = next++;
       const c = cases[i] as Case;
-      for (let attempt = 0; ; attempt++) {
+      for (let attempt = 1; ; attempt++) {
         if (reopening) await reopening;
         const gen = generation;
-        const outcome = await runOne(session, c, opts.timeoutMs);
-        if (outcome.kind === 'done' || attempt > 0) {
-          results[i] = outcome.kind === 'done' ? outcome.result : outcome.fallback;
+        const outcome = await runOne(session, c, opts.timeoutMs, opts.depth);
+        if (outcome.kind === 'done') {
+          results[i] = outcome.result;
           break;
         }
-        const culprit = await replace(gen);
-        if (culprit) {
+        await replace(gen);
+        if (!outcome.aborted || attempt >= MAX_ATTEMPTS) {
           results[i] = outcome.fallback;
           break;
         }
@@ -72,13 +79,14 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
   return results.filter((r): r is CaseResult => r !== undefined);
 }
 
-type Outcome = { kind: 'done'; result: CaseResult } | { kind: 'session-lost'; fallback: CaseResult };
+/** `aborted`: the session died on another request before this one ran; it is run again on a fresh session. */
+type Outcome = { kind: 'done'; result: CaseResult } | { kind: 'session-lost'; fallback: CaseResult; aborted: boolean };
 
 function baseResult(c: Case): Omit<CaseResult, 'status' | 'message'> {
   return { id: c.id, op: c.op, family: c.family, dtype: c.dtype, outputs: [], outputDigest: null, timings: { execMs: 0, deviceMs: null } };
 }
 
-async function runOne(session: Session, c: Case, timeoutMs: number): Promise<Outcome> {
+async function runOne(session: Session, c: Case, timeoutMs: number, depth: number): Promise<Outcome> {
   const base = baseResult(c);
   const op = getOp(c.op);
   if (!op) return { kind: 'done', result: { ...base, status: 'error', message: `the harness has no definition of ${c.op}` } };
@@ -106,17 +114,24 @@ async function runOne(session: Session, c: Case, timeoutMs: number): Promise<Out
 
   let res: ExecResult;
   try {
-    res = await withTimeout(pending, timeoutMs);
+    // Worker sessions time out their oldest request themselves and kill the worker; this outer limit covers
+    // in-process sessions and a session that never answers, allowing for the requests queued ahead.
+    res = await withTimeout(pending, timeoutMs * (depth + 1) + 5000);
   } catch (err) {
     const execMs = performance.now() - t0;
-    const timedOut = err instanceof Timeout;
+    const kind = err instanceof SessionLostError ? err.kind : err instanceof Timeout ? 'timeout' : 'crash';
     const fallback: CaseResult = {
       ...base,
-      status: timedOut ? 'timeout' : 'crash',
-      message: timedOut ? `no answer within ${timeoutMs / 1000} s` : `the device session died: ${firstLine(err)}`,
+      status: kind === 'timeout' ? 'timeout' : 'crash',
+      message:
+        kind === 'timeout'
+          ? `no answer within ${timeoutMs / 1000} s: ${firstLine(err)}`
+          : kind === 'aborted'
+            ? `the device session died ${MAX_ATTEMPTS} times while this case waited: ${firstLine(err)}`
+            : `the device session died: ${firstLine(err)}`,
       timings: { execMs, deviceMs: null },
     };
-    return { kind: 'session-lost', fallback };
+    return { kind: 'session-lost', fallback, aborted: kind === 'aborted' };
   }
   const execMs = performance.now() - t0;
   if (!res.ok) {

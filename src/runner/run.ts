@@ -36,7 +36,7 @@ export async function runCases(spec: RunSpec): Promise<RunOutput> {
   mkdirSync(spec.outDir, { recursive: true });
   const log = openRunLog(join(spec.outDir, 'run.log'));
   const journal = new Journal(join(spec.outDir, 'journal.jsonl'));
-  const openOptions: OpenOptions = { ...spec.openOptions, log: (line) => log.info({ source: 'worker' }, line) };
+  const openOptions: OpenOptions = { ...spec.openOptions, timeoutMs: spec.timeoutMs, log: (line) => log.info({ source: 'worker' }, line) };
   const startedAt = new Date();
   log.info({ driver: spec.driver.name, device: spec.device, cases: spec.cases.length }, 'run started');
   const open = (): Promise<Session> => spec.driver.open(spec.device, openOptions);

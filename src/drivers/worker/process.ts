@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { Readable, Writable } from 'node:stream';
 import { DEFAULT_FRAME_LIMITS, encodeFrame, FrameDecoder, ProtocolError, type Frame, type FrameLimits } from '../../protocol/frame.js';
 import type { Request } from '../../protocol/messages.js';
+import { SessionLostError, type SessionLostKind } from '../types.js';
 
 /** How a worker process is started and named. */
 export interface WorkerSpec {
@@ -18,19 +19,12 @@ export interface WorkerSpec {
   limits?: FrameLimits;
 }
 
-/**
- * Why a request to a worker did not get an answer. The runner maps `crash` and `timeout` to the case
- * statuses of the same name; `aborted` requests never ran (the worker died on an earlier one) and can be
- * retried on a fresh worker.
- */
-export type WorkerFailureKind = 'crash' | 'timeout' | 'aborted';
+/** Why a request to a worker did not get an answer (see `SessionLostError`). */
+export type WorkerFailureKind = SessionLostKind;
 
-export class WorkerError extends Error {
-  constructor(
-    readonly kind: WorkerFailureKind,
-    message: string,
-  ) {
-    super(message);
+export class WorkerError extends SessionLostError {
+  constructor(kind: WorkerFailureKind, message: string) {
+    super(kind, message);
     this.name = 'WorkerError';
   }
 }

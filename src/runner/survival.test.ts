@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { execDriver } from '../drivers/exec/driver.js';
+import type { Case } from '../suite/case.js';
+import { loadSuites } from '../suite/registry.js';
+import { PACKAGE_ROOT } from '../version.js';
+import { executeCases } from './execute.js';
+
+/**
+ * A crashing or hanging device never takes the run down: the case that killed it is recorded as crash or
+ * timeout, the worker is restarted, and every other case (including those in flight with it) completes.
+ */
+const worker = (mode: string) => `python3 ${join(PACKAGE_ROOT, 'fixtures/workers/misbehaving_worker.py')} ${mode}`;
+
+const base = loadSuites()[0]!.cases.filter((c) => /^core\/binary\/aten\.add\.Tensor\/float32\/7x13(-transposed|-strided|-offset)?$/.test(c.id));
+
+function plan(marker: string, at: number, count = 8): Case[] {
+  return Array.from({ length: count }, (_, i) => {
+    const c = base[i % base.length]!;
+    return { ...c, id: `${c.id}/${i === at ? marker : `ok${i}`}` };
+  });
+}
+
+async function run(mode: string, cases: Case[], timeoutMs: number) {
+  const opts = { worker: worker(mode), timeoutMs };
+  let opened = 0;
+  const open = async () => {
+    opened++;
+    return execDriver.open(undefined, opts);
+  };
+  const results = await executeCases(await open(), cases, { timeoutMs, depth: 4, reopen: open, onResult: () => undefined });
+  return { results, opened };
+}
+
+describe('crash and hang survival', () => {
+  it('records a crashing case as crash, restarts the worker, and completes the others', async () => {
+    expect(base.length).toBeGreaterThanOrEqual(3);
+    const cases = plan('crash', 2);
+    const { results, opened } = await run('crash-on-exec', cases, 20_000);
+    expect(results.map((r) => r.status)).toEqual(cases.map((c) => (c.id.endsWith('/crash') ? 'crash' : 'pass')));
+    expect(results[2]?.message).toMatch(/died/);
+    expect(opened).toBe(2);
+  }, 60_000);
+
+  it('records a hanging case as timeout, kills the worker, and completes the others', async () => {
+    const cases = plan('hang', 5);
+    const { results, opened } = await run('hang-on-exec', cases, 1500);
+    expect(results.map((r) => r.status)).toEqual(cases.map((c) => (c.id.endsWith('/hang') ? 'timeout' : 'pass')));
+    expect(opened).toBe(2);
+  }, 60_000);
+});
