@@ -46,22 +46,7 @@ export const sumDimIntList: OpDef = {
       });
       return [{ shape, values }];
     }
-    const absSum = new Float64Array(groups.length);
-    let terms = 0;
-    groups.forEach((g, o) => {
-      const s = new AccurateSum();
-      const a = new AccurateSum();
-      for (const k of g) {
-        // the input is converted to the requested dtype before summing, as PyTorch does
-        const x = castTo(dtype, t.values[k] ?? NaN);
-        s.add(x);
-        a.add(Math.abs(x));
-      }
-      values[o] = s.value();
-      absSum[o] = a.value();
-      terms = Math.max(terms, g.length);
-    });
-    return [{ shape, values, absSum, terms }];
+    return [{ shape, ...groupSums(t.values, groups, dtype, 'sum') }];
   },
   accuracy(call): Accuracy {
     const { dtype, dims } = sumOut(call);
@@ -69,6 +54,30 @@ export const sumDimIntList: OpDef = {
     return { kind: 'accumulation', accumDtype: opmathType(dtype), ulps: outputUlps(dtype), ...passesOf(dims) };
   },
 };
+
+/**
+ * Accurate sums (or means) of each group with Σ|x| and the term count for the accumulation bound; the input is
+ * converted to the requested dtype before summing, as PyTorch does.
+ */
+function groupSums(x: Float64Array, groups: number[][], dtype: DType, kind: 'sum' | 'mean'): { values: Float64Array; absSum: Float64Array; terms: number } {
+  const values = new Float64Array(groups.length);
+  const absSum = new Float64Array(groups.length);
+  let terms = 0;
+  groups.forEach((g, o) => {
+    const s = new AccurateSum();
+    const a = new AccurateSum();
+    for (const k of g) {
+      const v = castTo(dtype, x[k] ?? NaN);
+      s.add(v);
+      a.add(Math.abs(v));
+    }
+    const n = kind === 'mean' ? g.length : 1;
+    values[o] = s.value() / n;
+    absSum[o] = a.value() / n;
+    terms = Math.max(terms, g.length);
+  });
+  return { values, absSum, terms };
+}
 
 // mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None)
 function meanOut(call: OpCall): OutputSpec & { dims: number[] } {
@@ -90,24 +99,8 @@ export const meanDim: OpDef = {
   reference(call, inputs) {
     const { dtype, shape, dims } = meanOut(call);
     const t = input(inputs, tensorParam(call, 0, 'self'));
-    const groups = reductionGroups(t.shape, dims);
-    const values = new Float64Array(groups.length);
-    const absSum = new Float64Array(groups.length);
-    let terms = 0;
-    groups.forEach((g, o) => {
-      const s = new AccurateSum();
-      const a = new AccurateSum();
-      for (const k of g) {
-        const x = castTo(dtype, t.values[k] ?? NaN);
-        s.add(x);
-        a.add(Math.abs(x));
-      }
-      // the mean of nothing is 0/0 = NaN, as in PyTorch
-      values[o] = s.value() / g.length;
-      absSum[o] = a.value() / g.length;
-      terms = Math.max(terms, g.length);
-    });
-    return [{ shape, values, absSum, terms }];
+    // the mean of nothing is 0/0 = NaN, as in PyTorch
+    return [{ shape, ...groupSums(t.values, reductionGroups(t.shape, dims), dtype, 'mean') }];
   },
   accuracy(call): Accuracy {
     const { dtype, dims } = meanOut(call);

@@ -1,7 +1,7 @@
 import { UserError } from '../../errors.js';
 import type { Driver, OpenOptions } from '../types.js';
 import { splitCommand } from '../worker/command.js';
-import { WorkerClient } from '../worker/session.js';
+import { WorkerClient, workerDriverMethods } from '../worker/session.js';
 
 function startWorker(opts: OpenOptions): Promise<WorkerClient> {
   if (!opts.worker) throw new UserError('the exec driver needs a worker command: --worker "CMD ARGS"', 2);
@@ -20,16 +20,5 @@ export const execDriver: Driver = {
       ? { usable: true, reason: `runs the worker "${opts.worker}"` }
       : { usable: false, reason: 'needs a worker command: --worker "CMD ARGS"' };
   },
-  async discover(opts) {
-    const worker = await startWorker(opts);
-    try {
-      return await worker.discover();
-    } finally {
-      await worker.close();
-    }
-  },
-  async open(device, opts) {
-    const worker = await startWorker(opts);
-    return worker.open(device);
-  },
+  ...workerDriverMethods(startWorker),
 };

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { UserError } from '../../errors.js';
 import { PACKAGE_ROOT } from '../../version.js';
 import type { Driver, OpenOptions } from '../types.js';
-import { WorkerClient } from '../worker/session.js';
+import { WorkerClient, workerDriverMethods } from '../worker/session.js';
 import { findPython } from './python.js';
 
 /** The Python worker, shipped as a file beside this driver's sources (also in the npm package). */
@@ -44,18 +44,7 @@ export const pytorchDriver: Driver = {
       throw err;
     }
   },
-  async discover(opts) {
-    const worker = await startWorker(opts);
-    try {
-      return await worker.discover();
-    } finally {
-      await worker.close();
-    }
-  },
-  async open(device, opts) {
-    const worker = await startWorker(opts);
-    return worker.open(device);
-  },
+  ...workerDriverMethods(startWorker),
 };
 
 export { findPython, type PythonChoice, type FindPythonOptions } from './python.js';

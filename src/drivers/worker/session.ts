@@ -12,7 +12,7 @@ import {
 } from '../../protocol/messages.js';
 import { packInputs, unpackOutputs } from '../../protocol/tensors.js';
 import { HARNESS_VERSION } from '../../version.js';
-import type { Capabilities, DeviceInfo, ExecRequest, ExecResult, OpenOptions, Session } from '../types.js';
+import type { Capabilities, DeviceInfo, Driver, ExecRequest, ExecResult, OpenOptions, Session } from '../types.js';
 import { WorkerError, WorkerProcess, type WorkerSpec } from './process.js';
 
 /** Open options a worker driver understands beyond the common ones. */
@@ -187,4 +187,22 @@ function issueOf(error: z.ZodError): string {
 
 function asUserError(err: unknown, exitCode: 2 | 3): unknown {
   return err instanceof WorkerError ? new UserError(err.message, exitCode) : err;
+}
+
+/** A worker driver's discover and open: start a worker per call; discovery closes it, a session keeps it. */
+export function workerDriverMethods(start: (opts: OpenOptions) => Promise<WorkerClient>): Pick<Driver, 'discover' | 'open'> {
+  return {
+    async discover(opts) {
+      const worker = await start(opts);
+      try {
+        return await worker.discover();
+      } finally {
+        await worker.close();
+      }
+    },
+    async open(device, opts) {
+      const worker = await start(opts);
+      return worker.open(device);
+    },
+  };
 }
