@@ -29,7 +29,7 @@ const unary = (op: string, dtypes: DType[], ...more: Parameters<CaseGroup['value
     .values(...more);
 
 const binary = (op: string, dtypes: DType[], family: 'binary' | 'comparison' = 'binary') =>
-  CaseGroup.of(op, family).dtypes(dtypes).shapes(BINARY_SHAPES).layouts(...ALL_LAYOUTS).values('uniform', 'special');
+  CaseGroup.of(op, family).dtypes(dtypes).shapes(BINARY_SHAPES).layouts(...ALL_LAYOUTS).values('uniform', 'special', 'subnormal');
 
 const kw = (kwargs: Record<string, Arg>) => (t: Arg[]) => ({ args: t, kwargs });
 
@@ -99,17 +99,17 @@ export const core: SuiteDefinition = {
     ),
 
     // ── unary ────────────────────────────────────────────────────────────
-    unary('aten.neg.default', [...F, 'int64', 'int32', 'int16', 'int8'], 'uniform', 'special'),
-    unary('aten.abs.default', [...F, ...I], 'uniform', 'special'),
-    unary('aten.exp.default', F, 'uniform', 'special'),
+    unary('aten.neg.default', [...F, 'int64', 'int32', 'int16', 'int8'], 'uniform', 'special', 'subnormal'),
+    unary('aten.abs.default', [...F, ...I], 'uniform', 'special', 'subnormal'),
+    unary('aten.exp.default', F, 'uniform', 'special', 'subnormal'),
     unary('aten.log.default', F, 'positive', 'special'),
-    unary('aten.sqrt.default', F, 'positive', 'special'),
+    unary('aten.sqrt.default', F, 'positive', 'special', 'subnormal'),
     unary('aten.rsqrt.default', F, 'positive', 'special'),
-    unary('aten.tanh.default', F, 'uniform', 'special'),
+    unary('aten.tanh.default', F, 'uniform', 'special', 'subnormal'),
     unary('aten.sigmoid.default', F, 'uniform', 'special'),
 
     // ── activations ──────────────────────────────────────────────────────
-    unary('aten.relu.default', [...F, 'int64', 'int32', 'int16', 'int8', 'uint8'], 'uniform', 'special'),
+    unary('aten.relu.default', [...F, 'int64', 'int32', 'int16', 'int8', 'uint8'], 'uniform', 'special', 'subnormal'),
     CaseGroup.of('aten.gelu.default', 'activation')
       .tag('none')
       .dtypes(F)
@@ -125,7 +125,7 @@ export const core: SuiteDefinition = {
       .call(kw({ approximate: arg.str('tanh') })),
 
     // ── comparison and select ────────────────────────────────────────────
-    binary('aten.eq.Tensor', [...F, ...I, 'bool'], 'comparison').values('ties', 'special'),
+    binary('aten.eq.Tensor', [...F, ...I, 'bool'], 'comparison').values('ties', 'special', 'subnormal'),
     binary('aten.lt.Tensor', [...F, ...I], 'comparison').values('ties', 'special'),
     CaseGroup.of('aten.where.self', 'select')
       .dtypes(ALL)
@@ -238,6 +238,6 @@ export const core: SuiteDefinition = {
       .dtypes(ALL)
       .shapes({ '5x7': [[5, 7]], scalar: [[]] })
       .layouts('contiguous', 'transposed', 'strided', 'offset', 'expanded')
-      .values('uniform', 'special'),
+      .values('uniform', 'special', 'subnormal'),
   ],
 };

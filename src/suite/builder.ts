@@ -6,15 +6,17 @@ import type { InputSpec, Layout, Recipe } from '../tensor/spec.js';
 import type { Case } from './case.js';
 
 /** Named value recipes a suite can ask for; each resolves per dtype. */
-export const RECIPES = ['uniform', 'normal', 'positive', 'special', 'ties', 'nonzero-pos', 'nonzero-neg', 'small'] as const;
+export const RECIPES = ['uniform', 'normal', 'positive', 'special', 'subnormal', 'ties', 'nonzero-pos', 'nonzero-neg', 'small'] as const;
 export type RecipeName = (typeof RECIPES)[number];
 
 /** Named layouts a suite can ask for; each applies to the first input (others stay contiguous). */
 export const LAYOUTS = ['contiguous', 'transposed', 'strided', 'offset', 'expanded'] as const;
 export type LayoutName = (typeof LAYOUTS)[number];
 
-export function recipeFor(name: RecipeName, dtype: DType): Recipe {
+/** The recipe a name means for a dtype; null where it does not apply (subnormals of an integer dtype). */
+export function recipeFor(name: RecipeName, dtype: DType): Recipe | null {
   const info = dtypeInfo(dtype);
+  if (name === 'subnormal') return info.kind === 'float' ? { kind: 'subnormal' } : null;
   if (info.kind === 'bool') return name === 'special' ? { kind: 'special' } : { kind: 'bool', p: 0.5 };
   const float = isFloating(dtype);
   const unsigned = info.kind === 'uint';
@@ -165,6 +167,7 @@ export class CaseGroup {
       if (!layout) return null;
       const chosen = s.inputRecipe ? s.inputRecipe(dtype, i, recipeName) : recipeName;
       const recipe = typeof chosen === 'string' ? recipeFor(chosen, dt) : chosen;
+      if (!recipe) return null;
       inputs.push({ dtype: dt, shape, layout, recipe });
     }
     const refs = inputs.map((_, i) => arg.tensor(i));

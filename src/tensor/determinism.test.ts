@@ -87,7 +87,7 @@ describe('input generation is deterministic', () => {
 const PINNED: string[] = [
   'a4c722fd9549a79d',
   '7728f3638325a2b6',
-  '1df3b8444ee7e84c',
+  '132e7378b5024d10',
   '32fd83a47ead9d45',
   '9755c22e1d63ee61',
   'df4600ad4aaf11f0',

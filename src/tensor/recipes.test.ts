@@ -109,9 +109,10 @@ describe('special', () => {
     const f = floatFormat(dtype);
     const v = drawValues({ kind: 'special' }, dtype, 200, SEED, 0);
     const has = (x: number): boolean => v.some((y) => Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y)));
-    const edges = [NaN, 0, -0, f.maxFinite, -f.maxFinite, minSubnormal(dtype), -minSubnormal(dtype), 2 ** f.minExponent,
-      2 ** f.minExponent - minSubnormal(dtype), 0.5, 1.5, 2.5, -2.5];
+    const edges = [NaN, 0, -0, f.maxFinite, -f.maxFinite, 2 ** f.minExponent, -(2 ** f.minExponent), 0.5, 1.5, 2.5, -2.5];
     for (const x of edges) expect(has(x), `${dtype} ${x}`).toBe(true);
+    // subnormals are a case group of their own (the `subnormal` recipe), never mixed in here
+    expect(v.some((y) => y !== 0 && Math.abs(y) < 2 ** f.minExponent), dtype).toBe(false);
     expect(has(Infinity)).toBe(f.hasInfinity);
     expect(has(-Infinity)).toBe(f.hasInfinity);
     const specials = specialValues(dtype);
@@ -121,12 +122,21 @@ describe('special', () => {
     expect(Array.from(v.subarray(100)).filter(isSpecial).length).toBeGreaterThan(20);
   });
 
-  it('subnormal edge values are really subnormal in their dtype', () => {
-    for (const dtype of FLOATS) {
-      const f = floatFormat(dtype);
-      expect(minSubnormal(dtype)).toBeLessThan(2 ** f.minExponent);
-      expect(specialValues(dtype)).toContain(2 ** f.minExponent - minSubnormal(dtype));
-    }
+  it.each(FLOATS)('subnormal draws %s subnormals of both signs, with ±0 and ±smallest normal around them', (dtype) => {
+    const f = floatFormat(dtype);
+    const minNormal = 2 ** f.minExponent;
+    const v = Array.from(drawValues({ kind: 'subnormal' }, dtype, 400, SEED, 0));
+    const sub = v.filter((y) => y !== 0 && Math.abs(y) < minNormal);
+    expect(sub.length).toBeGreaterThan(250);
+    expect(sub.some((y) => y < 0) && sub.some((y) => y > 0)).toBe(true);
+    for (const y of sub) expect(Math.abs(y) / minSubnormal(dtype) % 1).toBe(0);
+    for (const x of [0, minNormal, -minNormal, minNormal - minSubnormal(dtype)]) expect(v).toContain(x);
+    expect(v.every((y) => Math.abs(y) <= minNormal)).toBe(true);
+  });
+
+  it('subnormal is refused for integer and bool dtypes', () => {
+    expect(recipeProblem({ kind: 'subnormal' }, 'int32')).toMatch(/needs a floating dtype/);
+    expect(recipeProblem({ kind: 'subnormal' }, 'bool')).not.toBeNull();
   });
 
   it('integer dtypes get min, max, 0, -1, 1 (unsigned: 0, max, 1)', () => {

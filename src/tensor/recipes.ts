@@ -19,6 +19,9 @@ import type { Recipe } from './spec.js';
  * - special: the dtype's edge values (`specialValues`) mixed with ordinary values (uniform in [-4, 4), or
  *   integers in [-100, 100]); every edge value appears once when count allows, and edge values fill at least
  *   half of the tensor, cycling; then all positions are shuffled (Fisher–Yates). For bool: 0, 1, 0, 1, …
+ * - subnormal: floats only. Three quarters of the values are subnormals, a random multiple of the smallest
+ *   subnormal with a random sign; the rest are ±0, ±smallest normal and ±largest subnormal, so that sums,
+ *   differences and products cross the subnormal boundary both ways.
  * bool tensors accept only `bool` and `special`.
  * Except for `special` (whose shuffle depends on count), the first k values of a draw do not depend on count.
  */
@@ -32,6 +35,7 @@ export function recipeProblem(recipe: Recipe, dtype: DType): string | null {
   if (info.kind === 'bool' && recipe.kind !== 'bool' && recipe.kind !== 'special') {
     return `recipe '${recipe.kind}' cannot fill a bool tensor (use 'bool' or 'special')`;
   }
+  if (recipe.kind === 'subnormal' && info.kind !== 'float') return `recipe 'subnormal' needs a floating dtype, not ${dtype}`;
   if (recipe.kind === 'uniform' && !(recipe.low < recipe.high)) return `uniform needs low < high, got [${recipe.low}, ${recipe.high})`;
   if (recipe.kind === 'uniform' && !Number.isFinite(recipe.high - recipe.low)) return 'uniform needs a finite range';
   if (recipe.kind === 'int') {
@@ -48,12 +52,10 @@ export function specialValues(dtype: DType): number[] {
   if (info.kind === 'bool') return [0, 1];
   if (info.kind === 'float') {
     const f = floatFormat(dtype);
-    const minSub = minSubnormal(dtype);
     const minNormal = 2 ** f.minExponent;
-    const maxSub = minNormal - minSub;
     const infs = f.hasInfinity ? [Infinity, -Infinity] : [];
     return [
-      NaN, ...infs, 0, -0, f.maxFinite, -f.maxFinite, minSub, -minSub, maxSub, -maxSub, minNormal, -minNormal,
+      NaN, ...infs, 0, -0, f.maxFinite, -f.maxFinite, minNormal, -minNormal,
       // Exact halves: the ties of round/half-to-even ops, and of integer conversions.
       0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 1, -1,
     ];
@@ -152,7 +154,27 @@ export function drawValues(recipe: Recipe, dtype: DType, count: number, seed: st
     }
     case 'special':
       return drawSpecial(dtype, out, rng);
+    case 'subnormal':
+      return drawSubnormal(dtype, out, rng);
   }
+}
+
+function drawSubnormal(dtype: DType, out: Float64Array, rng: PhiloxStream): Float64Array {
+  const f = floatFormat(dtype);
+  const minSub = minSubnormal(dtype);
+  const steps = 2 ** f.mantissaBits; // subnormals are k·minSub, 0 < k < steps
+  const minNormal = 2 ** f.minExponent;
+  const edges = [0, -0, minNormal, -minNormal, minNormal - minSub, -(minNormal - minSub)];
+  for (let i = 0; i < out.length; i++) {
+    const u = rng.uniform(i);
+    if (u < 0.25) {
+      out[i] = edges[Math.min(Math.floor(u * 4 * edges.length), edges.length - 1)] as number;
+    } else {
+      const k = 1 + Math.min(Math.floor(rng.uniform(out.length + i) * (steps - 1)), steps - 2);
+      out[i] = (u < 0.625 ? -k : k) * minSub;
+    }
+  }
+  return out;
 }
 
 function drawSpecial(dtype: DType, out: Float64Array, rng: PhiloxStream): Float64Array {
@@ -169,6 +191,12 @@ function drawSpecial(dtype: DType, out: Float64Array, rng: PhiloxStream): Float6
     rng.fillUniform(out);
     for (let i = 0; i < count; i++) out[i] = -4 + 8 * (out[i] as number);
     roundInPlace(dtype, out);
+    // keep subnormals out (they are the `subnormal` recipe's group): float8 rounds small ordinary values there
+    const minNormal = 2 ** floatFormat(dtype).minExponent;
+    for (let i = 0; i < count; i++) {
+      const x = out[i] as number;
+      if (x !== 0 && Math.abs(x) < minNormal) out[i] = Math.sign(x) * minNormal;
+    }
   } else {
     const [lo, hi] = intBounds(dtype, -100, 100);
     uniformIntegers(out, rng, 0, lo, hi);

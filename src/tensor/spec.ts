@@ -26,8 +26,10 @@ export type Layout = z.infer<typeof LayoutSchema>;
  * - uniform: floats uniform in [low, high), rounded to the dtype
  * - normal: floats N(mean, std), rounded to the dtype
  * - int: integers uniform in [low, high] (inclusive), clamped to the dtype's range
- * - special: a mix of ±0, ±inf, NaN, subnormals, largest/smallest finite, values at rounding ties,
+ * - special: a mix of ±0, ±inf, NaN, largest finite, smallest normal, values at rounding ties,
  *   and ordinary values, in shuffled positions
+ * - subnormal: floats only: subnormal values (their own case group, so a device that flushes them fails
+ *   exactly those cases), with ±0 and ±smallest normal around them
  * - bool: true with probability p
  * - ties: integers-valued floats from a small set, so that maxima repeat (for argmax and friends)
  */
@@ -36,6 +38,7 @@ export const RecipeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('normal'), mean: z.number(), std: z.number().positive() }),
   z.object({ kind: z.literal('int'), low: z.number().int(), high: z.number().int() }),
   z.object({ kind: z.literal('special') }),
+  z.object({ kind: z.literal('subnormal') }),
   z.object({ kind: z.literal('bool'), p: z.number().min(0).max(1) }),
   z.object({ kind: z.literal('ties'), levels: z.number().int().positive() }),
 ]);
