@@ -110,6 +110,14 @@ describe('the judge is discriminating', () => {
     expect(r?.status).toBe('pass');
   });
 
+  it('fails a device that flushes subnormals to zero on the subnormal cases, and only there', async () => {
+    const flush = (o: TensorData): TensorData =>
+      fromValues(o.dtype, o.shape, toRef(o).values.map((x) => (x !== 0 && Math.abs(x) < 2 ** -126 ? 0 * Math.sign(x) : x)));
+    const exec = faulty('aten.add.Tensor', (_req, outs) => outs.map(flush));
+    const results = await runOn(exec, ['core/binary/aten.add.Tensor/float32/7x13', 'core/binary/aten.add.Tensor/float32/7x13-subnormal']);
+    expect(results.map((r) => r.status)).toEqual(['pass', 'fail']);
+  });
+
   it('fails a device that reads a transposed input as if it were contiguous', async () => {
     const exec = (req: ExecRequest): ExecResult =>
       referenceExec({ ...req, inputs: req.inputs.map((t) => ({ ...t, strides: contiguousStrides(t.shape), offset: 0 })) });
