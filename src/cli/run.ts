@@ -115,7 +115,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         const counts = Object.entries(s).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
         process.stdout.write(
           [
-            `${report.verdict.status} (${report.verdict.profile}) on ${driver.name} ${out.device.device}: ${out.device.fingerprint.model}`,
+            `${report.verdict.status} (${report.verdict.profile}) on driver ${driver.name}, device ${out.device.device}: ${out.device.fingerprint.vendor} ${out.device.fingerprint.model}`,
             ...report.verdict.reasons.map((r) => `  - ${r}`),
             `cases: ${report.summary.total} (${counts})`,
             `run folder: ${outDir}`,
