@@ -61,6 +61,20 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
     .option('--python <path>', 'python interpreter for the pytorch driver (default: $ACCELCERT_PYTHON, then /usr/bin/python3, python3)')
     .option('--worker <command>', 'worker command line for the exec driver')
     .option('--json', 'print the report summary as JSON on stdout (progress and logs go to stderr)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Exit codes: 0 every selected case passed or was waived; 1 a case failed, errored, crashed, timed out or is',
+        'unsupported; 2 usage or input error; 3 a driver cannot start; 130 interrupted.',
+        '',
+        'Environment:',
+        '  ACCELCERT_PYTHON         python interpreter for the pytorch driver (after --python)',
+        '  ACCELCERT_TORCH_PLUGINS  comma-separated modules the pytorch worker imports first, e.g. torch_npu',
+        '  ACCELCERT_HOME           folder of the default signing key (default ~/.config/accelcert)',
+        '  CI                       plain progress lines instead of a progress bar',
+      ].join('\n'),
+    )
     .action(async (raw: unknown) => {
       const opts = RunOptionsSchema.parse(raw);
       const timeoutMs = positiveNumber(opts.timeout, '--timeout') * 1000;
