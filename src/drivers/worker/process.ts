@@ -79,7 +79,9 @@ export class WorkerProcess {
     const [program, ...args] = spec.argv;
     if (program === undefined) throw new Error('empty worker command');
     this.decoder = new FrameDecoder(spec.limits ?? DEFAULT_FRAME_LIMITS);
-    this.child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: spec.env ?? process.env });
+    // Its own process group: a Ctrl-C at the terminal interrupts the run (which then closes the worker),
+    // not the worker in the middle of a case, which would be recorded as a crash.
+    this.child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: spec.env ?? process.env, detached: true });
     live.add(this.child);
     const toWorker = this.child.stdio[3];
     const fromWorker = this.child.stdio[4];
