@@ -51,11 +51,10 @@ export const nativeLayerNorm: OpDef = {
   family: 'normalization',
   outputs(call): OutputSpec[] {
     const p = parse(call);
-    return [
-      { dtype: p.x.dtype, shape: [...p.x.shape] },
-      { dtype: p.statDtype, shape: p.statShape },
-      { dtype: p.statDtype, shape: p.statShape },
-    ];
+    // CUDA (and CPU from PyTorch 2.1 in some paths) returns float32 statistics for a float16/bfloat16 input
+    const alternativeDtypes = p.statDtype === 'float32' || !LOW_PRECISION.includes(p.statDtype) ? undefined : (['float32'] as DType[]);
+    const stat = { dtype: p.statDtype, shape: p.statShape, ...(alternativeDtypes ? { alternativeDtypes } : {}) };
+    return [{ dtype: p.x.dtype, shape: [...p.x.shape] }, stat, { ...stat }];
   },
   reference(call, inputs: RefTensor[]): RefOutput[] {
     const p = parse(call);

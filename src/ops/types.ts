@@ -27,6 +27,11 @@ export interface OpCall {
 export interface OutputSpec {
   dtype: DType;
   shape: number[];
+  /**
+   * Other dtypes PyTorch itself returns for this output on some backend or version (e.g. float32 layer-norm
+   * statistics of a bfloat16 input on CUDA and on CPU from 2.1); the output is then judged in that dtype.
+   */
+  alternativeDtypes?: DType[];
 }
 
 /** A float64 reference result for one output. */

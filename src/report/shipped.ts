@@ -3,6 +3,7 @@ import { statusFromOutputs } from '../judge/result.js';
 import { ruleLabel } from '../judge/interval.js';
 import { getOp } from '../ops/registry.js';
 import type { OpCall } from '../ops/types.js';
+import type { DType } from '../tensor/dtype.js';
 import type { Case } from '../suite/case.js';
 import { getProfile, requiredCases } from '../suite/profile.js';
 import { loadSuites } from '../suite/registry.js';
@@ -32,10 +33,11 @@ export function outputsProblemOf(c: Case, outputs: readonly OutputMetrics[]): st
       if (o.problem === null) return `output ${i} is extra (${c.op} has ${specs.length}) yet records no problem`;
       continue;
     }
-    if (o.dtype !== spec.dtype || o.shape.length !== spec.shape.length || o.shape.some((d, k) => d !== spec.shape[k])) {
+    const dtypeOk = o.dtype === spec.dtype || (spec.alternativeDtypes ?? []).includes(o.dtype as DType);
+    if (!dtypeOk || o.shape.length !== spec.shape.length || o.shape.some((d, k) => d !== spec.shape[k])) {
       return `output ${i} is recorded as ${o.dtype}[${o.shape.join(',')}]; ${c.op} gives ${spec.dtype}[${spec.shape.join(',')}] for this case`;
     }
-    const rule = ruleLabel(op.accuracy(call, i), spec.dtype);
+    const rule = ruleLabel(op.accuracy(call, i), o.dtype as DType);
     if (withoutK(o.rule) !== withoutK(rule)) return `output ${i} recorded under rule ${o.rule}; ${c.op} is judged under ${rule} here`;
   }
   return null;
