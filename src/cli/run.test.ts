@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,5 +69,21 @@ describe('accelcert run', () => {
     const summary = readFileSync(join(out, 'summary.md'), 'utf8');
     expect(summary).toMatch(/aten\.relu\.default/);
     expect(summary).toMatch(/--filter 'core\/unary\/aten\.relu\.default\/float32\/7x13-special'/);
+
+    // the same failures, covered by a scoped waiver: waived, listed, and a waiver that matched nothing is named
+    const waivers = join(out, '..', 'waivers.json');
+    writeFileSync(
+      waivers,
+      JSON.stringify({
+        waivers: [
+          { cases: 'core/unary/aten.relu.default/float32/*-special', devices: 'test/**', reason: 'tracked', url: 'https://example.com/b/1' },
+          { cases: 'core/matmul/**', devices: '**', reason: 'stale', url: 'https://example.com/b/2' },
+        ],
+      }),
+    );
+    const w = cli(['run', '--driver', driver, '--filter', 'core/unary/aten.relu.default/float32', '--no-sign', '--waivers', waivers, '--out', `${out}-waived`]);
+    expect(w.code).toBe(0);
+    expect(w.stdout).toMatch(/\d+ waived/);
+    expect(w.stdout).toMatch(/waiver W2 \(core\/matmul\/\*\*\) matched nothing/);
   });
 });

@@ -132,6 +132,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
             `${report.verdict.status} (${report.verdict.profile}) on driver ${driver.name}, device ${out.device.device}: ${out.device.fingerprint.vendor} ${out.device.fingerprint.model}`,
             ...report.verdict.reasons.map((r) => `  - ${r}`),
             `cases: ${report.summary.total} (${counts})`,
+            ...report.waivers.filter((w) => w.matched.length === 0).map((w) => `waiver ${w.id} (${w.cases}) matched nothing`),
             `run folder: ${outDir}`,
             '',
           ].join('\n'),
