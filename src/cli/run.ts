@@ -117,7 +117,11 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         selection: { suites: opts.suite, ...selection, cases: cases.length },
         results: out.results,
         waivers,
-        run: out.interrupted ? { outcome: 'interrupted', message: 'interrupted by a signal' } : { outcome: 'completed', message: null },
+        run: out.interrupted
+          ? { outcome: 'interrupted', message: 'interrupted by a signal' }
+          : out.deviceLost
+            ? { outcome: 'crashed', message: `the device could not be reopened after it was lost: ${out.deviceLost}` }
+            : { outcome: 'completed', message: null },
       });
       const written = await writeRunOutputs(outDir, report, opts.sign ? { keyPath: opts.key } : { none: true });
       out.log.info({ files: written.files, verdict: report.verdict }, 'report written');

@@ -24,7 +24,7 @@ function byId(id: string): Case {
 
 async function runOn(exec: (req: ExecRequest) => ExecResult, ids: string[]): Promise<CaseResult[]> {
   const session: Session = inProcessSession(REFERENCE_DEVICE, exec);
-  return executeCases(session, ids.map(byId), { timeoutMs: 10_000, depth: 1, reopen: () => Promise.resolve(session), onResult: () => undefined });
+  return (await executeCases(session, ids.map(byId), { timeoutMs: 10_000, depth: 1, reopen: () => Promise.resolve(session), onResult: () => undefined })).results;
 }
 
 /** Rewrites the outputs of one op with `fault`, computing everything else as the reference does. */

@@ -29,11 +29,19 @@ class Timeout extends Error {
   }
 }
 
-/** Runs cases on a session, pipelined, and returns one result per completed case in case order. */
-export async function executeCases(first: Session, cases: readonly Case[], opts: ExecuteOptions): Promise<CaseResult[]> {
+export interface ExecuteOutput {
+  /** one result per case that ran (all of them unless the run was interrupted), in case order */
+  results: CaseResult[];
+  /** why the device could not be reopened after it was lost; the cases left were recorded as crashes */
+  deviceLost: string | null;
+}
+
+/** Runs cases on a session, pipelined. */
+export async function executeCases(first: Session, cases: readonly Case[], opts: ExecuteOptions): Promise<ExecuteOutput> {
   let session = first;
   let generation = 0;
   let reopening: Promise<void> | null = null;
+  let deviceLost: string | null = null;
   const results = new Array<CaseResult>(cases.length);
   let next = 0;
 
@@ -48,7 +56,11 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
     generation++;
     reopening = (async () => {
       await session.close().catch(() => undefined);
-      session = await opts.reopen();
+      try {
+        session = await opts.reopen();
+      } catch (err) {
+        deviceLost = firstLine(err);
+      }
     })();
     await reopening;
     reopening = null;
@@ -60,6 +72,11 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
       const c = cases[i] as Case;
       for (let attempt = 1; ; attempt++) {
         if (reopening) await reopening;
+        if (deviceLost !== null) {
+          // never silently skipped: every case the dead device could not run is a crash, with the reason
+          results[i] = { ...baseResult(c), status: 'crash', message: `not run: the device could not be reopened after it was lost: ${deviceLost}` };
+          break;
+        }
         const gen = generation;
         const outcome = await runOne(session, c, opts.timeoutMs, opts.depth);
         if (outcome.kind === 'done') {
@@ -76,7 +93,7 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.depth) }, worker));
-  return results.filter((r): r is CaseResult => r !== undefined);
+  return { results: results.filter((r): r is CaseResult => r !== undefined), deviceLost };
 }
 
 /** `aborted`: the session died on another request before this one ran; it is run again on a fresh session. */

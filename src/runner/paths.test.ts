@@ -18,7 +18,7 @@ const cases = selectCases(loadSuites()[0]!.cases, {
 async function runAll(driver: Driver, opts: { worker?: string }) {
   const session = await driver.open(undefined, opts);
   try {
-    return await executeCases(session, cases, { timeoutMs: 30_000, depth: 4, reopen: () => driver.open(undefined, opts), onResult: () => undefined });
+    return (await executeCases(session, cases, { timeoutMs: 30_000, depth: 4, reopen: () => driver.open(undefined, opts), onResult: () => undefined })).results;
   } finally {
     await session.close();
   }

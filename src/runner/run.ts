@@ -25,6 +25,8 @@ export interface RunOutput {
   startedAt: Date;
   endedAt: Date;
   interrupted: boolean;
+  /** why the device was lost for good mid-run (the cases left are crashes), or null */
+  deviceLost: string | null;
   log: Logger;
 }
 
@@ -54,7 +56,7 @@ export async function runCases(spec: RunSpec): Promise<RunOutput> {
   const progress = new Progress(spec.cases.length, `${spec.driver.name}:${session.device.device}`);
   let current = session;
   try {
-    const results = await executeCases(session, spec.cases, {
+    const { results, deviceLost } = await executeCases(session, spec.cases, {
       timeoutMs: spec.timeoutMs,
       depth: spec.depth,
       signal: controller.signal,
@@ -69,7 +71,8 @@ export async function runCases(spec: RunSpec): Promise<RunOutput> {
         progress.tick(r);
       },
     });
-    return { device: session.device, results, startedAt, endedAt: new Date(), interrupted, log };
+    if (deviceLost) log.error({ reason: deviceLost }, 'device lost for good');
+    return { device: session.device, results, startedAt, endedAt: new Date(), interrupted, deviceLost, log };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -21,15 +21,17 @@ function plan(marker: string, at: number, count = 8): Case[] {
   });
 }
 
-async function run(mode: string, cases: Case[], timeoutMs: number) {
+async function run(mode: string, cases: Case[], timeoutMs: number, reopenFails = false) {
   const opts = { worker: worker(mode), timeoutMs };
   let opened = 0;
   const open = async () => {
     opened++;
+    if (reopenFails && opened > 1) throw new Error('example device: /dev/example0 is gone');
     return execDriver.open(undefined, opts);
   };
-  const results = await executeCases(await open(), cases, { timeoutMs, depth: 4, reopen: open, onResult: () => undefined });
-  return { results, opened };
+  const journal: string[] = [];
+  const out = await executeCases(await open(), cases, { timeoutMs, depth: 4, reopen: open, onResult: (r) => journal.push(r.id) });
+  return { ...out, opened, journal };
 }
 
 describe('crash and hang survival', () => {
@@ -47,5 +49,19 @@ describe('crash and hang survival', () => {
     const { results, opened } = await run('hang-on-exec', cases, 1500);
     expect(results.map((r) => r.status)).toEqual(cases.map((c) => (c.id.endsWith('/hang') ? 'timeout' : 'pass')));
     expect(opened).toBe(2);
+  }, 60_000);
+
+  it('when the device cannot be reopened, keeps every completed result and records the rest as crashes, never skips', async () => {
+    const cases = plan('crash', 3);
+    const { results, deviceLost, journal } = await run('crash-on-exec', cases, 20_000, true);
+    expect(deviceLost).toMatch(/\/dev\/example0 is gone/);
+    expect(results).toHaveLength(cases.length);
+    expect(results.slice(0, 3).map((r) => r.status)).toEqual(['pass', 'pass', 'pass']);
+    expect(results[3]?.status).toBe('crash');
+    for (const r of results.slice(4)) {
+      expect(r.status).toBe('crash');
+      expect(r.message).toMatch(/not run: the device could not be reopened/);
+    }
+    expect(journal).toHaveLength(cases.length);
   }, 60_000);
 });
