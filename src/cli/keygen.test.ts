@@ -4,19 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { keyFingerprint } from '../report/keys.js';
-import { main } from './main.js';
+import { runMain as run } from '../testing/helpers.js';
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    return { code: await main(['node', 'accelcert', ...args]), out, err };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 afterEach(() => vi.restoreAllMocks());
 
 describe('accelcert keygen', () => {

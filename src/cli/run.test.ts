@@ -1,18 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../version.js';
+import { runCli as cli } from '../testing/helpers.js';
 
 /** Runs the built CLI as a user would (npm test builds it first). */
-function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin/accelcert.js'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, CI: '1', ...env },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const home = mkdtempSync(join(tmpdir(), 'accelcert-home-'));
 

@@ -12,7 +12,7 @@ import type { Case } from '../suite/case.js';
 import { getProfile, requiredCases } from '../suite/profile.js';
 import { loadSuites } from '../suite/registry.js';
 import { PACKAGE_ROOT } from '../version.js';
-import { main } from './main.js';
+import { runMain as run } from '../testing/helpers.js';
 
 const KEYS = join(PACKAGE_ROOT, 'fixtures', 'keys');
 
@@ -36,19 +36,6 @@ function passing(c: Case): CaseResult {
     problem: null,
   }));
   return { id: c.id, op: c.op, family: c.family, dtype: c.dtype, status: 'pass', message: null, outputs, outputDigest: '0'.repeat(64), timings: { execMs: 1, deviceMs: null } };
-}
-
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    const code = await main(['node', 'accelcert', ...args]);
-    return { code, out, err };
-  } finally {
-    vi.restoreAllMocks();
-  }
 }
 
 let runDir = '';

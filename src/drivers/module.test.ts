@@ -1,19 +1,10 @@
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../errors.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { loadModuleDriver } from './module.js';
+import { userErrorOf as userError } from '../testing/helpers.js';
 
 const fixture = (name: string): string => relative(process.cwd(), join(PACKAGE_ROOT, 'fixtures/workers', name));
-
-async function userError(p: Promise<unknown>): Promise<UserError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof UserError)) throw new Error(`expected a UserError, got ${String(err)}`);
-  return err;
-}
 
 describe('in-process driver modules', () => {
   it('loads a module whose default export is a Driver and opens its device', async () => {

@@ -4,17 +4,7 @@ import { type DType, roundToFloat } from '../tensor/dtype.js';
 import type { RefTensor } from '../tensor/tensor.js';
 import { judgeCase, judgeOutput, statusFromOutputs } from './judge.js';
 import { OutputMetricsSchema, VerdictOfCaseSchema } from './result.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../testing/helpers.js';
 
 function tensor(dtype: DType, shape: number[], values: ArrayLike<number>): RefTensor {
   return { dtype, shape, values: Float64Array.from(values) };

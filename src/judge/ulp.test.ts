@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DTYPES, castTo, minSubnormal, roundToFloat, ulpOf } from '../tensor/dtype.js';
 import { castFunction, nextDown, nextUp, ordinal, stepBy, ulpDistance, ulpError, ulpFunction } from './ulp.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../testing/helpers.js';
 
 function f32Bits(x: number): number {
   return new Uint32Array(new Float32Array([x]).buffer)[0] ?? 0;

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../errors.js';
 import { arg } from '../../ops/args.js';
 import type { TensorData } from '../../tensor/tensor.js';
 import { PACKAGE_ROOT } from '../../version.js';
@@ -8,6 +7,7 @@ import type { ExecRequest, ExecResult, Session } from '../types.js';
 import { WorkerError } from '../worker/process.js';
 import type { WorkerOptions } from '../worker/session.js';
 import { execDriver } from './driver.js';
+import { userErrorOf as userError } from '../../testing/helpers.js';
 
 const PY = process.env.ACCELCERT_TEST_PYTHON ?? 'python3';
 const WORKERS = join(PACKAGE_ROOT, 'fixtures/workers');
@@ -35,11 +35,6 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
     () => new Error('expected a rejection'),
     (e: unknown) => e,
   );
-}
-async function userError(p: Promise<unknown>): Promise<UserError> {
-  const err = await rejection(p);
-  if (!(err instanceof UserError)) throw new Error(`expected a UserError, got ${String(err)}`);
-  return err;
 }
 
 describe('exec driver with the example worker', () => {

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../errors.js';
 import { arg } from '../../ops/args.js';
 import type { TensorData } from '../../tensor/tensor.js';
 import type { ExecResult, Session } from '../types.js';
 import { pytorchDriver } from './driver.js';
 import { findPython } from './python.js';
+import { userErrorOf as userError } from '../../testing/helpers.js';
 
 // Debian's python3 carries torch 1.13 here; the python3 first on PATH has none
 const TORCH_PYTHON = process.env.ACCELCERT_TEST_TORCH_PYTHON ?? '/usr/bin/python3';
@@ -29,14 +29,6 @@ function values(r: ExecResult, index = 0): { dtype: string; shape: number[]; val
   const copy = t.storage.slice();
   const arr = t.dtype === 'float32' ? new Float32Array(copy.buffer) : t.dtype === 'int64' ? Array.from(new BigInt64Array(copy.buffer), Number) : new Float64Array(copy.buffer);
   return { dtype: t.dtype, shape: t.shape, values: Array.from(arr) };
-}
-async function userError(p: Promise<unknown>): Promise<UserError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof UserError)) throw new Error(`expected a UserError, got ${String(err)}`);
-  return err;
 }
 
 describe('pytorch driver on a real PyTorch (cpu)', () => {
