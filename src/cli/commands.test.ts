@@ -1,0 +1,59 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findPython } from '../drivers/pytorch/python.js';
+import { runCli as cli } from '../testing/helpers.js';
+
+// A Python that runs but cannot import torch: the system interpreter without its site packages.
+const tmp = mkdtempSync(join(tmpdir(), 'accelcert-cli-'));
+const noTorch = join(tmp, 'python-without-torch');
+writeFileSync(noTorch, '#!/bin/sh\nexec /usr/bin/python3 -S "$@"\n');
+chmodSync(noTorch, 0o755);
+const torch = await findPython({}).catch(() => null);
+
+describe('suites, drivers, discover', () => {
+  it('suites --json lists the core suite with its digest, per-op counts and the profiles', () => {
+    const r = cli(['suites', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      suites: { name: string; digest: string; cases: number; ops: { op: string; cases: number }[] }[];
+      profiles: { name: string; requiredCases: number }[];
+    };
+    const core = out.suites.find((s) => s.name === 'core');
+    expect(core?.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(core?.ops.reduce((n, o) => n + o.cases, 0)).toBe(core?.cases);
+    expect(core?.ops.map((o) => o.op)).toContain('aten.native_layer_norm.default');
+    expect(out.profiles.map((p) => p.name)).toEqual(['inference-fp32', 'inference-lowp', 'full']);
+  });
+
+  it('drivers says plainly why the pytorch driver is not usable with a python that has no torch', () => {
+    const r = cli(['drivers', '--json', '--python', noTorch]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { drivers: { name: string; usable: boolean; reason: string }[] };
+    const py = out.drivers.find((d) => d.name === 'pytorch');
+    expect(py?.usable).toBe(false);
+    expect(py?.reason).toMatch(/no torch module/);
+    expect(out.drivers.find((d) => d.name === 'reference')?.usable).toBe(true);
+  });
+
+  it('discover --driver reference lists the oracle device with its fingerprint', () => {
+    const r = cli(['discover', '--driver', 'reference', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { drivers: { driver: string; devices: { device: string; fingerprint: { model: string } }[] }[] };
+    expect(out.drivers[0]?.devices[0]).toMatchObject({ device: 'reference', fingerprint: { model: 'float64 reference oracle' } });
+  });
+
+  it('run without --driver falls back to the reference self-test and says why', () => {
+    const r = cli(['run', '--python', noTorch, '--filter', 'core/unary/aten.neg.default/float32', '--no-sign', '--out', join(tmp, 'auto-ref')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/target reference reference: the pytorch driver is not usable \(.*no torch module.*\); running the reference self-test/);
+  });
+
+  it.runIf(torch?.torchVersion != null)('run without --driver picks PyTorch on the CPU when it sees no accelerator', () => {
+    const r = cli(['run', '--filter', 'core/unary/aten.neg.default/float32', '--no-sign', '--out', join(tmp, 'auto-torch')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/target pytorch cpu: PyTorch sees no accelerator; certifying PyTorch on the CPU/);
+    expect(r.stdout).toMatch(/driver pytorch, device cpu/);
+  });
+});
