@@ -118,7 +118,7 @@ export class WorkerProcess {
       this.child.once('exit', (code, signal) => {
         live.delete(this.child);
         const how = signal ? `was killed by ${signal}` : `exited with code ${code ?? '?'}`;
-        void Promise.race([drained, sleep(DRAIN_MS)]).then(() => {
+        void settlesWithin(drained, DRAIN_MS).then(() => {
           if (this.closing && this.pending.size === 0) this.failure ??= new WorkerError('crash', `${spec.label} has been closed`);
           else this.fail('crash', how);
           resolve();
@@ -175,7 +175,7 @@ export class WorkerProcess {
   }
 
   private async exitedOrKill(): Promise<void> {
-    const done = await Promise.race([this.exited.then(() => true), sleep(5000).then(() => false)]);
+    const done = await settlesWithin(this.exited, 5000);
     if (!done) {
       this.child.kill('SIGKILL');
       await this.exited;
@@ -235,10 +235,19 @@ export class WorkerProcess {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/** Whether `p` settles within `ms`; the timer is cleared as soon as it does, so it never keeps the harness alive. */
+function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    p.then(done, done);
+  });
 }
