@@ -1,6 +1,6 @@
 import type { RegisterCommand } from './commands.js';
 import { BUILTIN_DRIVERS, resolveDriver } from '../drivers/registry.js';
-import type { DeviceInfo } from '../drivers/types.js';
+import { deviceName, type DeviceInfo } from '../drivers/types.js';
 import { printJson, printLines } from './output.js';
 
 export const registerDiscover: RegisterCommand = (program) => {
@@ -28,7 +28,7 @@ export const registerDiscover: RegisterCommand = (program) => {
         }
         for (const dev of f.devices) {
           const fp = dev.fingerprint;
-          lines.push(`${f.driver}  --device ${dev.device}  ${fp.vendor} ${fp.model}`);
+          lines.push(`${f.driver}  --device ${dev.device}  ${deviceName(fp)}`);
           const facts = [
             fp.framework ? `${fp.framework.name} ${fp.framework.version}` : null,
             fp.memoryBytes !== null ? `${(fp.memoryBytes / 2 ** 30).toFixed(1)} GiB` : null,

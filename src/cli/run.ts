@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { RegisterCommand } from './commands.js';
 import { UserError } from '../errors.js';
 import { autoSelect, resolveDriver } from '../drivers/registry.js';
+import { deviceName } from '../drivers/types.js';
 import { buildReport, runExitCode } from '../report/build.js';
 import { loadWaivers } from '../report/waivers.js';
 import { writeRunOutputs } from '../report/write.js';
@@ -133,7 +134,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         const counts = Object.entries(s).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
         process.stdout.write(
           [
-            `${report.verdict.status} (${report.verdict.profile}) on driver ${driver.name}, device ${out.device.device}: ${out.device.fingerprint.vendor} ${out.device.fingerprint.model}`,
+            `${report.verdict.status} (${report.verdict.profile}) on driver ${driver.name}, device ${out.device.device}: ${deviceName(out.device.fingerprint)}`,
             ...report.verdict.reasons.map((r) => `  - ${r}`),
             `cases: ${report.summary.total} (${counts})`,
             ...report.waivers.filter((w) => w.matched.length === 0).map((w) => `waiver ${w.id} (${w.cases}) matched nothing`),

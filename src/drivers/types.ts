@@ -94,3 +94,8 @@ export interface Driver {
   discover(opts: OpenOptions): Promise<DeviceInfo[]>;
   open(device: string | undefined, opts: OpenOptions): Promise<Session>;
 }
+
+/** A device's name for people: vendor and model, without saying the vendor twice ("AMD EPYC", not "AMD AMD EPYC"). */
+export function deviceName(fp: Pick<Fingerprint, 'vendor' | 'model'>): string {
+  return fp.model.toLowerCase().startsWith(fp.vendor.toLowerCase()) ? fp.model : `${fp.vendor} ${fp.model}`;
+}

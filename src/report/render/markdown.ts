@@ -1,3 +1,4 @@
+import { deviceName } from '../../drivers/types.js';
 import type { Status } from '../../judge/result.js';
 import type { CaseResult } from '../../runner/result.js';
 import type { Report } from '../schema.js';
@@ -21,7 +22,7 @@ export function renderMarkdown(report: Report): string {
   out.push(`# accelcert: ${verdict.status}`);
   out.push('');
   out.push(
-    `**${verdict.status}** for profile \`${verdict.profile}\` on ${fp.vendor} ${fp.model} ` +
+    `**${verdict.status}** for profile \`${verdict.profile}\` on ${deviceName(fp)} ` +
       `(driver \`${target.driver}\`, device \`${target.device}\`), accelcert ${report.harness.version}.`,
   );
   out.push('');
@@ -92,7 +93,7 @@ export function renderMarkdown(report: Report): string {
 
   const fw = fp.framework ? `${fp.framework.name} ${fp.framework.version}` : 'no framework';
   out.push(
-    `<sub>${fp.vendor} ${fp.model}, driver version ${fp.driverVersion ?? 'unknown'}, ${fw}; ` +
+    `<sub>${deviceName(fp)}, driver version ${fp.driverVersion ?? 'unknown'}, ${fw}; ` +
       `host ${report.host.hostname} (${report.host.os.platform} ${report.host.os.arch}); ` +
       `${report.startedAt} → ${report.endedAt}; \`${report.command.join(' ')}\`</sub>`,
   );

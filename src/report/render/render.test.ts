@@ -36,7 +36,7 @@ function example(): Report {
   });
   const eq = report.results.find((r) => r.id === 'core/comparison/aten.eq.Tensor/float32/case-000003');
   if (eq) Object.assign(eq, { status: 'crash', outputs: [], outputDigest: null, message: 'worker exited with signal SIGSEGV <core dumped> & restarted' });
-  report.harness.version = '0.1.0'; // fixed so that docs/example-summary.md does not change with each release
+  report.harness.version = '0.1.0'; // fixed so that the golden summary does not change with each release
   report.summary = summarize(report.results);
   report.verdict = computeVerdict({
     profile: report.profile.name,
@@ -92,8 +92,8 @@ describe('summary.md', () => {
     expect(Buffer.byteLength(renderMarkdown(report))).toBeLessThan(64 * 1024);
   });
 
-  it('docs/example-summary.md is a current rendering (ACCELCERT_UPDATE_DOCS=1 rewrites it)', () => {
-    const path = join(PACKAGE_ROOT, 'docs', 'example-summary.md');
+  it('renders the synthetic run exactly as fixtures/reports/synthetic-summary.md (ACCELCERT_UPDATE_DOCS=1 rewrites it)', () => {
+    const path = join(PACKAGE_ROOT, 'fixtures', 'reports', 'synthetic-summary.md');
     const text = renderMarkdown(example());
     if (process.env['ACCELCERT_UPDATE_DOCS'] === '1') writeFileSync(path, text);
     expect(readFileSync(path, 'utf8')).toBe(text);
