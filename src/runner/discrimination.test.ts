@@ -118,6 +118,31 @@ describe('the judge is discriminating', () => {
     expect(results.map((r) => r.status)).toEqual(['pass', 'fail']);
   });
 
+  it('fails an integer floor division that truncates toward zero, on the cases with negative quotients', async () => {
+    const exec = (req: ExecRequest): ExecResult =>
+      req.op === 'aten.div.Tensor_mode' ? referenceExec({ ...req, kwargs: { rounding_mode: { kind: 'str', value: 'trunc' } } }) : referenceExec(req);
+    const results = await runOn(exec, ['core/binary/aten.div.Tensor_mode/int32/floor-by-neg-7x13', 'core/binary/aten.div.Tensor_mode/int32/trunc-by-neg-7x13']);
+    expect(results.map((r) => r.status)).toEqual(['fail', 'pass']);
+  });
+
+  it('fails a bfloat16 device that rounds float32 results by truncation instead of to nearest even', async () => {
+    const exec = faulty('aten.add.Tensor', (req, [out]) => {
+      const [a, b] = req.inputs.map(toRef);
+      // float32 sum, then the top 16 bits kept (truncation), as a careless float32→bfloat16 conversion does
+      const f32 = new Float32Array(1);
+      const u32 = new Uint32Array(f32.buffer);
+      const v = toRef(out!).values.map((_, i) => {
+        f32[0] = a!.values[i]! + b!.values[i]!;
+        u32[0] = u32[0]! & 0xffff0000;
+        return f32[0];
+      });
+      return [fromValues('bfloat16', out!.shape, v)];
+    });
+    const [r] = await runOn(exec, ['core/binary/aten.add.Tensor/bfloat16/7x13']);
+    expect(r?.status).toBe('fail');
+    expect(r?.outputs[0]?.rule).toBe('correctly-rounded');
+  });
+
   it('fails a device that reads a transposed input as if it were contiguous', async () => {
     const exec = (req: ExecRequest): ExecResult =>
       referenceExec({ ...req, inputs: req.inputs.map((t) => ({ ...t, strides: contiguousStrides(t.shape), offset: 0 })) });
