@@ -26,6 +26,21 @@ describe('accelcert run', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
+  const worker = (mode: string) => `python3 ${join(PACKAGE_ROOT, 'fixtures/workers/misbehaving_worker.py')} ${mode}`;
+  it.each([
+    [['--driver', 'pytorch', '--python', '/nonexistent/python'], 2, /--python \/nonexistent\/python is not a Python interpreter/],
+    [['--driver', 'pytorch', '--python', '/bin/true'], 2, /is not a Python interpreter/],
+    [['--driver', 'exec'], 2, /needs a worker command/],
+    [['--driver', 'exec', '--worker', worker('wrong-version')], 3, /speaks accelcert protocol version 99, but this accelcert speaks version 1/],
+    [['--driver', 'exec', '--worker', worker('exit-at-start')], 3, /exited with code 3 while starting up \(its last stderr line: "example device: cannot open/],
+    [['--driver', 'exec', '--worker', 'no-such-program --flag'], 2, /no-such-program was not found/],
+  ])('a target that cannot start, %j, is one sentence and exit code %i', (args, code, message) => {
+    const r = cli(['run', ...args, '--no-sign', '--out', join(mkdtempSync(join(tmpdir(), 'accelcert-run-')), 'run')]);
+    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('accelcert: '))).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.code).toBe(code);
+  });
+
   it('certifies the reference driver on the default profile and the signed report verifies', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'accelcert-run-')), 'run');
     const r = cli(['run', '--driver', 'reference', '--out', out], { ACCELCERT_HOME: home });

@@ -97,7 +97,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
       if (opts.driver) {
         driver = await resolveDriver(opts.driver);
         const a = await driver.availability(openOptions);
-        if (!a.usable) throw new UserError(`the ${driver.name} driver is not usable: ${a.reason}`, 3);
+        if (!a.usable) throw new UserError(`the ${driver.name} driver is not usable: ${a.reason}`, a.exitCode ?? 3);
       } else {
         const choice = await autoSelect(openOptions);
         driver = choice.driver;

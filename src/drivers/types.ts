@@ -34,6 +34,8 @@ export interface Availability {
   usable: boolean;
   /** one sentence: why not, or what it will use */
   reason: string;
+  /** when not usable: 2 if the user's own input is at fault (a --python that is no Python), else 3 */
+  exitCode?: 2 | 3;
 }
 
 export interface ExecRequest {

@@ -18,7 +18,7 @@ export const execDriver: Driver = {
   async availability(opts) {
     return opts.worker
       ? { usable: true, reason: `runs the worker "${opts.worker}"` }
-      : { usable: false, reason: 'needs a worker command: --worker "CMD ARGS"' };
+      : { usable: false, reason: 'needs a worker command: --worker "CMD ARGS"', exitCode: 2 };
   },
   ...workerDriverMethods(startWorker),
 };

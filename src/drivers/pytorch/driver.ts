@@ -40,7 +40,7 @@ export const pytorchDriver: Driver = {
       const py = await findPython(opts);
       return { usable: py.torchVersion !== null, reason: py.reason };
     } catch (err) {
-      if (err instanceof UserError) return { usable: false, reason: err.message };
+      if (err instanceof UserError) return { usable: false, reason: err.message, exitCode: err.exitCode };
       throw err;
     }
   },
