@@ -114,20 +114,27 @@ async function runOne(session: Session, c: Case, timeoutMs: number, depth: numbe
 
   const inputs = c.inputs.map((spec, i) => materialize(spec, c.seed, i));
   const t0 = performance.now();
-  const pending = session.exec({ caseId: c.id, op: c.op, args: c.args, kwargs: c.kwargs, inputs });
+  let pending: Promise<ExecResult>;
+  try {
+    pending = session.exec({ caseId: c.id, op: c.op, args: c.args, kwargs: c.kwargs, inputs });
+  } catch (err) {
+    // an in-process driver that throws is a crashed device, not a crashed harness
+    pending = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
   // The oracle works while the device does; it never sees the device's answer before its own.
   const refInputs = inputs.map(toRef);
   const call = { args: c.args, kwargs: c.kwargs, inputs: inputs.map((t) => ({ dtype: t.dtype, shape: t.shape })) };
   let expected;
   let specs;
+  let accuracies;
   try {
     specs = op.outputs(call);
     expected = op.reference(call, refInputs);
+    accuracies = specs.map((_, k) => op.accuracy(call, k));
   } catch (err) {
     pending.catch(() => undefined);
-    return { kind: 'done', result: { ...base, status: 'error', message: `the reference cannot compute this case: ${(err as Error).message}` } };
+    return { kind: 'done', result: { ...base, status: 'error', message: `the reference cannot compute this case: ${firstLine(err)}` } };
   }
-  const accuracies = specs.map((_, k) => op.accuracy(call, k));
 
   let res: ExecResult;
   try {

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execDriver } from '../drivers/exec/driver.js';
+import { inProcessSession, referenceExec, REFERENCE_DEVICE } from '../drivers/reference/driver.js';
+import type { ExecRequest, ExecResult } from '../drivers/types.js';
 import type { Case } from '../suite/case.js';
 import { loadSuites } from '../suite/registry.js';
 import { PACKAGE_ROOT } from '../version.js';
@@ -35,6 +37,23 @@ async function run(mode: string, cases: Case[], timeoutMs: number, reopenFails =
 }
 
 describe('crash and hang survival', () => {
+  it('an in-process driver that throws crashes only its case, and the run goes on', async () => {
+    const cases = plan('boom', 1, 4);
+    const exec = (req: ExecRequest): ExecResult => {
+      if (req.caseId.endsWith('/boom')) throw new TypeError('driver bug: cannot read properties of undefined');
+      return referenceExec(req);
+    };
+    let opened = 0;
+    const open = () => {
+      opened++;
+      return Promise.resolve(inProcessSession(REFERENCE_DEVICE, exec));
+    };
+    const { results } = await executeCases(await open(), cases, { timeoutMs: 5000, depth: 2, reopen: open, onResult: () => undefined });
+    expect(results.map((r) => r.status)).toEqual(['pass', 'crash', 'pass', 'pass']);
+    expect(results[1]?.message).toMatch(/driver bug/);
+    expect(opened).toBe(2);
+  });
+
   it('records a crashing case as crash, restarts the worker, and completes the others', async () => {
     expect(base.length).toBeGreaterThanOrEqual(3);
     const cases = plan('crash', 2);
