@@ -34,6 +34,7 @@ describe('accelcert run', () => {
     [['--driver', 'exec', '--worker', worker('wrong-version')], 3, /speaks accelcert protocol version 99, but this accelcert speaks version 1/],
     [['--driver', 'exec', '--worker', worker('exit-at-start')], 3, /exited with code 3 while starting up \(its last stderr line: "example device: cannot open/],
     [['--driver', 'exec', '--worker', 'no-such-program --flag'], 2, /no-such-program was not found/],
+    [['--driver', join(PACKAGE_ROOT, 'fixtures/drivers/open-throws.js')], 3, /the open-throws driver could not open its default device: vendor SDK: no device at \/dev\/accel0/],
   ])('a target that cannot start, %j, is one sentence and exit code %i', (args, code, message) => {
     const r = cli(['run', ...args, '--no-sign', '--out', join(mkdtempSync(join(tmpdir(), 'accelcert-run-')), 'run')]);
     expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('accelcert: '))).toHaveLength(1);

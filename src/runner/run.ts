@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DeviceInfo, Driver, OpenOptions, Session } from '../drivers/types.js';
+import { UserError } from '../errors.js';
 import type { Case } from '../suite/case.js';
 import { executeCases } from './execute.js';
 import { Journal } from './journal.js';
@@ -42,7 +43,15 @@ export async function runCases(spec: RunSpec): Promise<RunOutput> {
   const startedAt = new Date();
   log.info({ driver: spec.driver.name, device: spec.device, cases: spec.cases.length }, 'run started');
   const open = (): Promise<Session> => spec.driver.open(spec.device, openOptions);
-  const session = await open();
+  let session: Session;
+  try {
+    session = await open();
+  } catch (err) {
+    log.error({ err: String(err) }, 'device could not be opened');
+    if (err instanceof UserError) throw err;
+    // a driver's own bug at start-up is an infrastructure failure of that driver, told in one sentence
+    throw new UserError(`the ${spec.driver.name} driver could not open ${spec.device ?? 'its default device'}: ${err instanceof Error ? err.message : String(err)}`, 3);
+  }
   log.info({ fingerprint: session.device.fingerprint, capabilities: session.capabilities }, 'device opened');
 
   let interrupted = false;
