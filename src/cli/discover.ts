@@ -16,8 +16,13 @@ export const registerDiscover: RegisterCommand = (program) => {
       const drivers = opts.driver ? [await resolveDriver(opts.driver)] : BUILTIN_DRIVERS;
       const found: { driver: string; devices: DeviceInfo[]; unavailable: string | null }[] = [];
       for (const d of drivers) {
-        const a = await d.availability(openOpts);
-        found.push(a.usable ? { driver: d.name, devices: await d.discover(openOpts), unavailable: null } : { driver: d.name, devices: [], unavailable: a.reason });
+        try {
+          const a = await d.availability(openOpts);
+          found.push(a.usable ? { driver: d.name, devices: await d.discover(openOpts), unavailable: null } : { driver: d.name, devices: [], unavailable: a.reason });
+        } catch (err) {
+          // one driver failing to discover must not hide the others' devices
+          found.push({ driver: d.name, devices: [], unavailable: err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err) });
+        }
       }
       if (opts.json) return printJson({ drivers: found });
       const lines: string[] = [];
