@@ -3,7 +3,7 @@ import { BUILTIN_DRIVERS, resolveDriver } from '../drivers/registry.js';
 import { deviceName, type DeviceInfo } from '../drivers/types.js';
 import { printJson, printLines } from './output.js';
 
-export const registerDiscover: RegisterCommand = (program) => {
+export const registerDiscover: RegisterCommand = (program, setExitCode) => {
   program
     .command('discover')
     .description('list the devices each driver sees, with fingerprints')
@@ -24,6 +24,8 @@ export const registerDiscover: RegisterCommand = (program) => {
           found.push({ driver: d.name, devices: [], unavailable: err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err) });
         }
       }
+      // a driver the user named that cannot discover is an infrastructure failure (exit 3)
+      if (opts.driver && found[0]?.unavailable) setExitCode(3);
       if (opts.json) return printJson({ drivers: found });
       const lines: string[] = [];
       for (const f of found) {
