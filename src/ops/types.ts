@@ -80,4 +80,6 @@ export interface OpDef {
   reference(call: OpCall, inputs: RefTensor[]): RefOutput[];
   /** acceptance rule of output `index` for this call */
   accuracy(call: OpCall, index: number): Accuracy;
+  /** PyTorch documents the op as nondeterministic (e.g. scatter_add with atomics): a repeated run may differ */
+  nondeterministic?: boolean;
 }

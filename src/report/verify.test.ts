@@ -113,6 +113,16 @@ describe('tamper matrix: each forgery is caught by a specific check', () => {
     expect(check(out, 'verdict').state).toBe('fail');
   });
 
+  it('a pass whose repeated run gave other bytes: not bit-identical, so not a pass', () => {
+    const { report, catalog } = forge((r) => {
+      const res = r.results.find((x) => x.status === 'pass' && x.outputDigest !== null);
+      if (res) res.repeatDigest = 'f'.repeat(64);
+    });
+    const out = verifySigned(report, catalog);
+    expect(out.valid).toBe(false);
+    expect(check(out, 'statuses').message).toMatch(/status pass, but its repeated run gave other bytes/);
+  });
+
   it('metrics edited to fit a pass (summary and verdict redone too): the numbers contradict each other', () => {
     const { report, catalog } = forge((r) => {
       const res = r.results.find((x) => x.id === FAILING);

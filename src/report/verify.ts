@@ -391,6 +391,9 @@ function statusProblem(r: CaseResult, c: ShippedCase | undefined, catalog: Shipp
     const p = metricsProblem(o);
     if (p) return `output ${o.index}: ${p}`;
   }
+  if (r.status === 'pass' && r.repeatDigest && r.outputDigest && r.repeatDigest !== r.outputDigest) {
+    return 'status pass, but its repeated run gave other bytes (repeatDigest differs from outputDigest)';
+  }
   const derived = catalog.statusFromOutputs(r.outputs);
   if (r.status === 'waived') return derived === 'fail' ? null : 'status waived, but its metrics say pass (only a failure can be waived)';
   if (derived !== r.status) {

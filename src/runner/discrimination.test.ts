@@ -143,6 +143,21 @@ describe('the judge is discriminating', () => {
     expect(r?.outputs[0]?.rule).toBe('correctly-rounded');
   });
 
+  it('fails a device whose answer changes when the same case runs again (numerics policy 6)', async () => {
+    let calls = 0;
+    const exec = faulty('aten.sum.dim_IntList', (_req, [out]) => {
+      // every other call perturbs one element by an ULP, as a reduction with a racy order might
+      const v = toRef(out!).values;
+      if (calls++ % 2 === 1) v[0] = v[0]! + ulpOf('float32', v[0]!);
+      return [fromValues('float32', out!.shape, v)];
+    });
+    const [r] = await runOn(exec, ['core/reduction/aten.sum.dim_IntList/float32/dim1']);
+    expect(r?.status).toBe('fail');
+    expect(r?.outputs[0]?.mismatches).toBe(0);
+    expect(r?.outputs[0]?.problem).toMatch(/not bit-identical when the case ran again: 1 of 16 elements differ/);
+    expect(r?.repeatDigest).not.toBe(r?.outputDigest);
+  });
+
   it('fails a device that reads a transposed input as if it were contiguous', async () => {
     const exec = (req: ExecRequest): ExecResult =>
       referenceExec({ ...req, inputs: req.inputs.map((t) => ({ ...t, strides: contiguousStrides(t.shape), offset: 0 })) });

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { SessionLostError, type Session, type ExecResult } from '../drivers/types.js';
+import { SessionLostError, type ExecRequest, type ExecResult, type Session } from '../drivers/types.js';
 import { judgeCase } from '../judge/judge.js';
-import type { OutputMetrics } from '../judge/result.js';
+import { statusFromOutputs, type OutputMetrics } from '../judge/result.js';
 import { getOp } from '../ops/registry.js';
 import type { Case } from '../suite/case.js';
 import { contiguousBytes, materialize, toRef, validateView } from '../tensor/materialize.js';
-import type { RefTensor, TensorData } from '../tensor/tensor.js';
+import type { TensorData } from '../tensor/tensor.js';
 import type { CaseResult } from './result.js';
 
 export interface ExecuteOptions {
@@ -99,7 +99,9 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
 /** `aborted`: the session died on another request before this one ran; it is run again on a fresh session. */
 type Outcome = { kind: 'done'; result: CaseResult } | { kind: 'session-lost'; fallback: CaseResult; aborted: boolean };
 
-function baseResult(c: Case): Omit<CaseResult, 'status' | 'message'> {
+type BaseResult = Omit<CaseResult, 'status' | 'message'>;
+
+function baseResult(c: Case): BaseResult {
   return { id: c.id, op: c.op, family: c.family, dtype: c.dtype, outputs: [], outputDigest: null, timings: { execMs: 0, deviceMs: null } };
 }
 
@@ -113,14 +115,9 @@ async function runOne(session: Session, c: Case, timeoutMs: number, depth: numbe
   if (caps.ops && !caps.ops.includes(c.op)) return { kind: 'done', result: { ...base, status: 'unsupported', message: `the device does not support ${c.op}` } };
 
   const inputs = c.inputs.map((spec, i) => materialize(spec, c.seed, i));
+  const request = { caseId: c.id, op: c.op, args: c.args, kwargs: c.kwargs, inputs };
   const t0 = performance.now();
-  let pending: Promise<ExecResult>;
-  try {
-    pending = session.exec({ caseId: c.id, op: c.op, args: c.args, kwargs: c.kwargs, inputs });
-  } catch (err) {
-    // an in-process driver that throws is a crashed device, not a crashed harness
-    pending = Promise.reject(err instanceof Error ? err : new Error(String(err)));
-  }
+  const pending = execSafely(session, request);
   // The oracle works while the device does; it never sees the device's answer before its own.
   const refInputs = inputs.map(toRef);
   const call = { args: c.args, kwargs: c.kwargs, inputs: inputs.map((t) => ({ dtype: t.dtype, shape: t.shape })) };
@@ -136,6 +133,62 @@ async function runOne(session: Session, c: Case, timeoutMs: number, depth: numbe
     return { kind: 'done', result: { ...base, status: 'error', message: `the reference cannot compute this case: ${firstLine(err)}` } };
   }
 
+  const first = await answerOf(pending, t0, base, timeoutMs, depth);
+  if (first.kind !== 'answer') return first;
+  const { outputs: got, execMs, deviceMs } = first;
+  const timings = { execMs, deviceMs };
+
+  let judged;
+  try {
+    judged = judgeCase(specs, expected, accuracies, got.map(toRef), refInputs);
+  } catch (err) {
+    // the judge throws only for harness bugs (a reference without its bound, …): never blame the device
+    return { kind: 'done', result: { ...base, status: 'error', message: `the harness cannot judge this case: ${firstLine(err)}`, timings } };
+  }
+  const outputs = judged.outputs;
+  let repeatDigest: string | null = null;
+  if (!op.nondeterministic) {
+    // Numerics policy 6: the same case run again must give the same bytes (unless the op is documented
+    // as nondeterministic); a difference is a failure of the output that differs.
+    const again = await answerOf(execSafely(session, request), performance.now(), base, timeoutMs, depth);
+    if (again.kind !== 'answer') return again;
+    repeatDigest = digestOutputs(again.outputs);
+    got.forEach((t, k) => {
+      const o = outputs[k];
+      const other = again.outputs[k];
+      if (!o || o.problem !== null) return;
+      if (!other) o.problem = 'the repeated run returned fewer outputs';
+      else if (!sameBytes(contiguousBytes(t), contiguousBytes(other))) o.problem = `not bit-identical when the case ran again: ${differingElements(t, other)} of ${o.elements} elements differ`;
+    });
+  }
+  const status = statusFromOutputs(outputs);
+  return {
+    kind: 'done',
+    result: {
+      ...base,
+      status,
+      message: status === 'pass' ? null : judged.status === 'fail' && judged.message ? judged.message : describeFailure(outputs),
+      outputs,
+      outputDigest: digestOutputs(got),
+      repeatDigest,
+      timings,
+    },
+  };
+}
+
+/** Starts a device call; an in-process driver that throws is a crashed device, not a crashed harness. */
+function execSafely(session: Session, req: ExecRequest): Promise<ExecResult> {
+  try {
+    return session.exec(req);
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+type Answer = { kind: 'answer'; outputs: TensorData[]; execMs: number; deviceMs: number | null };
+
+/** The device's answer to one call, or the case's result when there is none (error, malformed, lost). */
+async function answerOf(pending: Promise<ExecResult>, t0: number, base: BaseResult, timeoutMs: number, depth: number): Promise<Answer | Outcome> {
   let res: ExecResult;
   try {
     // Worker sessions time out their oldest request themselves and kill the worker; this outer limit covers
@@ -166,26 +219,20 @@ async function runOne(session: Session, c: Case, timeoutMs: number, depth: numbe
   const deviceMs = res.deviceTimeNs === undefined ? null : res.deviceTimeNs / 1e6;
   const bad = res.outputs.map(validateView).find((e) => e !== null);
   if (bad) return { kind: 'done', result: { ...base, status: 'error', message: `the device returned a malformed tensor: ${bad}`, timings: { execMs, deviceMs } } };
+  return { kind: 'answer', outputs: res.outputs, execMs, deviceMs };
+}
 
-  const actual: RefTensor[] = res.outputs.map(toRef);
-  let judged;
-  try {
-    judged = judgeCase(specs, expected, accuracies, actual, refInputs);
-  } catch (err) {
-    // the judge throws only for harness bugs (a reference without its bound, …): never blame the device
-    return { kind: 'done', result: { ...base, status: 'error', message: `the harness cannot judge this case: ${firstLine(err)}`, timings: { execMs, deviceMs } } };
-  }
-  return {
-    kind: 'done',
-    result: {
-      ...base,
-      status: judged.status,
-      message: judged.status === 'pass' ? null : (judged.message ?? describeFailure(judged.outputs)),
-      outputs: judged.outputs,
-      outputDigest: digestOutputs(res.outputs),
-      timings: { execMs, deviceMs },
-    },
-  };
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+function differingElements(a: TensorData, b: TensorData): number {
+  const x = contiguousBytes(a);
+  const y = contiguousBytes(b);
+  const size = Math.max(1, x.length / Math.max(1, a.shape.reduce((p, q) => p * q, 1)));
+  let n = 0;
+  for (let i = 0; i < x.length; i += size) if (Buffer.compare(x.subarray(i, i + size), y.subarray(i, i + size)) !== 0) n++;
+  return n;
 }
 
 export function digestOutputs(outputs: readonly TensorData[]): string {

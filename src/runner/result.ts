@@ -14,6 +14,11 @@ export const CaseResultSchema = z.object({
   outputs: z.array(OutputMetricsSchema),
   /** sha256 (hex) over the raw bytes of every output, in order, as the device returned them (contiguous) */
   outputDigest: z.string().nullable(),
+  /**
+   * the same digest for a second run of the same case on the same session; a difference fails the case
+   * (numerics policy 6). Null when the op is documented as nondeterministic or no second run happened.
+   */
+  repeatDigest: z.string().nullable().optional(),
   timings: z.object({
     /** wall time of the device call, as seen by the harness */
     execMs: z.number().nonnegative(),
