@@ -57,7 +57,7 @@ export async function benchHarness(): Promise<string[]> {
     const roundTrips = out.results.map((r) => (r.timings.execMs - (r.timings.deviceMs ?? 0)) * 1000);
     lines.push(
       `pytorch cpu, ${cases.length} inference-fp32 cases: ${(wall / 1000).toFixed(2)} s wall (worker start included), ` +
-        `${((wall * 1000) / cases.length).toFixed(0)} µs per case; device time ${(device / 1000).toFixed(2)} s; ` +
+        `${((wall * 1000) / cases.length).toFixed(0)} µs per case (each case runs twice: judged run and repeat); device time ${(device / 1000).toFixed(2)} s; ` +
         `harness overhead per case ${(((wall - device) * 1000) / cases.length).toFixed(0)} µs; ` +
         `median exec round trip minus device time ${median(roundTrips).toFixed(0)} µs (pipelined 4 deep)`,
     );
