@@ -146,19 +146,23 @@ async function runOne(session: Session, c: Case, timeoutMs: number, depth: numbe
     return { kind: 'done', result: { ...base, status: 'error', message: `the harness cannot judge this case: ${firstLine(err)}`, timings } };
   }
   const outputs = judged.outputs;
+  const gotBytes = got.map(contiguousBytes);
   let repeatDigest: string | null = null;
   if (!op.nondeterministic) {
     // Numerics policy 6: the same case run again must give the same bytes (unless the op is documented
     // as nondeterministic); a difference is a failure of the output that differs.
     const again = await answerOf(execSafely(session, request), performance.now(), base, timeoutMs, depth);
     if (again.kind !== 'answer') return again;
-    repeatDigest = digestOutputs(again.outputs);
-    got.forEach((t, k) => {
+    const againBytes = again.outputs.map(contiguousBytes);
+    repeatDigest = digestBytes(againBytes);
+    gotBytes.forEach((bytes, k) => {
       const o = outputs[k];
-      const other = again.outputs[k];
+      const other = againBytes[k];
       if (!o || o.problem !== null) return;
       if (!other) o.problem = 'the repeated run returned fewer outputs';
-      else if (!sameBytes(contiguousBytes(t), contiguousBytes(other))) o.problem = `not bit-identical when the case ran again: ${differingElements(t, other)} of ${o.elements} elements differ`;
+      else if (Buffer.compare(bytes, other) !== 0) {
+        o.problem = `not bit-identical when the case ran again: ${differingElements(bytes, other, o.elements)} of ${o.elements} elements differ`;
+      }
     });
   }
   const status = statusFromOutputs(outputs);
@@ -169,7 +173,7 @@ async function runOne(session: Session, c: Case, timeoutMs: number, depth: numbe
       status,
       message: status === 'pass' ? null : judged.status === 'fail' && judged.message ? judged.message : describeFailure(outputs),
       outputs,
-      outputDigest: digestOutputs(got),
+      outputDigest: digestBytes(gotBytes),
       repeatDigest,
       timings,
     },
@@ -222,22 +226,19 @@ async function answerOf(pending: Promise<ExecResult>, t0: number, base: BaseResu
   return { kind: 'answer', outputs: res.outputs, execMs, deviceMs };
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
-}
-
-function differingElements(a: TensorData, b: TensorData): number {
-  const x = contiguousBytes(a);
-  const y = contiguousBytes(b);
-  const size = Math.max(1, x.length / Math.max(1, a.shape.reduce((p, q) => p * q, 1)));
+/** Elements whose bytes differ between two equally long byte images of `elements` elements. */
+function differingElements(a: Uint8Array, b: Uint8Array, elements: number): number {
+  if (a.length !== b.length || elements === 0) return elements;
+  const size = a.length / elements;
   let n = 0;
-  for (let i = 0; i < x.length; i += size) if (Buffer.compare(x.subarray(i, i + size), y.subarray(i, i + size)) !== 0) n++;
+  for (let i = 0; i < a.length; i += size) if (Buffer.compare(a.subarray(i, i + size), b.subarray(i, i + size)) !== 0) n++;
   return n;
 }
 
-export function digestOutputs(outputs: readonly TensorData[]): string {
+/** sha256 (hex) over the raw bytes of every output, in order. */
+export function digestBytes(outputs: readonly Uint8Array[]): string {
   const h = createHash('sha256');
-  for (const t of outputs) h.update(contiguousBytes(t));
+  for (const b of outputs) h.update(b);
   return h.digest('hex');
 }
 
