@@ -12,3 +12,8 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+/** The first line of an error's message: what a one-sentence report can quote of an error it did not make. */
+export function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+}

@@ -1,4 +1,5 @@
 import type { RegisterCommand } from './commands.js';
+import { firstLine } from '../errors.js';
 import { BUILTIN_DRIVERS, resolveDriver } from '../drivers/registry.js';
 import { deviceName, type DeviceInfo } from '../drivers/types.js';
 import { printJson, printLines } from './output.js';
@@ -21,7 +22,7 @@ export const registerDiscover: RegisterCommand = (program, setExitCode) => {
           found.push(a.usable ? { driver: d.name, devices: await d.discover(openOpts), unavailable: null } : { driver: d.name, devices: [], unavailable: a.reason });
         } catch (err) {
           // one driver failing to discover must not hide the others' devices
-          found.push({ driver: d.name, devices: [], unavailable: err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err) });
+          found.push({ driver: d.name, devices: [], unavailable: firstLine(err) });
         }
       }
       // a driver the user named that cannot discover is an infrastructure failure (exit 3)

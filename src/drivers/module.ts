@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UserError } from '../errors.js';
+import { firstLine, UserError } from '../errors.js';
 import type { Driver } from './types.js';
 
 function isDriver(x: unknown): x is Driver {
@@ -27,8 +27,7 @@ export async function loadModuleDriver(path: string): Promise<Driver> {
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (err) {
-    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-    throw new UserError(`driver module ${path} failed to load: ${first}`, 2);
+    throw new UserError(`driver module ${path} failed to load: ${firstLine(err)}`, 2);
   }
   const driver = isDriver(mod.default) ? mod.default : isDriver(mod.driver) ? mod.driver : null;
   if (!driver) {

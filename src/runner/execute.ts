@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { firstLine } from '../errors.js';
 import { SessionLostError, type ExecRequest, type ExecResult, type Session } from '../drivers/types.js';
 import { judgeCase } from '../judge/judge.js';
 import { statusFromOutputs, type OutputMetrics } from '../judge/result.js';
@@ -268,6 +269,3 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
-}

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DeviceInfo, Driver, OpenOptions, Session } from '../drivers/types.js';
-import { UserError } from '../errors.js';
+import { firstLine, UserError } from '../errors.js';
 import type { Case } from '../suite/case.js';
 import { executeCases } from './execute.js';
 import { Journal } from './journal.js';
@@ -50,7 +50,7 @@ export async function runCases(spec: RunSpec): Promise<RunOutput> {
     log.error({ err: String(err) }, 'device could not be opened');
     if (err instanceof UserError) throw err;
     // a driver's own bug at start-up is an infrastructure failure of that driver, told in one sentence
-    throw new UserError(`the ${spec.driver.name} driver could not open ${spec.device ?? 'its default device'}: ${err instanceof Error ? err.message : String(err)}`, 3);
+    throw new UserError(`the ${spec.driver.name} driver could not open ${spec.device ?? 'its default device'}: ${firstLine(err)}`, 3);
   }
   log.info({ fingerprint: session.device.fingerprint, capabilities: session.capabilities }, 'device opened');
 
