@@ -17,3 +17,15 @@ export class UserError extends Error {
 export function firstLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
 }
+
+/** One zod issue as text: `field.path: message`, or `(top level): message`. */
+export function issueText(issue: { readonly path: readonly PropertyKey[]; readonly message: string }): string {
+  const path = issue.path.map(String).join('.');
+  return `${path || '(top level)'}: ${issue.message}`;
+}
+
+/** The first issue of a failed zod parse, as text: what a one-sentence error names. */
+export function firstIssue(error: { readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[] }): string {
+  const first = error.issues[0];
+  return first ? issueText(first) : 'invalid';
+}

@@ -1,7 +1,7 @@
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand } from './command.js';
 import { firstLine } from '../errors.js';
 import { BUILTIN_DRIVERS, resolveDriver } from '../drivers/registry.js';
-import { deviceName, type DeviceInfo } from '../drivers/types.js';
+import { deviceName, type DeviceInfo } from '../device/device.js';
 import { printJson, printLines } from './output.js';
 
 export const registerDiscover: RegisterCommand = (program, setExitCode) => {

@@ -1,4 +1,4 @@
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand } from './command.js';
 import { BUILTIN_DRIVERS } from '../drivers/registry.js';
 import { printJson, printLines, table } from './output.js';
 

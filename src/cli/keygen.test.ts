@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { keyFingerprint } from '../report/keys.js';
+import { keyFingerprint } from '../signing/keys.js';
 import { runMain as run } from '../testing/helpers.js';
 
 afterEach(() => vi.restoreAllMocks());

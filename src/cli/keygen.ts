@@ -1,6 +1,6 @@
 import { Option } from 'commander';
-import type { RegisterCommand } from './commands.js';
-import { KEY_ALGORITHMS, writeKeyPair, type KeyAlgorithm } from '../report/keys.js';
+import type { RegisterCommand } from './command.js';
+import { KEY_ALGORITHMS, writeKeyPair, type KeyAlgorithm } from '../signing/keys.js';
 import { printJson } from './output.js';
 
 export const registerKeygen: RegisterCommand = (program) => {

@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { Option } from 'commander';
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand } from './command.js';
 import { UserError } from '../errors.js';
 import { loadReport } from '../report/load.js';
-import { renderJunit } from '../report/render/junit.js';
-import { renderMarkdown } from '../report/render/markdown.js';
+import { renderJunit } from '../render/junit.js';
+import { renderMarkdown } from '../render/markdown.js';
 
 export const registerReport: RegisterCommand = (program) => {
   program

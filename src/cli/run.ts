@@ -1,16 +1,16 @@
 import { Option } from 'commander';
 import { resolve, join } from 'node:path';
 import { z } from 'zod';
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand } from './command.js';
 import { UserError } from '../errors.js';
 import { autoSelect, resolveDriver } from '../drivers/registry.js';
-import { deviceName } from '../drivers/types.js';
+import { deviceName } from '../device/device.js';
 import { buildReport, runExitCode } from '../report/build.js';
 import { loadWaivers } from '../report/waivers.js';
-import { writeRunOutputs } from '../report/write.js';
+import { writeRunOutputs } from '../render/write.js';
 import { runCases } from '../runner/run.js';
 import { DEFAULT_PROFILE, getProfile, requiredCases } from '../suite/profile.js';
-import { loadSuites } from '../suite/registry.js';
+import { shippedSuites } from '../../suites/index.js';
 import { findSuite } from '../suite/suite.js';
 import { parseDtypes, parseShard, selectCases } from '../suite/select.js';
 import { printJson } from './output.js';
@@ -83,7 +83,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
 
       // Validate everything the user typed before starting any device.
       const profile = getProfile(opts.profile);
-      const suites = loadSuites();
+      const suites = shippedSuites();
       for (const s of opts.suite) findSuite(suites, s);
       const required = requiredCases(profile, suites);
       const inSuites = opts.suite.length ? required.filter((c) => opts.suite.includes(c.suite)) : required;

@@ -1,5 +1,5 @@
-import type { RegisterCommand } from './commands.js';
-import { loadSuites } from '../suite/registry.js';
+import type { RegisterCommand } from './command.js';
+import { shippedSuites } from '../../suites/index.js';
 import { PROFILES, requiredCases } from '../suite/profile.js';
 import { printJson, printLines, table } from './output.js';
 
@@ -9,7 +9,7 @@ export const registerSuites: RegisterCommand = (program) => {
     .description('list suites with their digests and case counts per op and dtype, and the profiles that require them')
     .option('--json', 'machine-readable output on stdout')
     .action((opts: { json?: boolean }) => {
-      const suites = loadSuites();
+      const suites = shippedSuites();
       const summary = suites.map((s) => {
         const perOp = new Map<string, Map<string, number>>();
         for (const c of s.cases) {

@@ -6,11 +6,11 @@ import type { OutputMetrics } from '../judge/result.js';
 import { ruleLabel } from '../judge/interval.js';
 import { getOp } from '../ops/registry.js';
 import { buildReport } from '../report/build.js';
-import { writeRunOutputs } from '../report/write.js';
+import { writeRunOutputs } from '../render/write.js';
 import type { CaseResult } from '../runner/result.js';
 import type { Case } from '../suite/case.js';
 import { getProfile, requiredCases } from '../suite/profile.js';
-import { loadSuites } from '../suite/registry.js';
+import { shippedSuites } from '../../suites/index.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { runMain as run } from '../testing/helpers.js';
 
@@ -40,7 +40,7 @@ function passing(c: Case): CaseResult {
 
 let runDir = '';
 beforeAll(async () => {
-  const suites = loadSuites();
+  const suites = shippedSuites();
   const profile = getProfile('inference-fp32');
   const required = requiredCases(profile, suites);
   const report = buildReport({

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import type { RegisterCommand } from './commands.js';
-import { defaultKeyPaths, keyFingerprint, loadPublicKey } from '../report/keys.js';
-import { loadVerifyInput } from '../report/load.js';
-import { shippedCatalog } from '../report/shipped.js';
-import { verifyRun, type Check, type TrustedKey, type VerifyOutcome } from '../report/verify.js';
+import type { RegisterCommand } from './command.js';
+import { defaultKeyPaths, keyFingerprint, loadPublicKey } from '../signing/keys.js';
+import { loadVerifyInput } from '../verify/load.js';
+import { shippedCatalog } from '../verify/shipped.js';
+import { shippedSuites } from '../../suites/index.js';
+import { verifyRun, type Check, type TrustedKey, type VerifyOutcome } from '../verify/verify.js';
 import { printJson } from './output.js';
 
 /** Per failed check, how many details the text output shows (--json has them all). */
@@ -20,7 +21,7 @@ export const registerVerify: RegisterCommand = (program, setExitCode) => {
     .action((path: string, opts: { key: string[]; allowUnsigned?: boolean; json?: boolean }) => {
       const keys = trustedKeys(opts.key);
       const input = loadVerifyInput(path);
-      const outcome = verifyRun(input, { keys, allowUnsigned: opts.allowUnsigned === true }, shippedCatalog());
+      const outcome = verifyRun(input, { keys, allowUnsigned: opts.allowUnsigned === true }, shippedCatalog(shippedSuites()));
       if (opts.json) printJson({ path, ...outcome });
       else process.stdout.write(renderChecklist(path, outcome));
       setExitCode(outcome.valid ? 0 : 1);

@@ -1,34 +1,6 @@
-import { z } from 'zod';
 import type { Arg } from '../ops/args.js';
-import { DTypeSchema } from '../tensor/dtype.js';
+import type { Capabilities, DeviceInfo } from '../device/device.js';
 import type { TensorData } from '../tensor/tensor.js';
-
-/** Who and what a device is: recorded in every report so a result can be tied to exact hardware and software. */
-export const FingerprintSchema = z.object({
-  vendor: z.string(),
-  model: z.string(),
-  memoryBytes: z.number().nullable(),
-  driverVersion: z.string().nullable(),
-  framework: z.object({ name: z.string(), version: z.string() }).nullable(),
-  /** anything else the driver knows: compute capability, CUDA/HIP version, numerics switches (allow_tf32, …) */
-  extra: z.record(z.string(), z.string()),
-});
-export type Fingerprint = z.infer<typeof FingerprintSchema>;
-
-export const DeviceInfoSchema = z.object({
-  /** the device string the driver opens, e.g. `cpu`, `cuda:0`, `reference` */
-  device: z.string(),
-  fingerprint: FingerprintSchema,
-});
-export type DeviceInfo = z.infer<typeof DeviceInfoSchema>;
-
-export const CapabilitiesSchema = z.object({
-  dtypes: z.array(DTypeSchema),
-  /** ops the session can run; null = it will try any op and say `unsupported` per case */
-  ops: z.array(z.string()).nullable(),
-  features: z.array(z.string()),
-});
-export type Capabilities = z.infer<typeof CapabilitiesSchema>;
 
 export interface Availability {
   usable: boolean;
@@ -95,9 +67,4 @@ export interface Driver {
   availability(opts: OpenOptions): Promise<Availability>;
   discover(opts: OpenOptions): Promise<DeviceInfo[]>;
   open(device: string | undefined, opts: OpenOptions): Promise<Session>;
-}
-
-/** A device's name for people: vendor and model, without saying the vendor twice ("AMD EPYC", not "AMD AMD EPYC"). */
-export function deviceName(fp: Pick<Fingerprint, 'vendor' | 'model'>): string {
-  return fp.model.toLowerCase().startsWith(fp.vendor.toLowerCase()) ? fp.model : `${fp.vendor} ${fp.model}`;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { arg } from './args.js';
 import { addScalar, addTensor, divFloorFloating, divTensor, divTensorMode, mulScalar, mulTensor, subTensor } from './binary.js';
-import { callOf, t } from './testing.js';
+import { callOf, t } from '../testing/ops.js';
 
 describe('aten.add.Tensor', () => {
   it('promotes and broadcasts', () => {

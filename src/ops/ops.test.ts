@@ -9,7 +9,7 @@ import { getOp, OPS } from './registry.js';
 import { whereSelf } from './select.js';
 import { cat, clone, permute, view } from './shape.js';
 import { softmax } from './softmax.js';
-import { callOf, t } from './testing.js';
+import { callOf, t } from '../testing/ops.js';
 import { abs, exp, neg, sigmoid, sqrt } from './unary.js';
 
 const vals = (r: { values: Float64Array } | undefined) => Array.from(r?.values ?? []);

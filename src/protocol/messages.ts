@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ArgSchema } from '../ops/args.js';
 import { DTypeSchema } from '../tensor/dtype.js';
-import { CapabilitiesSchema, DeviceInfoSchema } from '../drivers/types.js';
+import { CapabilitiesSchema, DeviceInfoSchema } from '../device/device.js';
 
 /**
  * The messages of the accelcert worker protocol (docs/driver-protocol.md). The harness sends requests, the

@@ -18,7 +18,7 @@ export interface BuildReportInput {
   /** the suites the run loaded (every shipped suite the profile uses), whole: their digests and case counts go in */
   suites: readonly { name: string; version: string; digest: string; cases: readonly unknown[] }[];
   profile: string;
-  /** ids of every case the profile requires: `requiredCases(getProfile(profile), loadSuites()).map((c) => c.id)` */
+  /** ids of every case the profile requires: `requiredCases(getProfile(profile), shippedSuites()).map((c) => c.id)` */
   requiredIds: readonly string[];
   /** what narrowed the run (empty lists / null shard when nothing did) and how many cases were selected */
   selection: Selection;

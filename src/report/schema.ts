@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FingerprintSchema } from '../drivers/types.js';
+import { FingerprintSchema } from '../device/device.js';
 import { StatusSchema, STATUSES } from '../judge/result.js';
 import { CaseResultSchema } from '../runner/result.js';
 import { DTypeSchema } from '../tensor/dtype.js';

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import type { Waiver } from './schema.js';
-import { signReport } from './sign.js';
-import { syntheticReport } from './synthetic.js';
+import { signReport } from '../signing/sign.js';
+import { syntheticReport } from '../testing/synthetic.js';
 import { applyWaivers, deviceKey, loadWaivers } from './waivers.js';
-import { keyFingerprint, loadPrivateKey } from './keys.js';
+import { keyFingerprint, loadPrivateKey } from '../signing/keys.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { createPublicKey } from 'node:crypto';
-import { verifyRun } from './verify.js';
+import { verifyRun } from '../verify/verify.js';
 
 const FAILING = 'core/binary/aten.mul.Tensor/float32/case-000001';
 const FAILING2 = 'core/unary/aten.exp.default/float32/case-000002';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { Fingerprint } from '../drivers/types.js';
-import { UserError } from '../errors.js';
+import type { Fingerprint } from '../device/device.js';
+import { firstIssue, UserError } from '../errors.js';
 import type { CaseResult } from '../runner/result.js';
 import { compileExactGlob } from '../suite/glob.js';
 import { WaiverSchema, type ListedWaiver, type Waiver } from './schema.js';
@@ -39,9 +39,7 @@ export function parseWaivers(text: string, path: string): Waiver[] {
   }
   const parsed = WaiverFileSchema.safeParse(data);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    throw new UserError(`waiver file ${path}, field ${field}: ${issue?.message ?? 'invalid'}`);
+    throw new UserError(`waiver file ${path}, field ${firstIssue(parsed.error)}`);
   }
   const waivers = parsed.data.waivers.map((w, i) => ({ ...w, id: w.id ?? `W${i + 1}` }));
   const ids = new Set<string>();

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { findPython } from '../drivers/pytorch/python.js';
 import { pytorchDriver } from '../drivers/pytorch/driver.js';
 import { getProfile, requiredCases } from '../suite/profile.js';
-import { loadSuites } from '../suite/registry.js';
+import { shippedSuites } from '../../suites/index.js';
 import { runCases } from './run.js';
 
 /**
@@ -18,7 +18,7 @@ if (!haveTorch && process.env.CI) throw new Error(`CI must have PyTorch for the 
 
 describe.runIf(haveTorch)(`PyTorch ${python?.torchVersion ?? ''} on the CPU`, () => {
   it('passes every case of the inference-fp32 profile', async () => {
-    const cases = requiredCases(getProfile('inference-fp32'), loadSuites());
+    const cases = requiredCases(getProfile('inference-fp32'), shippedSuites());
     const outDir = mkdtempSync(join(tmpdir(), 'accelcert-pytorch-cpu-'));
     const out = await runCases({ driver: pytorchDriver, device: 'cpu', openOptions: { python: python?.path }, cases, outDir, timeoutMs: 60_000, depth: 4 });
     const notPassed = out.results.filter((r) => r.status !== 'pass').map((r) => `${r.id}: ${r.status}: ${r.message}`);

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { DeviceInfo, Driver, OpenOptions, Session } from '../drivers/types.js';
+import type { Driver, OpenOptions, Session } from '../drivers/types.js';
+import type { DeviceInfo } from '../device/device.js';
 import { firstLine, UserError } from '../errors.js';
 import type { Case } from '../suite/case.js';
 import { executeCases } from './execute.js';

@@ -4,7 +4,7 @@ import { execDriver } from '../drivers/exec/driver.js';
 import { inProcessSession, referenceExec, REFERENCE_DEVICE } from '../drivers/reference/driver.js';
 import type { ExecRequest, ExecResult } from '../drivers/types.js';
 import type { Case } from '../suite/case.js';
-import { loadSuites } from '../suite/registry.js';
+import { shippedSuites } from '../../suites/index.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { executeCases } from './execute.js';
 
@@ -14,7 +14,7 @@ import { executeCases } from './execute.js';
  */
 const worker = (mode: string) => `python3 ${join(PACKAGE_ROOT, 'fixtures/workers/misbehaving_worker.py')} ${mode}`;
 
-const base = loadSuites()[0]!.cases.filter((c) => /^core\/binary\/aten\.add\.Tensor\/float32\/7x13(-transposed|-strided|-offset)?$/.test(c.id));
+const base = shippedSuites()[0]!.cases.filter((c) => /^core\/binary\/aten\.add\.Tensor\/float32\/7x13(-transposed|-strided|-offset)?$/.test(c.id));
 
 function plan(marker: string, at: number, count = 8): Case[] {
   return Array.from({ length: count }, (_, i) => {

@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { CaseSchema } from './case.js';
-import { loadSuites } from './registry.js';
+import { shippedSuites } from '../../suites/index.js';
 import { requiredCases, getProfile } from './profile.js';
 import { selectCases, parseShard, parseDtypes } from './select.js';
 import { UserError } from '../errors.js';
 
 describe('the core suite', () => {
-  const [core] = loadSuites();
+  const [core] = shippedSuites();
 
   it('expands to valid cases with unique hierarchical ids', () => {
     expect(core).toBeDefined();
@@ -29,8 +29,8 @@ describe('the core suite', () => {
   });
 
   it('profiles require float32 for fp32 and add float16/bfloat16 for lowp', () => {
-    const fp32 = requiredCases(getProfile('inference-fp32'), loadSuites());
-    const lowp = requiredCases(getProfile('inference-lowp'), loadSuites());
+    const fp32 = requiredCases(getProfile('inference-fp32'), shippedSuites());
+    const lowp = requiredCases(getProfile('inference-lowp'), shippedSuites());
     expect(fp32.some((c) => c.dtype === 'float16')).toBe(false);
     expect(lowp.some((c) => c.dtype === 'float16')).toBe(true);
     expect(lowp.length).toBeGreaterThan(fp32.length);

@@ -2,7 +2,8 @@ import { getOp } from '../../ops/registry.js';
 import { DTYPES } from '../../tensor/dtype.js';
 import { fromValues, toRef } from '../../tensor/materialize.js';
 import { HARNESS_VERSION } from '../../version.js';
-import type { DeviceInfo, Driver, ExecRequest, ExecResult, Session } from '../types.js';
+import type { DeviceInfo } from '../../device/device.js';
+import type { Driver, ExecRequest, ExecResult, Session } from '../types.js';
 
 export const REFERENCE_DEVICE: DeviceInfo = {
   device: 'reference',

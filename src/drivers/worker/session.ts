@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { UserError } from '../../errors.js';
+import { firstIssue, UserError } from '../../errors.js';
 import { ProtocolError, type Frame } from '../../protocol/frame.js';
 import {
   DevicesReplySchema,
@@ -12,7 +12,8 @@ import {
 } from '../../protocol/messages.js';
 import { packInputs, unpackOutputs } from '../../protocol/tensors.js';
 import { HARNESS_VERSION } from '../../version.js';
-import type { Capabilities, DeviceInfo, Driver, ExecRequest, ExecResult, OpenOptions, Session } from '../types.js';
+import type { Capabilities, DeviceInfo } from '../../device/device.js';
+import type { Driver, ExecRequest, ExecResult, OpenOptions, Session } from '../types.js';
 import { WorkerError, WorkerProcess, type WorkerSpec } from './process.js';
 
 /** Open options a worker driver understands beyond the common ones. */
@@ -71,7 +72,7 @@ export class WorkerClient {
       return fail(`${spec.label} speaks accelcert protocol version ${h.protocol}, but this accelcert speaks version ${PROTOCOL_VERSION}`);
     }
     const hello = HelloReplySchema.safeParse(h);
-    if (!hello.success) return fail(`${spec.label} answered hello with an invalid message (${issueOf(hello.error)})`);
+    if (!hello.success) return fail(`${spec.label} answered hello with an invalid message (${firstIssue(hello.error)})`);
     return new WorkerClient(proc, spec, hello.data, startupTimeoutMs, numberOption(opts, 'timeoutMs') ?? 0);
   }
 
@@ -118,7 +119,7 @@ export class WorkerClient {
     const parsed = schema.safeParse(h);
     if (!parsed.success) {
       this.proc.kill();
-      throw new UserError(`${this.spec.label} sent an invalid "${type}" reply (${issueOf(parsed.error)})`, 3);
+      throw new UserError(`${this.spec.label} sent an invalid "${type}" reply (${firstIssue(parsed.error)})`, 3);
     }
     return parsed.data;
   }
@@ -158,13 +159,13 @@ export function toExecResult(frame: Frame): ExecResult {
   const h = frame.header;
   if (h.type === 'error') {
     const e = ErrorReplySchema.safeParse(h);
-    if (!e.success) return runtime(`the worker sent an invalid error reply (${issueOf(e.error)})`);
+    if (!e.success) return runtime(`the worker sent an invalid error reply (${firstIssue(e.error)})`);
     const { kind, message } = e.data;
     if (kind === 'unsupported' || kind === 'runtime' || kind === 'out_of_memory') return { ok: false, error: { kind, message } };
     return runtime(`${kind}: ${message}`);
   }
   const r = ResultReplySchema.safeParse(h);
-  if (!r.success) return runtime(`the worker sent an invalid result (${issueOf(r.error)})`);
+  if (!r.success) return runtime(`the worker sent an invalid result (${firstIssue(r.error)})`);
   try {
     const outputs = unpackOutputs(r.data.outputs, frame.body);
     const t = r.data.deviceTimeNs;
@@ -179,11 +180,6 @@ function runtime(message: string): ExecResult {
   return { ok: false, error: { kind: 'runtime', message } };
 }
 
-function issueOf(error: z.ZodError): string {
-  const i = error.issues[0];
-  if (!i) return 'invalid';
-  return i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message;
-}
 
 function asUserError(err: unknown, exitCode: 2 | 3): unknown {
   return err instanceof WorkerError ? new UserError(err.message, exitCode) : err;

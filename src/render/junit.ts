@@ -1,5 +1,5 @@
-import type { CaseResult } from '../../runner/result.js';
-import type { Report } from '../schema.js';
+import type { CaseResult } from '../runner/result.js';
+import type { Report } from '../report/schema.js';
 import { failureText, formatMargin, rerunCommand, worstMargin } from './format.js';
 
 // XML 1.0 forbids most control characters even when escaped

@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, signEnvelope, type Envelope } from './dsse.js';
-import { reportBytes, sha256Hex } from './build.js';
-import type { Report } from './schema.js';
+import { reportBytes, sha256Hex } from '../report/build.js';
+import type { Report } from '../report/schema.js';
 import canonicalize from 'canonicalize';
 
 export const REPORT_SUBJECT_NAME = 'report.json';

@@ -10,7 +10,7 @@ import { getOp } from '../ops/registry.js';
 import { arg } from '../ops/args.js';
 import { runCases } from '../runner/run.js';
 import { getProfile, requiredCases } from '../suite/profile.js';
-import { loadSuites } from '../suite/registry.js';
+import { shippedSuites } from '../../suites/index.js';
 import { fromValues, materialize, toRef } from '../tensor/materialize.js';
 import { PACKAGE_ROOT } from '../version.js';
 
@@ -48,7 +48,7 @@ export async function benchHarness(): Promise<string[]> {
   // Per-case overhead on a real PyTorch: what the harness adds around the device's own time.
   const py = await findPython({}).catch(() => null);
   if (py?.torchVersion) {
-    const cases = requiredCases(getProfile('inference-fp32'), loadSuites());
+    const cases = requiredCases(getProfile('inference-fp32'), shippedSuites());
     const outDir = mkdtempSync(join(tmpdir(), 'accelcert-bench-'));
     const t0 = performance.now();
     const out = await runCases({ driver: pytorchDriver, device: 'cpu', openOptions: { python: py.path }, cases, outDir, timeoutMs: 60_000, depth: 4 });

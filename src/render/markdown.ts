@@ -1,7 +1,7 @@
-import { deviceName } from '../../drivers/types.js';
-import type { Status } from '../../judge/result.js';
-import type { CaseResult } from '../../runner/result.js';
-import type { Report } from '../schema.js';
+import { deviceName } from '../device/device.js';
+import type { Status } from '../judge/result.js';
+import type { CaseResult } from '../runner/result.js';
+import type { Report } from '../report/schema.js';
 import { failureText, formatMargin, marginRank, rerunCommand, worstMargin } from './format.js';
 
 const NOT_PASSED: readonly Status[] = ['fail', 'error', 'crash', 'timeout', 'unsupported'];

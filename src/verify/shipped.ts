@@ -6,7 +6,7 @@ import type { OpCall } from '../ops/types.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Case } from '../suite/case.js';
 import { getProfile, requiredCases } from '../suite/profile.js';
-import { loadSuites } from '../suite/registry.js';
+import type { Suite } from '../suite/suite.js';
 import { HARNESS_VERSION } from '../version.js';
 import type { ShippedCase, ShippedCatalog } from './verify.js';
 
@@ -43,16 +43,15 @@ export function outputsProblemOf(c: Case, outputs: readonly OutputMetrics[]): st
   return null;
 }
 
-let cached: ShippedCatalog | null = null;
-
-/** The suites, profiles, ops and judge this accelcert version ships, as verify compares a report against them. */
-export function shippedCatalog(): ShippedCatalog {
-  if (cached) return cached;
-  const suites = loadSuites();
+/**
+ * What verify compares a report against: the suites this accelcert version ships (passed in by the CLI, so verify
+ * knows no suite file), and its profiles, ops and judge.
+ */
+export function shippedCatalog(suites: readonly Suite[]): ShippedCatalog {
   const byId = new Map<string, Case>();
   for (const s of suites) for (const c of s.cases) byId.set(c.id, c);
   const required = new Map<string, readonly string[]>();
-  cached = {
+  return {
     harnessVersion: HARNESS_VERSION,
     suites,
     requiredIds: (name) => {
@@ -81,5 +80,4 @@ export function shippedCatalog(): ShippedCatalog {
     },
     statusFromOutputs,
   };
-  return cached;
 }

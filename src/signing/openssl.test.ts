@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../version.js';
 import { EnvelopeSchema } from './dsse.js';
-import { syntheticReport } from './synthetic.js';
-import { writeRunOutputs } from './write.js';
+import { syntheticReport } from '../testing/synthetic.js';
+import { writeRunOutputs } from '../render/write.js';
 
 const KEYS = join(PACKAGE_ROOT, 'fixtures', 'keys');
 const DOC = readFileSync(join(PACKAGE_ROOT, 'docs', 'report-format.md'), 'utf8');

@@ -1,7 +1,7 @@
 import type { DType } from '../tensor/dtype.js';
 import type { RefTensor } from '../tensor/tensor.js';
-import type { Arg } from './args.js';
-import type { OpCall } from './types.js';
+import type { Arg } from '../ops/args.js';
+import type { OpCall } from '../ops/types.js';
 
 /** Test helper: an input tensor with its values (row-major). */
 export function t(dtype: DType, shape: number[], values: number[]): RefTensor {

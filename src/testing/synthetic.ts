@@ -4,9 +4,9 @@ import type { OutputMetrics } from '../judge/result.js';
 import { statusFromOutputs } from '../judge/result.js';
 import type { CaseResult } from '../runner/result.js';
 import type { DType } from '../tensor/dtype.js';
-import { buildReport } from './build.js';
-import type { Report, Waiver } from './schema.js';
-import type { ShippedCase, ShippedCatalog } from './verify.js';
+import { buildReport } from '../report/build.js';
+import type { Report, Waiver } from '../report/schema.js';
+import type { ShippedCase, ShippedCatalog } from '../verify/verify.js';
 
 /**
  * A synthetic suite, catalog and report of any size, with numbers that hang together the way the judge's do.

@@ -1,12 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { reportBytes } from './build.js';
-import { ensureDefaultKey, loadPrivateKey } from './keys.js';
-import { renderJunit } from './render/junit.js';
-import { renderMarkdown } from './render/markdown.js';
-import type { Report } from './schema.js';
-import { envelopeBytes, signReport } from './sign.js';
+import { reportBytes } from '../report/build.js';
+import { RUN_FILES } from '../report/files.js';
+import { ensureDefaultKey, loadPrivateKey } from '../signing/keys.js';
+import { renderJunit } from './junit.js';
+import { renderMarkdown } from './markdown.js';
+import type { Report } from '../report/schema.js';
+import { envelopeBytes, signReport } from '../signing/sign.js';
 
 /**
  * How to sign: a key (KeyObject or PEM path); `keyPath` as `--key` gives it (undefined: the user's default key,
@@ -20,13 +21,6 @@ function signingKey(signing: Signing): KeyObject | null {
   if (signing.keyPath !== undefined) return loadPrivateKey(signing.keyPath);
   return ensureDefaultKey((line) => process.stderr.write(`accelcert: ${line}\n`)).key;
 }
-
-export const RUN_FILES = {
-  report: 'report.json',
-  envelope: 'report.dsse.json',
-  summary: 'summary.md',
-  junit: 'junit.xml',
-} as const;
 
 /**
  * Writes report.json (the exact bytes the signature covers), report.dsse.json (unless unsigned), summary.md and

@@ -1,12 +1,12 @@
 import { Bench } from 'tinybench';
-import { parseEnvelope } from '../report/load.js';
-import { loadPrivateKey } from '../report/keys.js';
-import { envelopeBytes, signReport } from '../report/sign.js';
-import { syntheticReport } from '../report/synthetic.js';
-import { verifyRun, type TrustedKey } from '../report/verify.js';
+import { parseEnvelope } from '../verify/load.js';
+import { loadPrivateKey } from '../signing/keys.js';
+import { envelopeBytes, signReport } from '../signing/sign.js';
+import { syntheticReport } from '../testing/synthetic.js';
+import { verifyRun, type TrustedKey } from '../verify/verify.js';
 import { createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
-import { keyFingerprint } from '../report/keys.js';
+import { keyFingerprint } from '../signing/keys.js';
 import { PACKAGE_ROOT } from '../version.js';
 
 /** The goal DESIGN.md sets: a reviewer verifies a 20,000-case report in under a second. */

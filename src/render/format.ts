@@ -1,5 +1,5 @@
-import type { OutputMetrics } from '../../judge/result.js';
-import type { CaseResult } from '../../runner/result.js';
+import type { OutputMetrics } from '../judge/result.js';
+import type { CaseResult } from '../runner/result.js';
 
 /** The worst margin over a case's outputs: null when some output is unbounded, undefined when none has one. */
 export function worstMargin(r: Pick<CaseResult, 'outputs'>): number | null | undefined {

@@ -1,16 +1,17 @@
 import type { KeyObject } from 'node:crypto';
+import { firstIssue, issueText } from '../errors.js';
 import canonicalize from 'canonicalize';
 import type { OutputMetrics } from '../judge/result.js';
 import type { CaseResult } from '../runner/result.js';
 import { compileExactGlob } from '../suite/glob.js';
-import { sha256Hex } from './build.js';
+import { sha256Hex } from '../report/build.js';
 import { metricsProblem } from './consistency.js';
-import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, decodeBase64, pae, verifyBytes, type Envelope } from './dsse.js';
-import { keyAlgorithm } from './keys.js';
-import { REPORT_SCHEMA_VERSION, ReportSchema, type ListedWaiver, type Report, type Summary, type Verdict } from './schema.js';
-import { REPORT_SUBJECT_NAME, StatementSchema } from './sign.js';
-import { computeVerdict, firstFew, summarize } from './verdict.js';
-import { deviceKey } from './waivers.js';
+import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, decodeBase64, pae, verifyBytes, type Envelope } from '../signing/dsse.js';
+import { keyAlgorithm } from '../signing/keys.js';
+import { REPORT_SCHEMA_VERSION, ReportSchema, type ListedWaiver, type Report, type Summary, type Verdict } from '../report/schema.js';
+import { REPORT_SUBJECT_NAME, StatementSchema } from '../signing/sign.js';
+import { computeVerdict, firstFew, summarize } from '../report/verdict.js';
+import { deviceKey } from '../report/waivers.js';
 
 /** What `verify` compares a report against: what this accelcert version ships. Tests pass their own. */
 export interface ShippedCatalog {
@@ -194,7 +195,7 @@ export function verifyRun(input: VerifyInput, options: VerifyOptions, catalog: S
     const message =
       typeof version === 'number' && version !== REPORT_SCHEMA_VERSION
         ? `schemaVersion ${version} is not the version this accelcert reads (${REPORT_SCHEMA_VERSION})`
-        : `the report does not match schemaVersion ${REPORT_SCHEMA_VERSION}: ${firstIssue(parsed.error.issues)}`;
+        : `the report does not match schemaVersion ${REPORT_SCHEMA_VERSION}: ${firstIssue(parsed.error)}`;
     checks.set('schema', 'fail', message, parsed.error.issues.slice(0, MAX_DETAILS).map(issueText));
     return outcome(null, null, signedBy);
   }
@@ -244,7 +245,7 @@ function readStatement(payload: Buffer): { digest: string; reportBytes: Buffer }
     return 'the signed payload is not JSON';
   }
   const st = StatementSchema.safeParse(value);
-  if (!st.success) return `the signed payload is not an accelcert in-toto Statement v1: ${firstIssue(st.error.issues)}`;
+  if (!st.success) return `the signed payload is not an accelcert in-toto Statement v1: ${firstIssue(st.error)}`;
   const subject = st.data.subject[0];
   if (!subject || subject.name !== REPORT_SUBJECT_NAME) {
     return `the statement's subject is "${subject?.name ?? ''}", expected "${REPORT_SUBJECT_NAME}"`;
@@ -494,12 +495,4 @@ function checkWaivers(report: Report, checks: Checklist): void {
   checks.set('waivers', unused.length > 0 ? 'warn' : 'ok', message, [...listing, ...waivedLines]);
 }
 
-function issueText(issue: { path: PropertyKey[]; message: string }): string {
-  const path = issue.path.map(String).join('.');
-  return `${path || '(top level)'}: ${issue.message}`;
-}
 
-function firstIssue(issues: readonly { path: PropertyKey[]; message: string }[]): string {
-  const first = issues[0];
-  return first ? issueText(first) : 'invalid';
-}

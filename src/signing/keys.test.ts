@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { ensureDefaultKey, keyFingerprint, loadPrivateKey, loadPublicKey } from './keys.js';
-import { syntheticReport } from './synthetic.js';
-import { writeRunOutputs } from './write.js';
+import { syntheticReport } from '../testing/synthetic.js';
+import { writeRunOutputs } from '../render/write.js';
 
 const KEYS = join(PACKAGE_ROOT, 'fixtures', 'keys');
 

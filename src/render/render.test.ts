@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../version.js';
-import type { Report } from '../schema.js';
-import { syntheticReport } from '../synthetic.js';
-import { computeVerdict, summarize } from '../verdict.js';
+import { PACKAGE_ROOT } from '../version.js';
+import type { Report } from '../report/schema.js';
+import { syntheticReport } from '../testing/synthetic.js';
+import { computeVerdict, summarize } from '../report/verdict.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 

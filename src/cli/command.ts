@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/**
+ * A command registers itself on the program; its action reports its exit code through `setExitCode`.
+ * Lives apart from the list of commands so that no command file imports that list (no import loop).
+ */
+export type RegisterCommand = (program: Command, setExitCode: (code: number) => void) => void;

@@ -1,0 +1,61 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { firstIssue, UserError } from '../errors.js';
+import { RUN_FILES } from '../report/files.js';
+import { parseJson, readBytes } from '../report/load.js';
+import { EnvelopeSchema, type Envelope } from '../signing/dsse.js';
+import type { VerifyInput } from './verify.js';
+
+/** A DSSE envelope from its file bytes; not JSON, or JSON of another shape, is a user error (exit 2). */
+export function parseEnvelope(bytes: Buffer, path: string): Envelope {
+  const parsed = EnvelopeSchema.safeParse(parseJson(bytes, path));
+  if (!parsed.success) {
+    throw new UserError(`${path} is not a DSSE envelope: field ${firstIssue(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+const looksLikeEnvelope = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && ('payloadType' in v || 'signatures' in v || 'payload' in v);
+
+/**
+ * What `verify PATH` reads: a run folder (report.dsse.json and/or report.json), a report.dsse.json, or a bare
+ * report.json. Every way the input can be unreadable is a one-sentence user error.
+ */
+export function loadVerifyInput(path: string): VerifyInput {
+  if (!existsSync(path)) throw new UserError(`${path} does not exist`);
+  if (statSync(path).isDirectory()) {
+    const envPath = join(path, RUN_FILES.envelope);
+    const reportPath = join(path, RUN_FILES.report);
+    const hasEnv = existsSync(envPath);
+    const hasReport = existsSync(reportPath);
+    if (!hasEnv && !hasReport) throw new UserError(`${path} holds neither ${RUN_FILES.report} nor ${RUN_FILES.envelope}`);
+    const reportBytes = hasReport ? readBytes(reportPath) : null;
+    if (hasEnv) {
+      // with an envelope, report.json is only compared byte for byte: its content comes from the signed payload
+      return { envelope: parseEnvelope(readBytes(envPath), envPath), reportBytes };
+    }
+    return { envelope: null, reportBytes, reportValue: parseReportValue(reportBytes as Buffer, reportPath) };
+  }
+  const bytes = readBytes(path);
+  const value = parseJson(bytes, path);
+  if (looksLikeEnvelope(value)) {
+    const sibling = join(path, '..', RUN_FILES.report);
+    const reportBytes = basename(path) === RUN_FILES.envelope && existsSync(sibling) ? readBytes(sibling) : null;
+    return { envelope: parseEnvelope(bytes, path), reportBytes };
+  }
+  return { envelope: null, reportBytes: bytes, reportValue: checkReportShape(value, path) };
+}
+
+function parseReportValue(bytes: Buffer, path: string): unknown {
+  return checkReportShape(parseJson(bytes, path), path);
+}
+
+/** An unsigned file that is not a report at all is bad input; a signed one is judged by verify's checklist instead. */
+function checkReportShape(value: unknown, path: string): unknown {
+  if (typeof value !== 'object' || value === null || !('schemaVersion' in value)) {
+    throw new UserError(`${path} is not an accelcert report or DSSE envelope (it has no schemaVersion or payload)`);
+  }
+  return value;
+}
+
