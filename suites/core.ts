@@ -22,20 +22,20 @@ const BINARY_SHAPES = {
 const ALL_LAYOUTS = ['contiguous', 'transposed', 'strided', 'offset', 'expanded'] as const;
 
 const unary = (op: string, dtypes: DType[], ...more: Parameters<CaseGroup['values']>) =>
-  CaseGroup.of(op, 'unary')
+  CaseGroup.of(op)
     .dtypes(dtypes)
     .shapes(ELEMENTWISE_SHAPES)
     .layouts(...ALL_LAYOUTS)
     .values(...more);
 
-const binary = (op: string, dtypes: DType[], family: 'binary' | 'comparison' = 'binary') =>
-  CaseGroup.of(op, family).dtypes(dtypes).shapes(BINARY_SHAPES).layouts(...ALL_LAYOUTS).values('uniform', 'special', 'subnormal');
+const binary = (op: string, dtypes: DType[]) =>
+  CaseGroup.of(op).dtypes(dtypes).shapes(BINARY_SHAPES).layouts(...ALL_LAYOUTS).values('uniform', 'special', 'subnormal');
 
 const kw = (kwargs: Record<string, Arg>) => (t: Arg[]) => ({ args: t, kwargs });
 
 export const core: SuiteDefinition = {
   name: 'core',
-  version: '1',
+  version: '2',
   description: 'Core ATen operators: elementwise, reductions, matmul, softmax, layer norm, shape ops',
   groups: [
     // ── binary arithmetic ────────────────────────────────────────────────
@@ -43,29 +43,29 @@ export const core: SuiteDefinition = {
     binary('aten.add.Tensor', F).tag('alpha').values('uniform').call(kw({ alpha: arg.float(0.5) })),
     binary('aten.add.Tensor', I).tag('alpha').values('uniform').call(kw({ alpha: arg.int(3) })),
     // mixed dtypes: type promotion decides the output dtype (filed under that dtype)
-    CaseGroup.of('aten.add.Tensor', 'binary')
+    CaseGroup.of('aten.add.Tensor')
       .tag('promote-int32')
       .dtypes('float16', 'float32', 'bfloat16')
       .shapes({ '5x6': [[5, 6], [5, 6]] })
       .inputDtype((d, i) => (i === 0 ? 'int32' : d)),
-    CaseGroup.of('aten.add.Tensor', 'binary')
+    CaseGroup.of('aten.add.Tensor')
       .tag('promote-uint8-int8')
       .dtypes('int16')
       .shapes({ '5x6': [[5, 6], [5, 6]] })
       .inputDtype((_d, i) => (i === 0 ? 'uint8' : 'int8')),
-    CaseGroup.of('aten.add.Scalar', 'binary')
+    CaseGroup.of('aten.add.Scalar')
       .tag('float-scalar')
       .dtypes(F)
       .shapes({ '7x13': [[7, 13]] })
       .layouts('contiguous', 'transposed')
       .values('uniform', 'special')
       .call((t) => ({ args: [...t, arg.float(1.25)] })),
-    CaseGroup.of('aten.add.Scalar', 'binary')
+    CaseGroup.of('aten.add.Scalar')
       .tag('int-scalar')
       .dtypes(I)
       .shapes({ '7x13': [[7, 13]] })
       .call((t) => ({ args: [...t, arg.int(7)] })),
-    CaseGroup.of('aten.add.Scalar', 'binary')
+    CaseGroup.of('aten.add.Scalar')
       .tag('int-tensor-float-scalar')
       .dtypes('int32', 'int64')
       .fileUnder(() => 'float32')
@@ -73,14 +73,14 @@ export const core: SuiteDefinition = {
       .call((t) => ({ args: [...t, arg.float(0.5)] })),
     binary('aten.sub.Tensor', [...F, ...I]),
     binary('aten.mul.Tensor', [...F, ...I]),
-    CaseGroup.of('aten.mul.Scalar', 'binary')
+    CaseGroup.of('aten.mul.Scalar')
       .tag('float-scalar')
       .dtypes(F)
       .shapes({ '7x13': [[7, 13]] })
       .values('uniform', 'special')
       .call((t) => ({ args: [...t, arg.float(-3.5)] })),
     binary('aten.div.Tensor', F).inputRecipe((_d, i, r) => (i === 1 && r === 'uniform' ? 'nonzero-pos' : r)),
-    CaseGroup.of('aten.div.Tensor', 'binary')
+    CaseGroup.of('aten.div.Tensor')
       .tag('int')
       .dtypes('int32', 'int64')
       .fileUnder(() => 'float32')
@@ -88,7 +88,7 @@ export const core: SuiteDefinition = {
       .inputRecipe((_d, i) => (i === 1 ? 'nonzero-pos' : 'uniform')),
     ...(['floor', 'trunc'] as const).flatMap((mode) =>
       (['nonzero-pos', 'nonzero-neg'] as const).map((divisor) =>
-        CaseGroup.of('aten.div.Tensor_mode', 'binary')
+        CaseGroup.of('aten.div.Tensor_mode')
           .tag(`${mode}-by-${divisor === 'nonzero-pos' ? 'pos' : 'neg'}`)
           .dtypes(divisor === 'nonzero-neg' ? [...F, 'int64', 'int32', 'int16', 'int8'] : [...F, ...I])
           .shapes({ '7x13': [[7, 13], [7, 13]], 'broadcast-4x1x8': [[4, 1, 8], [1, 5, 8]] })
@@ -110,13 +110,13 @@ export const core: SuiteDefinition = {
 
     // ── activations ──────────────────────────────────────────────────────
     unary('aten.relu.default', [...F, 'int64', 'int32', 'int16', 'int8', 'uint8'], 'uniform', 'special', 'subnormal'),
-    CaseGroup.of('aten.gelu.default', 'activation')
+    CaseGroup.of('aten.gelu.default')
       .tag('none')
       .dtypes(F)
       .shapes(ELEMENTWISE_SHAPES)
       .layouts('contiguous', 'transposed')
       .values('uniform', 'special'),
-    CaseGroup.of('aten.gelu.default', 'activation')
+    CaseGroup.of('aten.gelu.default')
       .tag('tanh')
       .dtypes(F)
       .shapes(ELEMENTWISE_SHAPES)
@@ -125,9 +125,9 @@ export const core: SuiteDefinition = {
       .call(kw({ approximate: arg.str('tanh') })),
 
     // ── comparison and select ────────────────────────────────────────────
-    binary('aten.eq.Tensor', [...F, ...I, 'bool'], 'comparison').values('ties', 'special', 'subnormal'),
-    binary('aten.lt.Tensor', [...F, ...I], 'comparison').values('ties', 'special'),
-    CaseGroup.of('aten.where.self', 'select')
+    binary('aten.eq.Tensor', [...F, ...I, 'bool']).values('ties', 'special', 'subnormal'),
+    binary('aten.lt.Tensor', [...F, ...I]).values('ties', 'special'),
+    CaseGroup.of('aten.where.self')
       .dtypes(ALL)
       .shapes({ '7x13': [[7, 13], [7, 13], [7, 13]], 'broadcast-4x1x8': [[4, 1, 8], [1, 5, 8], [4, 5, 1]] })
       .layouts('contiguous', 'transposed', 'strided', 'offset')
@@ -142,17 +142,17 @@ export const core: SuiteDefinition = {
       { name: 'dims02', shape: [[4, 5, 6]], dims: [0, 2], keepdim: false },
       { name: 'long-4096', shape: [[2, 4096]], dims: [1], keepdim: false },
     ].flatMap(({ name, shape, dims, keepdim }) => [
-      CaseGroup.of('aten.sum.dim_IntList', 'reduction')
+      CaseGroup.of('aten.sum.dim_IntList')
         .dtypes(F, 'int64', 'int32', 'int8', 'uint8', 'bool')
         .shapes({ [name]: shape })
         .layouts('contiguous', 'transposed', 'strided')
         .call((t) => ({ args: [...t, arg.ints(dims), arg.bool(keepdim)] })),
-      CaseGroup.of('aten.mean.dim', 'reduction')
+      CaseGroup.of('aten.mean.dim')
         .dtypes(F)
         .shapes({ [name]: shape })
         .layouts('contiguous', 'transposed')
         .call((t) => ({ args: [...t, arg.ints(dims), arg.bool(keepdim)] })),
-      CaseGroup.of('aten.amax.default', 'reduction')
+      CaseGroup.of('aten.amax.default')
         .dtypes(F, I)
         .shapes({ [name]: shape })
         .layouts('contiguous', 'transposed')
@@ -164,7 +164,7 @@ export const core: SuiteDefinition = {
       { name: 'dim0-keepdim', dim: arg.int(0), keepdim: true },
       { name: 'flat', dim: arg.none(), keepdim: false },
     ].map(({ name, dim, keepdim }) =>
-      CaseGroup.of('aten.argmax.default', 'reduction')
+      CaseGroup.of('aten.argmax.default')
         .tag(name)
         .dtypes(F, I)
         .shapes({ '9x17': [[9, 17]] })
@@ -174,21 +174,21 @@ export const core: SuiteDefinition = {
     ),
 
     // ── matmul ───────────────────────────────────────────────────────────
-    CaseGroup.of('aten.mm.default', 'matmul')
+    CaseGroup.of('aten.mm.default')
       .dtypes(F)
       .shapes({ '17x31x9': [[17, 31], [31, 9]], '8x1024x8': [[8, 1024], [1024, 8]], 'k0': [[3, 0], [0, 4]] })
       .layouts('contiguous', 'transposed')
       .values('small'),
-    CaseGroup.of('aten.bmm.default', 'matmul')
+    CaseGroup.of('aten.bmm.default')
       .dtypes(F)
       .shapes({ '3x9x65x7': [[3, 9, 65], [3, 65, 7]] })
       .layouts('contiguous', 'transposed')
       .values('small'),
-    CaseGroup.of('aten.addmm.default', 'matmul')
+    CaseGroup.of('aten.addmm.default')
       .dtypes(F)
       .shapes({ '12x40x10': [[10], [12, 40], [40, 10]] })
       .values('small'),
-    CaseGroup.of('aten.addmm.default', 'matmul')
+    CaseGroup.of('aten.addmm.default')
       .tag('beta-alpha')
       .dtypes(F)
       .shapes({ '12x40x10': [[12, 10], [12, 40], [40, 10]] })
@@ -196,19 +196,19 @@ export const core: SuiteDefinition = {
       .call(kw({ beta: arg.float(0.5), alpha: arg.float(2) })),
 
     // ── softmax and normalization ────────────────────────────────────────
-    CaseGroup.of('aten._softmax.default', 'softmax')
+    CaseGroup.of('aten._softmax.default')
       .dtypes(F)
       .shapes({ '6x50': [[6, 50]], '2x3x40': [[2, 3, 40]] })
       .layouts('contiguous', 'transposed')
       .values('normal', 'special')
       .call((t) => ({ args: [...t, arg.int(-1), arg.bool(false)] })),
-    CaseGroup.of('aten._softmax.default', 'softmax')
+    CaseGroup.of('aten._softmax.default')
       .tag('dim0')
       .dtypes(F)
       .shapes({ '6x50': [[6, 50]] })
       .values('normal')
       .call((t) => ({ args: [...t, arg.int(0), arg.bool(false)] })),
-    CaseGroup.of('aten.native_layer_norm.default', 'normalization')
+    CaseGroup.of('aten.native_layer_norm.default')
       .dtypes(F)
       .shapes({ '8x64': [[8, 64], [64], [64]], '2x3x32': [[2, 3, 32], [32], [32]] })
       .layouts('contiguous', 'transposed')
@@ -216,25 +216,25 @@ export const core: SuiteDefinition = {
       .call((t, _d, shapes) => ({ args: [t[0] as Arg, arg.ints(shapes[1] ?? []), t[1] as Arg, t[2] as Arg, arg.float(1e-5)] })),
 
     // ── shape, view, copy ────────────────────────────────────────────────
-    CaseGroup.of('aten.cat.default', 'shape')
+    CaseGroup.of('aten.cat.default')
       .dtypes(ALL)
       .shapes({ '3-tensors-dim0': [[2, 5], [3, 5], [1, 5]], 'with-empty': [[2, 5], [0, 5], [4, 5]] })
       .layouts('contiguous', 'transposed', 'strided')
       .values('uniform', 'special')
       .call((t) => ({ args: [arg.tensors(t.map((x) => (x.kind === 'tensor' ? x.index : 0))), arg.int(0)] })),
-    CaseGroup.of('aten.permute.default', 'shape')
+    CaseGroup.of('aten.permute.default')
       .dtypes(ALL)
       .shapes({ '2x3x4': [[2, 3, 4]] })
       .layouts('contiguous', 'transposed', 'strided')
       .values('uniform', 'special')
       .call((t) => ({ args: [...t, arg.ints([2, 0, 1])] })),
-    CaseGroup.of('aten.view.default', 'shape')
+    CaseGroup.of('aten.view.default')
       .dtypes(ALL)
       .shapes({ '4x6-to-2x12': [[4, 6]] })
       .layouts('contiguous', 'offset')
       .values('uniform', 'special')
       .call((t) => ({ args: [...t, arg.ints([2, 12])] })),
-    CaseGroup.of('aten.clone.default', 'shape')
+    CaseGroup.of('aten.clone.default')
       .dtypes(ALL)
       .shapes({ '5x7': [[5, 7]], scalar: [[]] })
       .layouts('contiguous', 'transposed', 'strided', 'offset', 'expanded')

@@ -72,12 +72,12 @@ describe('accelcert run', () => {
   it('exits 1 and names the failing case when a device is wrong', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'accelcert-run-')), 'run');
     const driver = join(PACKAGE_ROOT, 'fixtures/drivers/wrong-relu.js');
-    const r = cli(['run', '--driver', driver, '--filter', 'core/unary/aten.relu.default/float32', '--no-sign', '--out', out]);
+    const r = cli(['run', '--driver', driver, '--filter', 'core/activation/aten.relu.default/float32', '--no-sign', '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^NOT_CERTIFIED|^INCOMPLETE/);
     const summary = readFileSync(join(out, 'summary.md'), 'utf8');
     expect(summary).toMatch(/aten\.relu\.default/);
-    expect(summary).toMatch(/--filter 'core\/unary\/aten\.relu\.default\/float32\/7x13-special'/);
+    expect(summary).toMatch(/--filter 'core\/activation\/aten\.relu\.default\/float32\/7x13-special'/);
 
     // the same failures, covered by a scoped waiver: waived, listed, and a waiver that matched nothing is named
     const waivers = join(out, '..', 'waivers.json');
@@ -85,12 +85,12 @@ describe('accelcert run', () => {
       waivers,
       JSON.stringify({
         waivers: [
-          { cases: 'core/unary/aten.relu.default/float32/*-special', devices: 'test/**', reason: 'tracked', url: 'https://example.com/b/1' },
+          { cases: 'core/activation/aten.relu.default/float32/*-special', devices: 'test/**', reason: 'tracked', url: 'https://example.com/b/1' },
           { cases: 'core/matmul/**', devices: '**', reason: 'stale', url: 'https://example.com/b/2' },
         ],
       }),
     );
-    const w = cli(['run', '--driver', driver, '--filter', 'core/unary/aten.relu.default/float32', '--no-sign', '--waivers', waivers, '--out', `${out}-waived`]);
+    const w = cli(['run', '--driver', driver, '--filter', 'core/activation/aten.relu.default/float32', '--no-sign', '--waivers', waivers, '--out', `${out}-waived`]);
     expect(w.code).toBe(0);
     expect(w.stdout).toMatch(/\d+ waived/);
     expect(w.stdout).toMatch(/waiver W2 \(core\/matmul\/\*\*\) matched nothing/);

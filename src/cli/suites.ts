@@ -13,6 +13,8 @@ export const registerSuites: RegisterCommand = (program) => {
       const summary = suites.map((s) => {
         const perOp = new Map<string, Map<string, number>>();
         for (const c of s.cases) {
+          // graph and bench cases get listings of their own when suites ship them
+          if (c.kind !== 'op') continue;
           const m = perOp.get(c.op) ?? new Map<string, number>();
           m.set(c.dtype, (m.get(c.dtype) ?? 0) + 1);
           perOp.set(c.op, m);

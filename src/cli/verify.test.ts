@@ -5,10 +5,11 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OutputMetrics } from '../judge/result.js';
 import { ruleLabel } from '../judge/interval.js';
 import { getOp } from '../ops/registry.js';
+import { opCall } from '../ops/types.js';
 import { buildReport } from '../report/build.js';
 import { writeRunOutputs } from '../render/write.js';
 import type { CaseResult } from '../runner/result.js';
-import type { Case } from '../suite/case.js';
+import type { Case } from '../workload/case.js';
 import { getProfile, requiredCases } from '../suite/profile.js';
 import { shippedSuites } from '../../suites/index.js';
 import { PACKAGE_ROOT } from '../version.js';
@@ -18,14 +19,14 @@ const KEYS = join(PACKAGE_ROOT, 'fixtures', 'keys');
 
 /** A result that passes with zero error, as the judge would record it, for a shipped case. */
 function passing(c: Case): CaseResult {
+  if (c.kind !== 'op') throw new Error(`${c.id} is not an op case`);
   const op = getOp(c.op);
   if (!op) throw new Error(`no op ${c.op}`);
-  const call = { args: c.args, kwargs: c.kwargs, inputs: c.inputs.map((i) => ({ dtype: i.dtype, shape: i.shape })) };
-  const outputs: OutputMetrics[] = op.outputs(call).map((spec, index) => ({
+  const outputs: OutputMetrics[] = op.bind(opCall(c)).outputs.map((spec, index) => ({
     index,
     dtype: spec.dtype,
     shape: spec.shape,
-    rule: ruleLabel(op.accuracy(call, index), spec.dtype),
+    rule: ruleLabel(spec.accuracy, spec.dtype),
     elements: spec.shape.reduce((a, b) => a * b, 1),
     mismatches: 0,
     maxAbsError: 0,
@@ -35,7 +36,7 @@ function passing(c: Case): CaseResult {
     worst: null,
     problem: null,
   }));
-  return { id: c.id, op: c.op, family: c.family, dtype: c.dtype, status: 'pass', message: null, outputs, outputDigest: '0'.repeat(64), timings: { execMs: 1, deviceMs: null } };
+  return { id: c.id, kind: c.kind, subject: c.op, family: c.family, dtype: c.dtype, status: 'pass', message: null, outputs, outputDigest: '0'.repeat(64), timings: { execMs: 1, deviceMs: null } };
 }
 
 let runDir = '';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DTypeSchema } from '../tensor/dtype.js';
+import { WorkloadKindSchema, type WorkloadKind } from '../workload/kind.js';
 
 /*
  * What a device is and what an open session on it can do: the ground-floor types that the protocol, every
@@ -30,8 +31,30 @@ export const CapabilitiesSchema = z.object({
   /** ops the session can run; null = it will try any op and say `unsupported` per case */
   ops: z.array(z.string()).nullable(),
   features: z.array(z.string()),
+  /**
+   * the workload kinds the session runs, each with the version of its request it speaks; absent means op only,
+   * version 1 (what every device ran before workload kinds existed)
+   */
+  workloads: z.partialRecord(WorkloadKindSchema, z.number().int().positive()).optional(),
 });
 export type Capabilities = z.infer<typeof CapabilitiesSchema>;
+
+/** The version of each workload kind's request this accelcert sends (docs/driver-protocol.md). */
+export const WORKLOAD_VERSIONS: Readonly<Record<WorkloadKind, number>> = { op: 1, graph: 1, bench: 1 };
+
+/** Why a session cannot run a workload kind, or null when it can: negotiated from its capabilities. */
+export function workloadProblem(caps: Capabilities, kind: WorkloadKind): string | null {
+  const offered = caps.workloads ?? { op: 1 };
+  const version = offered[kind];
+  if (version === undefined) {
+    const kinds = Object.keys(offered).join(', ') || 'none';
+    return `the device does not run ${kind} workloads (it offers: ${kinds})`;
+  }
+  if (version !== WORKLOAD_VERSIONS[kind]) {
+    return `the device speaks version ${version} of the ${kind} request, this accelcert version ${WORKLOAD_VERSIONS[kind]}`;
+  }
+  return null;
+}
 
 /** A device's name for people: vendor and model, without saying the vendor twice ("AMD EPYC", not "AMD AMD EPYC"). */
 export function deviceName(fp: Pick<Fingerprint, 'vendor' | 'model'>): string {

@@ -11,7 +11,7 @@ describe('in-process driver modules', () => {
     const driver = await loadModuleDriver(fixture('tiny-driver.js'));
     expect(driver.name).toBe('tiny');
     const s = await driver.open(undefined, {});
-    expect(await s.exec({ caseId: 'c', op: 'aten.add.Tensor', args: [], kwargs: {}, inputs: [] })).toEqual({ ok: false, error: { kind: 'unsupported', message: 'tiny runs nothing' } });
+    expect(await s.exec({ kind: 'op', caseId: 'c', op: 'aten.add.Tensor', args: [], kwargs: {}, inputs: [] })).toEqual({ ok: false, error: { kind: 'unsupported', message: 'tiny runs nothing' } });
   });
 
   it('names the file that does not exist, exports no Driver, or fails to load (usage)', async () => {

@@ -1,6 +1,8 @@
 import type { Arg } from '../ops/args.js';
 import type { Capabilities, DeviceInfo } from '../device/device.js';
 import type { TensorData } from '../tensor/tensor.js';
+import type { BenchSpec } from '../workload/bench.js';
+import type { Graph } from '../workload/graph.js';
 
 export interface Availability {
   usable: boolean;
@@ -10,13 +12,15 @@ export interface Availability {
   exitCode?: 2 | 3;
 }
 
-export interface ExecRequest {
-  caseId: string;
-  op: string;
-  args: Arg[];
-  kwargs: Record<string, Arg>;
-  inputs: TensorData[];
-}
+/**
+ * One run of a case on the device, by workload kind: `op` calls one ATen overload, `graph` runs a graph of ATen
+ * calls, `bench` times a workload. The harness sends a kind only to a session whose capabilities offer it.
+ */
+export type ExecRequest =
+  | { kind: 'op'; caseId: string; op: string; args: Arg[]; kwargs: Record<string, Arg>; inputs: TensorData[] }
+  | { kind: 'graph'; caseId: string; graph: Graph; inputs: TensorData[] }
+  | { kind: 'bench'; caseId: string; bench: BenchSpec; inputs: TensorData[] };
+export type OpExecRequest = Extract<ExecRequest, { kind: 'op' }>;
 
 export const EXEC_ERROR_KINDS = ['unsupported', 'runtime', 'out_of_memory'] as const;
 export type ExecErrorKind = (typeof EXEC_ERROR_KINDS)[number];

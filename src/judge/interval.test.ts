@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Accuracy, RefOutput } from '../ops/types.js';
 import type { DType } from '../tensor/dtype.js';
-import { IN, OUT, PLACEMENT, UNBOUNDED, type ValueRule, acceptanceInterval, assess, gamma, newAssessment, ruleLabel, valueRule } from './interval.js';
+import { gamma } from '../ops/numerics.js';
+import { IN, OUT, PLACEMENT, UNBOUNDED, type ValueRule, acceptanceInterval, assess, newAssessment, ruleLabel, valueRule } from './interval.js';
 
 const CR: Accuracy = { kind: 'ulp', ulps: 0.5 };
 const EXACT: Accuracy = { kind: 'exact' };

@@ -1,6 +1,7 @@
+import { gamma } from '../ops/numerics.js';
 import type { Accuracy, RefOutput } from '../ops/types.js';
 import { type DType, dtypeInfo, floatFormat, unitRoundoff } from '../tensor/dtype.js';
-import { castFunction, ulpFunction } from './ulp.js';
+import { castFunction, ulpFunction } from '../tensor/dtype.js';
 
 /**
  * Acceptance intervals: for each output element, the set of values a conforming device may return.
@@ -57,11 +58,6 @@ export interface ValueRule {
   readonly cast: (x: number) => number;
 }
 
-/** γ(k, u) = k·u / (1 − k·u), the relative error bound of a k-term accumulation at unit roundoff u; +inf once k·u ≥ 1. */
-export function gamma(k: number, u: number): number {
-  const ku = k * u;
-  return ku >= 1 ? Infinity : ku / (1 - ku);
-}
 
 /** Human label of an accuracy rule, as recorded in `OutputMetrics.rule`. */
 export function ruleLabel(accuracy: Accuracy, dtype: DType, expected?: RefOutput): string {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Accuracy, OutputSpec, RefOutput } from '../ops/types.js';
 import { type DType, roundToFloat } from '../tensor/dtype.js';
-import type { RefTensor } from '../tensor/tensor.js';
-import { judgeCase, judgeOutput, statusFromOutputs } from './judge.js';
-import { OutputMetricsSchema, VerdictOfCaseSchema } from './result.js';
+import { fromValues, toRef } from '../tensor/materialize.js';
+import type { RefTensor, TensorData } from '../tensor/tensor.js';
+import { judgeCase, judgeOutput } from './judge.js';
+import { CaseJudgementSchema, OutputMetricsSchema, statusFromOutputs } from './result.js';
 import { seededRandom as rng } from '../testing/helpers.js';
 
 function tensor(dtype: DType, shape: number[], values: ArrayLike<number>): RefTensor {
@@ -14,10 +15,22 @@ function refOut(shape: number[], values: ArrayLike<number>, extra: Partial<RefOu
   return { shape, values: Float64Array.from(values), ...extra };
 }
 
-/** Judges a one-output case and checks the status/metrics contract on the way. */
-function judge1(spec: OutputSpec, expected: RefOutput, acc: Accuracy, actual: RefTensor, inputs: RefTensor[] = []) {
-  const j = judgeCase([spec], [expected], [acc], [actual], inputs);
-  expect(VerdictOfCaseSchema.parse(j)).toEqual(j);
+/** An output's dtype and shape, before its acceptance rule is chosen. */
+type Out = Omit<OutputSpec, 'accuracy'>;
+
+/** The device's bytes for a tensor of exactly these values (a test that asks for an unrepresentable value is wrong). */
+function answer(t: RefTensor): TensorData {
+  const data = fromValues(t.dtype, t.shape, t.values);
+  const back = toRef(data).values;
+  t.values.forEach((v, i) => expect(Object.is(back[i], v) || (Number.isNaN(v) && Number.isNaN(back[i]))).toBe(true));
+  return data;
+}
+
+/** Judges a one-output case (run twice with the same answer, as a deterministic device does) and checks the contract. */
+function judge1(spec: Out, expected: RefOutput, acc: Accuracy, actual: RefTensor, inputs: RefTensor[] = []) {
+  const a = [answer(actual)];
+  const j = judgeCase({ outputs: [{ ...spec, accuracy: acc }], expected: [expected], inputs }, { first: a, repeat: a });
+  expect(CaseJudgementSchema.parse(j)).toEqual(j);
   expect(j.status).toBe(statusFromOutputs(j.outputs));
   expect(j.message === null).toBe(j.status === 'pass');
   const out = j.outputs[0];
@@ -33,7 +46,7 @@ describe('value rules', () => {
     const b = [3, 7, 3, 3, 0.1];
     const exact = a.map((x, i) => x / (b[i] ?? 1)); // float64 quotient, the reference
     const rounded = exact.map((x) => Math.fround(x));
-    const spec: OutputSpec = { dtype: 'float32', shape: [5] };
+    const spec: Out = { dtype: 'float32', shape: [5] };
     const pass = judge1(spec, refOut([5], exact), CR, tensor('float32', [5], rounded));
     expect(pass.status).toBe('pass');
     expect(pass.out.margin).toBeLessThanOrEqual(1);
@@ -49,7 +62,7 @@ describe('value rules', () => {
     expect(fail.out.margin).toBeGreaterThan(3);
     expect(fail.out.maxUlpError).toBeGreaterThan(1.5);
     expect(fail.out.problem).toBeNull();
-    expect(fail.message).toMatch(/1 of 5 elements outside correctly-rounded; worst at \[2\]/);
+    expect(fail.message).toMatch(/^output 0 \(float32\[5\], correctly-rounded\): 1 of 5 elements outside the acceptance interval, margin [0-9.]+, max [0-9.]+ ulp, max abs error [0-9.e-]+; worst at \[2\]: actual /);
   });
 
   it('margin = error / allowed: 0.25 ulp under a 0.5 ulp rule is 0.5', () => {
@@ -69,7 +82,7 @@ describe('value rules', () => {
   });
 
   it('exact rule: a mismatch has no margin', () => {
-    const spec: OutputSpec = { dtype: 'int32', shape: [2, 2] };
+    const spec: Out = { dtype: 'int32', shape: [2, 2] };
     const { status, out } = judge1(spec, refOut([2, 2], [1, 2, 3, -4]), { kind: 'exact' }, tensor('int32', [2, 2], [1, 2, 3, 4]));
     expect(status).toBe('fail');
     expect(out).toMatchObject({ rule: 'exact', mismatches: 1, margin: null, maxUlpError: null, maxAbsError: 8, problem: null });
@@ -77,7 +90,7 @@ describe('value rules', () => {
   });
 
   it('NaN turned into 0 fails with a problem', () => {
-    const spec: OutputSpec = { dtype: 'float32', shape: [3] };
+    const spec: Out = { dtype: 'float32', shape: [3] };
     const { status, out } = judge1(spec, refOut([3], [1, NaN, 2]), CR, tensor('float32', [3], [1, 0, 2]));
     expect(status).toBe('fail');
     expect(out.margin).toBeNull();
@@ -87,7 +100,7 @@ describe('value rules', () => {
   });
 
   it('inf where the reference overflows passes; inf for a finite in-range reference fails', () => {
-    const spec: OutputSpec = { dtype: 'float16', shape: [2] };
+    const spec: Out = { dtype: 'float16', shape: [2] };
     const ok = judge1(spec, refOut([2], [1e5, -1]), CR, tensor('float16', [2], [Infinity, -1]));
     expect(ok.status).toBe('pass');
     expect(ok.out.margin).toBe(0);
@@ -128,7 +141,7 @@ describe('accumulation bound', () => {
   // accumulation reliably, and fp32 accumulation stays far inside the bound.
   it('an fp16-accumulated matmul of length-1024 dot products fails the float32 accumulation bound; fp32 accumulation passes', () => {
     const acc: Accuracy = { kind: 'accumulation', accumDtype: 'float32' };
-    const spec: OutputSpec = { dtype: 'float16', shape: [8, 8] };
+    const spec: Out = { dtype: 'float16', shape: [8, 8] };
     for (const seed of [1, 1000]) {
       const h = Array.from({ length: 64 }, (_, i) => dot(seed + i, 1024, 'float16'));
       const f = Array.from({ length: 64 }, (_, i) => dot(seed + i, 1024, 'float32'));
@@ -168,7 +181,7 @@ describe('index-of-extreme', () => {
 
   it('argmax over a dim accepts any tied maximum, including the last', () => {
     const acc: Accuracy = { kind: 'index-of-extreme', extreme: 'max', input: 0, dim: 1, keepdim: false };
-    const spec: OutputSpec = { dtype: 'int64', shape: [2] };
+    const spec: Out = { dtype: 'int64', shape: [2] };
     const expected = refOut([2], [0, 1]);
     expect(judge1(spec, expected, acc, tensor('int64', [2], [2, 3]), [x]).status).toBe('pass');
     expect(judge1(spec, expected, acc, tensor('int64', [2], [0, 1]), [x]).status).toBe('pass');
@@ -180,7 +193,7 @@ describe('index-of-extreme', () => {
 
   it('NaN is the extreme: the index must point at a NaN', () => {
     const acc: Accuracy = { kind: 'index-of-extreme', extreme: 'min', input: 0, dim: -1, keepdim: true };
-    const spec: OutputSpec = { dtype: 'int64', shape: [2, 1] };
+    const spec: Out = { dtype: 'int64', shape: [2, 1] };
     const expected = refOut([2, 1], [1, 1]);
     expect(judge1(spec, expected, acc, tensor('int64', [2, 1], [1, 3]), [x]).status).toBe('pass');
     const r = judge1(spec, expected, acc, tensor('int64', [2, 1], [1, 0]), [x]);
@@ -202,7 +215,7 @@ describe('index-of-extreme', () => {
 });
 
 describe('structure', () => {
-  const spec: OutputSpec = { dtype: 'float32', shape: [2, 3] };
+  const spec: Out = { dtype: 'float32', shape: [2, 3] };
   const expected = refOut([2, 3], [1, 2, 3, 4, 5, 6]);
 
   it('a wrong dtype fails with a problem and no value comparison', () => {
@@ -215,16 +228,17 @@ describe('structure', () => {
     const { status, out, message } = judge1(spec, expected, CR, tensor('float32', [3, 2], [1, 2, 3, 4, 5, 6]));
     expect(status).toBe('fail');
     expect(out.problem).toBe('returned shape [3, 2], expected [2, 3]');
-    expect(message).toBe('output 0: returned shape [3, 2], expected [2, 3]');
+    expect(message).toBe('output 0 (float32[2,3], correctly-rounded): returned shape [3, 2], expected [2, 3]');
   });
 
   it('missing and extra outputs are recorded as problems', () => {
-    const t = tensor('float32', [2, 3], [1, 2, 3, 4, 5, 6]);
-    const missing = judgeCase([spec, spec], [expected, expected], [CR, CR], [t], []);
+    const t = answer(tensor('float32', [2, 3], [1, 2, 3, 4, 5, 6]));
+    const one = { ...spec, accuracy: CR };
+    const missing = judgeCase({ outputs: [one, one], expected: [expected, expected], inputs: [] }, { first: [t], repeat: [t] });
     expect(missing.status).toBe('fail');
     expect(missing.outputs[1]?.problem).toBe('output missing');
-    expect(missing.message).toMatch(/^returned 1 outputs, expected 2; output 1: output missing/);
-    const extra = judgeCase([spec], [expected], [CR], [t, t], []);
+    expect(missing.message).toMatch(/^returned 1 outputs, expected 2; output 1 \(float32\[2,3\], correctly-rounded\): output missing$/);
+    const extra = judgeCase({ outputs: [one], expected: [expected], inputs: [] }, { first: [t, t], repeat: [t, t] });
     expect(extra.status).toBe('fail');
     expect(extra.outputs).toHaveLength(2);
     expect(extra.outputs[1]?.problem).toBe('unexpected output');
@@ -232,7 +246,7 @@ describe('structure', () => {
   });
 
   it('a reference inconsistent with its spec is a harness error', () => {
-    expect(() => judgeOutput(0, spec, refOut([6], [1, 2, 3, 4, 5, 6]), CR, tensor('float32', [2, 3], [1, 2, 3, 4, 5, 6]), [])).toThrow(/spec says/);
+    expect(() => judgeOutput(0, { ...spec, accuracy: CR }, refOut([6], [1, 2, 3, 4, 5, 6]), tensor('float32', [2, 3], [1, 2, 3, 4, 5, 6]), [])).toThrow(/spec says/);
   });
 });
 
@@ -259,29 +273,5 @@ describe('statusFromOutputs', () => {
     expect(statusFromOutputs([{ ...base, margin: null }])).toBe('fail');
     expect(statusFromOutputs([{ ...base, mismatches: 1 }])).toBe('fail');
     expect(statusFromOutputs([base, { ...base, problem: 'x' }])).toBe('fail');
-  });
-});
-
-describe('performance', () => {
-  it('judges a 1M-element float32 output quickly', () => {
-    const n = 1 << 20;
-    const rand = rng(9);
-    const r = new Float64Array(n);
-    const a = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = (rand() - 0.5) * 2 ** Math.floor(rand() * 40 - 20);
-      r[i] = v;
-      a[i] = Math.fround(v);
-    }
-    const spec: OutputSpec = { dtype: 'float32', shape: [1024, 1024] };
-    const expected: RefOutput = { shape: [1024, 1024], values: r };
-    const actual: RefTensor = { dtype: 'float32', shape: [1024, 1024], values: a };
-    judgeOutput(0, spec, expected, CR, actual, []); // warm-up
-    const t0 = performance.now();
-    const m = judgeOutput(0, spec, expected, CR, actual, []);
-    const ms = performance.now() - t0;
-    expect(m.mismatches).toBe(0);
-    // The target is < 50 ms; the assertion leaves room for a loaded CI machine.
-    expect(ms).toBeLessThan(250);
   });
 });

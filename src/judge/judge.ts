@@ -1,17 +1,17 @@
-import type { Accuracy, OutputSpec, RefOutput } from '../ops/types.js';
-import { dtypeInfo } from '../tensor/dtype.js';
-import type { RefTensor } from '../tensor/tensor.js';
+import type { OutputSpec, RefOutput } from '../ops/types.js';
+import { dtypeInfo, ulpFunction } from '../tensor/dtype.js';
+import { contiguousBytes, toRef } from '../tensor/materialize.js';
+import type { RefTensor, TensorData } from '../tensor/tensor.js';
 import { numel, unravelIndex } from '../tensor/tensor.js';
+import { failureMessage } from './describe.js';
 import { judgeIndexOfExtreme } from './extreme.js';
 import { formatValue } from './format.js';
 import { IN, PLACEMENT, UNBOUNDED, assess, newAssessment, ruleLabel, valueRule } from './interval.js';
+import { compareRepeat, digestBytes } from './repeat.js';
 import { type CaseJudgement, type OutputMetrics, statusFromOutputs } from './result.js';
-import { ulpFunction } from './ulp.js';
-
-export { statusFromOutputs } from './result.js';
 
 /**
- * Judging one case: structure first, then values.
+ * Judging one case: structure first, then values, then the repeated run.
  * - The device must return exactly the expected number of outputs, each with the expected dtype and shape
  *   (PyTorch's promotion, broadcasting and keepdim rules); otherwise the output carries a `problem` and its
  *   values are not compared.
@@ -27,6 +27,8 @@ export { statusFromOutputs } from './result.js';
  *   NaN/inf in the wrong place. worst = the maximising element (the first of equals; the first unbounded
  *   one), null when margin is 0; its actual/expected/allowed are full-precision text (nan, inf, -0).
  *   problem = the first structural problem, including the first NaN/inf placement error.
+ * - Repeat (numerics policy 6): the case ran twice; an output whose bytes differ the second time has the
+ *   difference as its problem, unless the call is documented as nondeterministic (then it ran once).
  * Status comes only from `statusFromOutputs`, so status and recorded metrics cannot disagree.
  */
 
@@ -56,14 +58,8 @@ function structural(index: number, spec: OutputSpec, rule: string, problem: stri
 }
 
 /** Metrics of one output: dtype and shape recorded are the expected ones; a deviation is the `problem`. */
-export function judgeOutput(
-  index: number,
-  spec: OutputSpec,
-  expected: RefOutput,
-  accuracy: Accuracy,
-  actual: RefTensor,
-  inputs: readonly RefTensor[],
-): OutputMetrics {
+export function judgeOutput(index: number, spec: OutputSpec, expected: RefOutput, actual: RefTensor, inputs: readonly RefTensor[]): OutputMetrics {
+  const accuracy = spec.accuracy;
   // an alternative dtype PyTorch documents for this output is judged as if it were the expected one
   if (actual.dtype !== spec.dtype && spec.alternativeDtypes?.includes(actual.dtype)) spec = { ...spec, dtype: actual.dtype };
   const rule = ruleLabel(accuracy, spec.dtype, expected);
@@ -222,55 +218,56 @@ export function judgeOutput(
   };
 }
 
-function missing(index: number, spec: OutputSpec, accuracy: Accuracy | undefined, expected: RefOutput | undefined): OutputMetrics {
-  const rule = accuracy ? ruleLabel(accuracy, spec.dtype, expected) : 'none';
-  return structural(index, spec, rule, 'output missing');
+function missing(index: number, spec: OutputSpec, expected: RefOutput | undefined): OutputMetrics {
+  return structural(index, spec, ruleLabel(spec.accuracy, spec.dtype, expected), 'output missing');
 }
 
 function extra(index: number, t: RefTensor): OutputMetrics {
-  return structural(index, { dtype: t.dtype, shape: t.shape }, 'none', 'unexpected output');
+  return structural(index, { dtype: t.dtype, shape: t.shape, accuracy: { kind: 'exact' } }, 'none', 'unexpected output');
 }
 
-function summary(o: OutputMetrics): string {
-  if (o.problem !== null) return `output ${o.index}: ${o.problem}`;
-  const w = o.worst;
-  const where = w ? `; worst at ${shapeText(w.index)}: actual ${w.actual}, expected ${w.expected}, allowed ${w.allowed}` : '';
-  if (o.mismatches > 0) return `output ${o.index}: ${o.mismatches} of ${o.elements} elements outside ${o.rule}${where}`;
-  return `output ${o.index}: margin ${o.margin === null ? 'unbounded' : String(o.margin)} under ${o.rule}${where}`;
+/** What the oracle expects of one case: the bound op's outputs (dtype, shape, rule), its values, and the inputs. */
+export interface Expectation {
+  outputs: readonly OutputSpec[];
+  expected: readonly RefOutput[];
+  /** the case's inputs as the oracle read them (property rules such as index-of-extreme look at them) */
+  inputs: readonly RefTensor[];
+}
+
+/** The device's answers: the judged run, and the repeated run (null when the call is documented as nondeterministic). */
+export interface Answers {
+  first: readonly TensorData[];
+  repeat: readonly TensorData[] | null;
 }
 
 /**
- * Judges all outputs of a case. A missing output or an extra one is recorded as an output with a problem
+ * Judges a case the device answered. A missing output or an extra one is recorded as an output with a problem
  * (an extra one with the dtype and shape the device returned), so the recorded metrics alone decide the status.
+ * Throws only for a harness bug (a reference that disagrees with its own outputs), never for a device's answer.
  */
-export function judgeCase(
-  specs: readonly OutputSpec[],
-  expected: readonly RefOutput[],
-  accuracies: readonly Accuracy[],
-  actual: readonly RefTensor[],
-  inputs: readonly RefTensor[],
-): CaseJudgement {
-  if (expected.length !== specs.length || accuracies.length !== specs.length) {
-    throw new Error(`case has ${specs.length} output specs, ${expected.length} references and ${accuracies.length} accuracy rules`);
-  }
+export function judgeCase(e: Expectation, answers: Answers): CaseJudgement {
+  const specs = e.outputs;
+  if (e.expected.length !== specs.length) throw new Error(`case has ${specs.length} outputs but ${e.expected.length} references`);
+  const { first, repeat } = answers;
   const outputs: OutputMetrics[] = [];
   specs.forEach((spec, i) => {
-    const e = expected[i];
-    const acc = accuracies[i];
-    const a = actual[i];
-    if (!e || !acc) throw new Error(`output ${i} lacks a reference or accuracy rule`);
-    outputs.push(a ? judgeOutput(i, spec, e, acc, a, inputs) : missing(i, spec, acc, e));
+    const a = first[i];
+    outputs.push(a ? judgeOutput(i, spec, e.expected[i] as RefOutput, toRef(a), e.inputs) : missing(i, spec, e.expected[i]));
   });
-  for (let i = specs.length; i < actual.length; i++) {
-    const a = actual[i];
-    if (a) outputs.push(extra(i, a));
+  for (let i = specs.length; i < first.length; i++) outputs.push(extra(i, toRef(first[i] as TensorData)));
+  const firstBytes = first.map(contiguousBytes);
+  let repeatDigest: string | null = null;
+  if (repeat !== null) {
+    const repeatBytes = repeat.map(contiguousBytes);
+    repeatDigest = digestBytes(repeatBytes);
+    compareRepeat(firstBytes, repeatBytes, outputs);
   }
   const status = statusFromOutputs(outputs);
-  let message: string | null = null;
-  if (status === 'fail') {
-    const counts = actual.length !== specs.length ? `returned ${actual.length} outputs, expected ${specs.length}; ` : '';
-    const first = outputs.find((o) => statusFromOutputs([o]) === 'fail');
-    message = counts + (first ? summary(first) : 'failed');
-  }
-  return { status, message, outputs };
+  return {
+    status,
+    message: status === 'pass' ? null : failureMessage(outputs, first.length, specs.length),
+    outputs,
+    outputDigest: digestBytes(firstBytes),
+    repeatDigest,
+  };
 }

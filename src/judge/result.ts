@@ -36,21 +36,33 @@ export const OutputMetricsSchema = z.object({
 });
 export type OutputMetrics = z.infer<typeof OutputMetricsSchema>;
 
-export const VerdictOfCaseSchema = z.object({
-  status: StatusSchema,
-  message: z.string().nullable(),
-  outputs: z.array(OutputMetricsSchema),
-});
-export type CaseJudgement = z.infer<typeof VerdictOfCaseSchema>;
+/**
+ * The one rule for "this output failed": a structural problem, an element outside its interval, or a margin that
+ * is unbounded or above 1. The judge, verify and the renderers all ask this function.
+ */
+export function outputFailed(o: OutputMetrics): boolean {
+  return o.problem !== null || o.mismatches > 0 || o.margin === null || !(o.margin <= 1);
+}
 
 /**
  * The one rule that turns recorded output metrics into a status; the judge uses it and a verifier re-applies
- * it to a report. An output passes iff it has no problem, no mismatched element and a finite margin ≤ 1;
- * a case passes iff every output does (a case with no outputs passes vacuously).
+ * it to a report. A case passes iff no output failed (a case with no outputs passes vacuously).
  */
 export function statusFromOutputs(outputs: readonly OutputMetrics[]): 'pass' | 'fail' {
-  for (const o of outputs) {
-    if (o.problem !== null || o.mismatches > 0 || o.margin === null || !(o.margin <= 1)) return 'fail';
-  }
-  return 'pass';
+  return outputs.some(outputFailed) ? 'fail' : 'pass';
 }
+
+const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** What the judge decides about one case the device answered: status, the one message, metrics and digests. */
+export const CaseJudgementSchema = z.object({
+  status: z.enum(['pass', 'fail']),
+  /** null when the case passed; otherwise one line naming the first failing output, where, and by how much */
+  message: z.string().nullable(),
+  outputs: z.array(OutputMetricsSchema),
+  /** sha256 (hex) over the raw bytes of every output, in order, as the device returned them (contiguous) */
+  outputDigest: Sha256Hex,
+  /** the same digest for the repeated run; null when the case is documented as nondeterministic (not repeated) */
+  repeatDigest: Sha256Hex.nullable(),
+});
+export type CaseJudgement = z.infer<typeof CaseJudgementSchema>;

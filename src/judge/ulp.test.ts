@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DTYPES, castTo, minSubnormal, roundToFloat, ulpOf } from '../tensor/dtype.js';
-import { castFunction, nextDown, nextUp, ordinal, stepBy, ulpDistance, ulpError, ulpFunction } from './ulp.js';
+import { DTYPES, castFunction, castTo, minSubnormal, roundToFloat, ulpFunction, ulpOf } from '../tensor/dtype.js';
+import { nextDown, nextUp, ordinal, stepBy, ulpDistance, ulpError } from './ulp.js';
 import { seededRandom as rng } from '../testing/helpers.js';
 
 function f32Bits(x: number): number {

@@ -1,4 +1,4 @@
-import { type DType, type FloatFormat, castTo, dtypeInfo, floatFormat, ulpOf } from '../tensor/dtype.js';
+import { type DType, type FloatFormat, floatFormat, normalExponent, ulpOf } from '../tensor/dtype.js';
 
 /**
  * ULP arithmetic on a float dtype's representable set, derived from its format parameters (no codec needed).
@@ -9,44 +9,6 @@ import { type DType, type FloatFormat, castTo, dtypeInfo, floatFormat, ulpOf } f
  * negative values mirror the positive ones and both zeros share ordinal 0. Infinity occupies the slot one
  * step past the largest finite value (for float8_e4m3fn, which has no infinity, that slot is its overflow NaN).
  */
-
-// Bit access to a double's exponent field: exact and much cheaper than Math.log2 in hot loops.
-const F64 = new Float64Array(1);
-const U32 = new Uint32Array(F64.buffer);
-const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
-
-// 2^k for every k a double can hold, so spacings come from a table lookup.
-const POW2_MIN = -1074;
-const POW2 = new Float64Array(1024 - POW2_MIN);
-for (let k = POW2_MIN; k < 1024; k++) POW2[k - POW2_MIN] = 2 ** k;
-
-function pow2(k: number): number {
-  return POW2[k - POW2_MIN] ?? 2 ** k;
-}
-
-/** floor(log2(a)) for a normal positive double (a ≥ 2^-1022). */
-function normalExponent(a: number): number {
-  F64[0] = a;
-  return (((U32[HI] ?? 0) >>> 20) & 0x7ff) - 1023;
-}
-
-/**
- * A specialised `ulpOf(dtype, ·)`: same results (spacing of the binade holding |x|, subnormal spacing
- * below the smallest normal, last finite spacing above the largest finite), without per-call lookups.
- */
-export function ulpFunction(dtype: DType): (x: number) => number {
-  const f = floatFormat(dtype);
-  const minNormal = 2 ** f.minExponent;
-  const sub = 2 ** (f.minExponent - f.mantissaBits);
-  const maxFinite = f.maxFinite;
-  const m = f.mantissaBits;
-  return (x: number): number => {
-    let a = x < 0 ? -x : x;
-    if (a > maxFinite) a = maxFinite;
-    if (!(a >= minNormal)) return sub; // also NaN, like ulpOf
-    return pow2(normalExponent(a) - m);
-  };
-}
 
 function binadeOf(f: FloatFormat, a: number): number {
   if (a < 2 ** f.minExponent) return 0;
@@ -157,40 +119,4 @@ export function stepBy(dtype: DType, x: number, steps: number): number {
   const n = Math.abs(steps);
   for (let i = 0; i < n; i++) v = steps > 0 ? nextUp(dtype, v) : nextDown(dtype, v);
   return v;
-}
-
-/**
- * A specialised `castTo(dtype, ·)` for hot loops, with identical results: round to nearest even with
- * PyTorch's overflow (±inf, NaN for float8_e4m3fn) for floats; in-range integers pass through and
- * everything else defers to `castTo` (truncation, wrapping, bool).
- */
-export function castFunction(dtype: DType): (x: number) => number {
-  const info = dtypeInfo(dtype);
-  if (dtype === 'float64') return (x) => x;
-  if (dtype === 'float32') return Math.fround;
-  if (info.kind !== 'float') {
-    const lo = info.min ?? 0;
-    const hi = info.max ?? 0;
-    const isBool = info.kind === 'bool';
-    // `+ 0` turns -0 into 0: integers have no negative zero
-    return (x) => (!isBool && Number.isInteger(x) && x >= lo && x <= hi ? x + 0 : castTo(dtype, x));
-  }
-  const f = floatFormat(dtype);
-  const ulp = ulpFunction(dtype);
-  const maxFinite = f.maxFinite;
-  const overflow = f.hasInfinity ? Infinity : NaN;
-  return (x) => {
-    if (x !== x || x === 0) return x;
-    const a = x < 0 ? -x : x;
-    if (a === Infinity) return f.hasInfinity ? x : NaN;
-    const q = ulp(a);
-    // Division by a power of two is exact, so the tie test below sees the true remainder.
-    const scaled = a / q;
-    let n = Math.floor(scaled);
-    const rest = scaled - n;
-    if (rest > 0.5 || (rest === 0.5 && n % 2 === 1)) n += 1;
-    const r = n * q;
-    if (r > maxFinite) return x < 0 ? (f.hasInfinity ? -overflow : overflow) : overflow;
-    return x < 0 ? -r : r;
-  };
 }

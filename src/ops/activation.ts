@@ -1,11 +1,12 @@
 import type { DType } from '../tensor/dtype.js';
-import { isFloating } from '../tensor/dtype.js';
+import { isFloating, unitRoundoff } from '../tensor/dtype.js';
 import { erfc } from './erf.js';
-import { gamma, unit } from './numerics.js';
+import { gamma } from './numerics.js';
 import { strParam } from './params.js';
 import { opmathType } from './promotion.js';
 import type { OpCall, OpDef } from './types.js';
-import { unaryOp } from './unary.js';
+import type { UnaryKernel, UnaryRule } from './unary.js';
+import { bindUnary, unaryOp } from './unary.js';
 
 export const relu = unaryOp({
   name: 'aten.relu.default',
@@ -54,7 +55,7 @@ function approximateOf(call: OpCall): 'none' | 'tanh' {
  */
 function geluBound(x: number, r: number, dtype: DType): number {
   if (!Number.isFinite(x)) return 0;
-  return 8 * gamma(1, unit(opmathType(dtype))) * Math.abs(x) + ORACLE_ERF_ERROR * Math.abs(r);
+  return 8 * gamma(1, unitRoundoff(opmathType(dtype))) * Math.abs(x) + ORACLE_ERF_ERROR * Math.abs(r);
 }
 
 /**
@@ -64,37 +65,21 @@ function geluBound(x: number, r: number, dtype: DType): number {
  */
 const ORACLE_ERF_ERROR = 64 * 2 ** -53;
 
-function geluOp(): OpDef {
-  // gelu(Tensor self, *, str approximate='none'); the mode changes f, so the op reads it per call
-  const exact = unaryOp({
-    name: 'aten.gelu.default',
-    family: 'activation',
-    dtype: (d) => {
-      if (!isFloating(d)) throw new Error(`gelu is not implemented for ${d}`);
-      return d;
-    },
-    f: geluExact,
-    accuracy: () => ({ kind: 'bound', ulps: 1 }),
-    bound: (x, r, d) => geluBound(x, r, d),
-  });
-  const tanhForm = unaryOp({
-    name: 'aten.gelu.default',
-    family: 'activation',
-    dtype: (d) => d,
-    f: geluTanh,
-    accuracy: () => ({ kind: 'bound', ulps: 1 }),
-    bound: (x, r, d) => geluBound(x, r, d),
-  });
-  const pick = (call: OpCall): OpDef => (approximateOf(call) === 'tanh' ? tanhForm : exact);
-  return {
-    name: 'aten.gelu.default',
-    family: 'activation',
-    outputs: (call) => exact.outputs(call),
-    reference: (call, inputs) => pick(call).reference(call, inputs),
-    accuracy: (call, i) => pick(call).accuracy(call, i),
-  };
-}
+const GELU_RULE: UnaryRule = {
+  dtype: (d) => {
+    if (!isFloating(d)) throw new Error(`gelu is not implemented for ${d}`);
+    return d;
+  },
+  accuracy: () => ({ kind: 'bound', ulps: 1 }),
+};
+const GELU_EXACT: UnaryKernel = { f: geluExact, bound: geluBound };
+const GELU_TANH: UnaryKernel = { f: geluTanh, bound: geluBound };
 
-export const gelu = geluOp();
+// gelu(Tensor self, *, str approximate='none'): the mode only changes the function
+export const gelu: OpDef = {
+  name: 'aten.gelu.default',
+  family: 'activation',
+  bind: (call) => bindUnary(call, GELU_RULE, () => (approximateOf(call) === 'tanh' ? GELU_TANH : GELU_EXACT)),
+};
 
 export const ACTIVATION_OPS: readonly OpDef[] = [relu, gelu];

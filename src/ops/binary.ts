@@ -7,7 +7,7 @@ import { AccurateSum, intOp, rounder, wrapInt } from './numerics.js';
 import type { ScalarArg } from './params.js';
 import { scalarParam, strParam } from './params.js';
 import { DEFAULT_FLOAT, opmathType } from './promotion.js';
-import type { Accuracy, OpCall, OpDef, OutputSpec, RefOutput } from './types.js';
+import type { Accuracy, BoundOp, OpCall, OpDef, RefOutput } from './types.js';
 
 const ONE: ScalarArg = { value: 1, kind: 'int' };
 
@@ -37,6 +37,14 @@ function scalarCandidates(v: number, dtype: DType): number[] {
   return [...new Set([v, castTo(dtype, v), castTo(opmathType(dtype), v)])];
 }
 
+/** Both operands of an elementwise binary op, with the result dtype and broadcast shape bind worked out. */
+interface Operands {
+  self: Side;
+  other: Side;
+  dtype: DType;
+  shape: number[];
+}
+
 interface AddLike {
   self: Side;
   other: Side;
@@ -50,11 +58,20 @@ function addIsSingleRounding(dtype: DType, c: AddLike): boolean {
   return scalarOk && isPowerOfTwoOrZero(c.alpha.value) && representable(dtype, c.alpha.value);
 }
 
-function addOutputs(call: OpCall, c: AddLike): OutputSpec[] {
+/** The rule of a floating result that is one rounding (`single`) or needs the reference's bound. */
+function roundingRule(dtype: DType, single: boolean): Accuracy {
+  if (!isFloating(dtype)) return { kind: 'exact' };
+  return single ? { kind: 'ulp', ulps: 0.5 } : { kind: 'bound', ulps: 1 };
+}
+
+function bindAdd(call: OpCall, c: AddLike): BoundOp {
   const dtype = commonDtype(call, [c.self, c.other]);
   checkAlpha(dtype, c.alpha);
   if (dtype === 'bool' && c.sign < 0) throw new Error('subtraction with two bool tensors is not supported');
-  return [{ dtype, shape: broadcastOf(call, [c.self, c.other]) }];
+  const shape = broadcastOf(call, [c.self, c.other]);
+  const single = isFloating(dtype) && addIsSingleRounding(dtype, c);
+  const ops: Operands & AddLike = { ...c, dtype, shape };
+  return { outputs: [{ dtype, shape, accuracy: roundingRule(dtype, single) }], reference: (inputs) => [addReference(inputs, ops, single)] };
 }
 
 /**
@@ -63,10 +80,8 @@ function addOutputs(call: OpCall, c: AddLike): OutputSpec[] {
  * deviation of the evaluation orders PyTorch kernels use (alpha and scalar in the result dtype, in opmath or
  * exact; product rounded to opmath or fused), so none of them fails.
  */
-function addReference(call: OpCall, inputs: RefTensor[], c: AddLike): RefOutput[] {
-  const [spec] = addOutputs(call, c);
-  if (!spec) throw new Error('unreachable');
-  const { dtype, shape } = spec;
+function addReference(inputs: readonly RefTensor[], c: Operands & AddLike, single: boolean): RefOutput {
+  const { dtype, shape } = c;
   const a = sideValues(inputs, c.self, dtype, shape);
   const b = sideValues(inputs, c.other, dtype, shape, c.other.kind === 'tensor');
   const n = a.length;
@@ -77,7 +92,7 @@ function addReference(call: OpCall, inputs: RefTensor[], c: AddLike): RefOutput[
       const p = intOp('*', alpha, b[i] ?? 0);
       values[i] = typeof p === 'bigint' ? wrapInt(dtype, BigInt(a[i] ?? 0) + p) : wrapInt(dtype, intOp('+', a[i] ?? 0, p));
     }
-    return [{ shape, values }];
+    return { shape, values };
   }
   for (let i = 0; i < n; i++) {
     const s = new AccurateSum();
@@ -85,7 +100,7 @@ function addReference(call: OpCall, inputs: RefTensor[], c: AddLike): RefOutput[
     s.addProduct(alpha, b[i] ?? NaN);
     values[i] = s.value();
   }
-  if (addIsSingleRounding(dtype, c)) return [{ shape, values }];
+  if (single) return { shape, values };
   const acc = opmathType(dtype);
   const flAcc = rounder(acc);
   const bound = new Float64Array(n);
@@ -108,23 +123,11 @@ function addReference(call: OpCall, inputs: RefTensor[], c: AddLike): RefOutput[
     }
     bound[i] = worst;
   }
-  return [{ shape, values, bound }];
-}
-
-function addAccuracy(call: OpCall, c: AddLike): Accuracy {
-  const [spec] = addOutputs(call, c);
-  if (!spec || !isFloating(spec.dtype)) return { kind: 'exact' };
-  return addIsSingleRounding(spec.dtype, c) ? { kind: 'ulp', ulps: 0.5 } : { kind: 'bound', ulps: 1 };
+  return { shape, values, bound };
 }
 
 function addLike(name: string, parse: (call: OpCall) => AddLike): OpDef {
-  return {
-    name,
-    family: 'binary',
-    outputs: (call) => addOutputs(call, parse(call)),
-    reference: (call, inputs) => addReference(call, inputs, parse(call)),
-    accuracy: (call) => addAccuracy(call, parse(call)),
-  };
+  return { name, family: 'binary', bind: (call) => bindAdd(call, parse(call)) };
 }
 
 // add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1); add.Scalar(Tensor self, Scalar other, Scalar alpha=1)
@@ -149,49 +152,43 @@ export const subTensor = addLike('aten.sub.Tensor', (call) => ({
 }));
 
 function mulLike(name: string, parse: (call: OpCall) => [Side, Side]): OpDef {
-  const out = (call: OpCall): OutputSpec => {
-    const sides = parse(call);
-    return { dtype: commonDtype(call, sides), shape: broadcastOf(call, sides) };
-  };
-  const single = (call: OpCall, dtype: DType): boolean => {
-    const [, other] = parse(call);
-    return other.kind === 'tensor' || representable(dtype, other.scalar.value);
-  };
   return {
     name,
     family: 'binary',
-    outputs: (call) => [out(call)],
-    reference(call, inputs) {
-      const { dtype, shape } = out(call);
+    bind(call) {
       const [self, other] = parse(call);
-      const a = sideValues(inputs, self, dtype, shape);
-      const b = sideValues(inputs, other, dtype, shape, isFloating(dtype) ? other.kind === 'tensor' : true);
-      const values = new Float64Array(a.length);
-      if (!isFloating(dtype)) {
-        for (let i = 0; i < a.length; i++) values[i] = wrapInt(dtype, intOp('*', a[i] ?? 0, b[i] ?? 0));
-        return [{ shape, values }];
-      }
-      // a product of two float32 (or narrower) values is exact in float64; for float64 it is the correctly rounded one
-      for (let i = 0; i < a.length; i++) values[i] = (a[i] ?? NaN) * (b[i] ?? NaN);
-      if (single(call, dtype)) return [{ shape, values }];
-      const flAcc = rounder(opmathType(dtype));
-      const bound = new Float64Array(a.length);
-      for (let i = 0; i < a.length; i++) {
-        let worst = 0;
-        for (const s of scalarCandidates(b[i] ?? NaN, dtype)) {
-          const d = Math.abs(flAcc((a[i] ?? NaN) * s) - (values[i] ?? NaN));
-          if (d > worst) worst = d;
-        }
-        bound[i] = worst;
-      }
-      return [{ shape, values, bound }];
-    },
-    accuracy(call) {
-      const { dtype } = out(call);
-      if (!isFloating(dtype)) return { kind: 'exact' };
-      return single(call, dtype) ? { kind: 'ulp', ulps: 0.5 } : { kind: 'bound', ulps: 1 };
+      const dtype = commonDtype(call, [self, other]);
+      const shape = broadcastOf(call, [self, other]);
+      // a scalar the dtype cannot hold may be converted to it, to opmath, or not at all: no longer one rounding
+      const single = other.kind === 'tensor' || representable(dtype, other.scalar.value);
+      const ops: Operands = { self, other, dtype, shape };
+      return { outputs: [{ dtype, shape, accuracy: roundingRule(dtype, single) }], reference: (inputs) => [mulReference(inputs, ops, single)] };
     },
   };
+}
+
+function mulReference(inputs: readonly RefTensor[], { self, other, dtype, shape }: Operands, single: boolean): RefOutput {
+  const a = sideValues(inputs, self, dtype, shape);
+  const b = sideValues(inputs, other, dtype, shape, isFloating(dtype) ? other.kind === 'tensor' : true);
+  const values = new Float64Array(a.length);
+  if (!isFloating(dtype)) {
+    for (let i = 0; i < a.length; i++) values[i] = wrapInt(dtype, intOp('*', a[i] ?? 0, b[i] ?? 0));
+    return { shape, values };
+  }
+  // a product of two float32 (or narrower) values is exact in float64; for float64 it is the correctly rounded one
+  for (let i = 0; i < a.length; i++) values[i] = (a[i] ?? NaN) * (b[i] ?? NaN);
+  if (single) return { shape, values };
+  const flAcc = rounder(opmathType(dtype));
+  const bound = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    let worst = 0;
+    for (const s of scalarCandidates(b[i] ?? NaN, dtype)) {
+      const d = Math.abs(flAcc((a[i] ?? NaN) * s) - (values[i] ?? NaN));
+      if (d > worst) worst = d;
+    }
+    bound[i] = worst;
+  }
+  return { shape, values, bound };
 }
 
 // mul.Tensor(Tensor self, Tensor other); mul.Scalar(Tensor self, Scalar other)
@@ -200,22 +197,10 @@ export const mulScalar = mulLike('aten.mul.Scalar', (call) => [tensorSide(call, 
 
 type RoundingMode = 'true' | 'trunc' | 'floor';
 
-function divParse(call: OpCall, withMode: boolean): { self: Side; other: Side; mode: RoundingMode } {
-  const self = tensorSide(call, 0, 'self');
-  const other = tensorSide(call, 1, 'other');
-  if (!withMode) return { self, other, mode: 'true' };
+function roundingMode(call: OpCall): RoundingMode {
   const m = strParam(call, -1, 'rounding_mode', null);
   if (m !== null && m !== 'trunc' && m !== 'floor') throw new Error(`div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${m}'`);
-  return { self, other, mode: m ?? 'true' };
-}
-
-function divOutput(call: OpCall, withMode: boolean): OutputSpec {
-  const { self, other, mode } = divParse(call, withMode);
-  const common = commonDtype(call, [self, other]);
-  if (mode !== 'true' && common === 'bool') throw new Error(`div with rounding_mode '${mode}' is not implemented for bool`);
-  // true division promotes integers to the default float dtype; the rounding modes keep integer dtypes
-  const dtype = mode === 'true' && !isFloating(common) ? DEFAULT_FLOAT : common;
-  return { dtype, shape: broadcastOf(call, [self, other]) };
+  return m ?? 'true';
 }
 
 /**
@@ -250,52 +235,58 @@ function divLike(name: string, withMode: boolean): OpDef {
   return {
     name,
     family: 'binary',
-    outputs: (call) => [divOutput(call, withMode)],
-    reference(call, inputs) {
-      const { dtype, shape } = divOutput(call, withMode);
-      const { self, other, mode } = divParse(call, withMode);
-      const a = sideValues(inputs, self, dtype, shape);
-      const b = sideValues(inputs, other, dtype, shape);
-      const n = a.length;
-      const values = new Float64Array(n);
-      if (mode === 'true') {
-        // operands already converted to the (float) result dtype; one float64 division, then one rounding,
-        // is the correctly rounded quotient (53 ≥ 2·24 + 2)
-        for (let i = 0; i < n; i++) values[i] = (a[i] ?? NaN) / (b[i] ?? NaN);
-        return [{ shape, values }];
-      }
-      if (!isFloating(dtype)) {
-        for (let i = 0; i < n; i++) values[i] = wrapInt(dtype, intDiv(a[i] ?? 0, b[i] ?? 1, mode));
-        return [{ shape, values }];
-      }
-      const bound = new Float64Array(n);
-      const flAcc = rounder(opmathType(dtype));
-      const flOut = rounder(dtype);
-      for (let i = 0; i < n; i++) {
-        const ai = a[i] ?? NaN;
-        const bi = b[i] ?? NaN;
-        let ref: number;
-        let alts: number[];
-        if (mode === 'floor') {
-          ref = divFloorFloating(ai, bi);
-          alts = [divFloorFloating(ai, bi, flAcc), divFloorFloating(ai, bi, flOut)];
-        } else {
-          ref = Math.trunc(ai / bi);
-          // PyTorch computes trunc(a / b) with a / b rounded to the dtype (or opmath) first
-          alts = [Math.trunc(flAcc(ai / bi)), Math.trunc(flOut(ai / bi))];
-        }
-        values[i] = ref;
-        bound[i] = Math.max(0, ...alts.map((x) => Math.abs(flOut(x) - ref)).filter((d) => !Number.isNaN(d)));
-      }
-      return [{ shape, values, bound }];
-    },
-    accuracy(call) {
-      const { dtype } = divOutput(call, withMode);
-      const { mode } = divParse(call, withMode);
-      if (!isFloating(dtype)) return { kind: 'exact' };
-      return mode === 'true' ? { kind: 'ulp', ulps: 0.5 } : { kind: 'bound', ulps: 0.5 };
+    bind(call) {
+      const self = tensorSide(call, 0, 'self');
+      const other = tensorSide(call, 1, 'other');
+      const mode = withMode ? roundingMode(call) : 'true';
+      const common = commonDtype(call, [self, other]);
+      if (mode !== 'true' && common === 'bool') throw new Error(`div with rounding_mode '${mode}' is not implemented for bool`);
+      // true division promotes integers to the default float dtype; the rounding modes keep integer dtypes
+      const dtype = mode === 'true' && !isFloating(common) ? DEFAULT_FLOAT : common;
+      const shape = broadcastOf(call, [self, other]);
+      const accuracy: Accuracy = !isFloating(dtype) ? { kind: 'exact' } : mode === 'true' ? { kind: 'ulp', ulps: 0.5 } : { kind: 'bound', ulps: 0.5 };
+      const ops: Operands = { self, other, dtype, shape };
+      return { outputs: [{ dtype, shape, accuracy }], reference: (inputs) => [divReference(inputs, ops, mode)] };
     },
   };
+}
+
+function divReference(inputs: readonly RefTensor[], { self, other, dtype, shape }: Operands, mode: RoundingMode): RefOutput {
+  const a = sideValues(inputs, self, dtype, shape);
+  const b = sideValues(inputs, other, dtype, shape);
+  const n = a.length;
+  const values = new Float64Array(n);
+  if (mode === 'true') {
+    // operands already converted to the (float) result dtype; one float64 division, then one rounding,
+    // is the correctly rounded quotient (53 ≥ 2·24 + 2)
+    for (let i = 0; i < n; i++) values[i] = (a[i] ?? NaN) / (b[i] ?? NaN);
+    return { shape, values };
+  }
+  if (!isFloating(dtype)) {
+    // a zero divisor shows only in the values, so this refusal is the reference's, not bind's
+    for (let i = 0; i < n; i++) values[i] = wrapInt(dtype, intDiv(a[i] ?? 0, b[i] ?? 1, mode));
+    return { shape, values };
+  }
+  const bound = new Float64Array(n);
+  const flAcc = rounder(opmathType(dtype));
+  const flOut = rounder(dtype);
+  for (let i = 0; i < n; i++) {
+    const ai = a[i] ?? NaN;
+    const bi = b[i] ?? NaN;
+    let ref: number;
+    let alts: number[];
+    if (mode === 'floor') {
+      ref = divFloorFloating(ai, bi);
+      alts = [divFloorFloating(ai, bi, flAcc), divFloorFloating(ai, bi, flOut)];
+    } else {
+      ref = Math.trunc(ai / bi);
+      // PyTorch computes trunc(a / b) with a / b rounded to the dtype (or opmath) first
+      alts = [Math.trunc(flAcc(ai / bi)), Math.trunc(flOut(ai / bi))];
+    }
+    values[i] = ref;
+    bound[i] = Math.max(0, ...alts.map((x) => Math.abs(flOut(x) - ref)).filter((d) => !Number.isNaN(d)));
+  }
+  return { shape, values, bound };
 }
 
 // div.Tensor(Tensor self, Tensor other); div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode)

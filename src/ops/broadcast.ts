@@ -52,11 +52,3 @@ export function broadcastIndex(inShape: readonly number[], outShape: readonly nu
   }
   return map;
 }
-
-/** Reads `values` (shape `inShape`) broadcast to `outShape`, row-major. */
-export function expandValues(values: Float64Array, inShape: readonly number[], outShape: readonly number[]): Float64Array {
-  const map = broadcastIndex(inShape, outShape);
-  const out = new Float64Array(map.length);
-  for (let k = 0; k < map.length; k++) out[k] = values[map[k] ?? 0] ?? NaN;
-  return out;
-}

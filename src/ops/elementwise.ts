@@ -12,7 +12,7 @@ import type { RefTensor } from '../tensor/tensor.js';
 /** One operand of an elementwise op: a tensor input or a Python scalar (a "wrapped number"). */
 export type Side = { kind: 'tensor'; index: number } | { kind: 'scalar'; scalar: ScalarArg };
 
-export function tensorSide(call: OpCall, pos: number, name: string): Side {
+export function tensorSide(call: OpCall, pos: number, name: string): Extract<Side, { kind: 'tensor' }> {
   return { kind: 'tensor', index: tensorParam(call, pos, name) };
 }
 

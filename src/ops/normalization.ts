@@ -1,10 +1,10 @@
 import type { DType } from '../tensor/dtype.js';
-import { isFloating, LOW_PRECISION } from '../tensor/dtype.js';
+import { isFloating, LOW_PRECISION, unitRoundoff } from '../tensor/dtype.js';
 import { numel } from '../tensor/tensor.js';
-import { AccurateSum, gamma, unit } from './numerics.js';
+import { AccurateSum, gamma } from './numerics.js';
 import { floatParam, input, intsParam, meta, optionalTensorParam, tensorParam } from './params.js';
 import { opmathType } from './promotion.js';
-import type { Accuracy, OpCall, OpDef, OutputSpec, RefOutput } from './types.js';
+import type { OpCall, OpDef, OutputSpec, RefOutput } from './types.js';
 import type { RefTensor } from '../tensor/tensor.js';
 
 // native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps)
@@ -34,6 +34,8 @@ function parse(call: OpCall) {
   return { xi, x, wi, bi, eps, statDtype, statShape, rows: numel(x.shape.slice(0, axis)), n: numel(norm), acc: opmathType(x.dtype) };
 }
 
+type LayerNormCall = ReturnType<typeof parse>;
+
 function outputUlps(dtype: DType): number {
   return LOW_PRECISION.includes(dtype) ? 1 : 0.5;
 }
@@ -46,82 +48,81 @@ function outputUlps(dtype: DType): number {
  *   rel_r = E_σ² / (2(σ² + eps)) + γ(3, u)            (√ halves the relative error; add, sqrt, divide)
  *   |Δy|  ≤ |w|·rstd·(E_μ + |x − μ|·rel_r) + γ(3, u)·(|x − μ|·rstd·|w| + |b|)
  */
+function layerNormReference(inputs: readonly RefTensor[], p: LayerNormCall): RefOutput[] {
+  const x = input(inputs, p.xi).values;
+  const w = p.wi !== undefined ? input(inputs, p.wi).values : undefined;
+  const b = p.bi !== undefined ? input(inputs, p.bi).values : undefined;
+  const { rows, n, eps } = p;
+  const u = unitRoundoff(p.acc);
+  const uStat = unitRoundoff(p.statDtype);
+  const uIn = unitRoundoff(p.x.dtype);
+  const out = new Float64Array(rows * n);
+  const outBound = new Float64Array(rows * n);
+  const mean = new Float64Array(rows);
+  const meanAbs = new Float64Array(rows);
+  const rstd = new Float64Array(rows);
+  const rstdBound = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const s = new AccurateSum();
+    const sa = new AccurateSum();
+    const sq = new AccurateSum();
+    for (let j = 0; j < n; j++) {
+      const v = x[r * n + j] ?? NaN;
+      s.add(v);
+      sa.add(Math.abs(v));
+      sq.addProduct(v, v);
+    }
+    const mu = s.value() / n;
+    const v2 = new AccurateSum();
+    for (let j = 0; j < n; j++) {
+      const d = (x[r * n + j] ?? NaN) - mu;
+      v2.addProduct(d, d);
+    }
+    const variance = v2.value() / n;
+    const rs = 1 / Math.sqrt(variance + eps);
+    mean[r] = mu;
+    meanAbs[r] = sa.value() / n;
+    rstd[r] = rs;
+    // A kernel may use mean and rstd rounded to their output dtype (PyTorch 1.13 on CPU does for
+    // bfloat16), and form x − mean in the input dtype: each is one more rounding at that dtype's u.
+    const eMu = gamma(n + 1, u) * (sa.value() / n) + uStat * (Math.abs(mu) + sa.value() / n);
+    const eVar = gamma(2 * n + 4, u) * (sq.value() / n) + u * Math.abs(eps);
+    const relR = eVar / (2 * (variance + eps)) + gamma(3, u) + uStat;
+    rstdBound[r] = Number.isFinite(rs) ? rs * relR : 0;
+    for (let j = 0; j < n; j++) {
+      const o = r * n + j;
+      const d = (x[o] ?? NaN) - mu;
+      const wj = w ? (w[j] ?? NaN) : 1;
+      const bj = b ? (b[j] ?? NaN) : 0;
+      const y = d * rs * wj + bj;
+      out[o] = y;
+      const bound = Math.abs(wj) * rs * (eMu + Math.abs(d) * (relR + uIn)) + gamma(3, u) * (Math.abs(d * rs * wj) + Math.abs(bj));
+      outBound[o] = Number.isFinite(bound) ? bound : 0;
+    }
+  }
+  return [
+    { shape: [...p.x.shape], values: out, bound: outBound },
+    { shape: p.statShape, values: mean, absSum: meanAbs, terms: n + 1 },
+    { shape: p.statShape, values: rstd, bound: rstdBound },
+  ];
+}
+
 export const nativeLayerNorm: OpDef = {
   name: 'aten.native_layer_norm.default',
   family: 'normalization',
-  outputs(call): OutputSpec[] {
+  bind(call) {
     const p = parse(call);
     // CUDA (and CPU from PyTorch 2.1 in some paths) returns float32 statistics for a float16/bfloat16 input
     const alternativeDtypes = p.statDtype === 'float32' || !LOW_PRECISION.includes(p.statDtype) ? undefined : (['float32'] as DType[]);
     const stat = { dtype: p.statDtype, shape: p.statShape, ...(alternativeDtypes ? { alternativeDtypes } : {}) };
-    return [{ dtype: p.x.dtype, shape: [...p.x.shape] }, stat, { ...stat }];
-  },
-  reference(call, inputs: RefTensor[]): RefOutput[] {
-    const p = parse(call);
-    const x = input(inputs, p.xi).values;
-    const w = p.wi !== undefined ? input(inputs, p.wi).values : undefined;
-    const b = p.bi !== undefined ? input(inputs, p.bi).values : undefined;
-    const { rows, n, eps } = p;
-    const u = unit(p.acc);
-    const uStat = unit(p.statDtype);
-    const uIn = unit(p.x.dtype);
-    const out = new Float64Array(rows * n);
-    const outBound = new Float64Array(rows * n);
-    const mean = new Float64Array(rows);
-    const meanAbs = new Float64Array(rows);
-    const rstd = new Float64Array(rows);
-    const rstdBound = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) {
-      const s = new AccurateSum();
-      const sa = new AccurateSum();
-      const sq = new AccurateSum();
-      for (let j = 0; j < n; j++) {
-        const v = x[r * n + j] ?? NaN;
-        s.add(v);
-        sa.add(Math.abs(v));
-        sq.addProduct(v, v);
-      }
-      const mu = s.value() / n;
-      const v2 = new AccurateSum();
-      for (let j = 0; j < n; j++) {
-        const d = (x[r * n + j] ?? NaN) - mu;
-        v2.addProduct(d, d);
-      }
-      const variance = v2.value() / n;
-      const rs = 1 / Math.sqrt(variance + eps);
-      mean[r] = mu;
-      meanAbs[r] = sa.value() / n;
-      rstd[r] = rs;
-      // A kernel may use mean and rstd rounded to their output dtype (PyTorch 1.13 on CPU does for
-      // bfloat16), and form x − mean in the input dtype: each is one more rounding at that dtype's u.
-      const eMu = gamma(n + 1, u) * (sa.value() / n) + uStat * (Math.abs(mu) + sa.value() / n);
-      const eVar = gamma(2 * n + 4, u) * (sq.value() / n) + u * Math.abs(eps);
-      const relR = eVar / (2 * (variance + eps)) + gamma(3, u) + uStat;
-      rstdBound[r] = Number.isFinite(rs) ? rs * relR : 0;
-      for (let j = 0; j < n; j++) {
-        const o = r * n + j;
-        const d = (x[o] ?? NaN) - mu;
-        const wj = w ? (w[j] ?? NaN) : 1;
-        const bj = b ? (b[j] ?? NaN) : 0;
-        const y = d * rs * wj + bj;
-        out[o] = y;
-        const bound = Math.abs(wj) * rs * (eMu + Math.abs(d) * (relR + uIn)) + gamma(3, u) * (Math.abs(d * rs * wj) + Math.abs(bj));
-        outBound[o] = Number.isFinite(bound) ? bound : 0;
-      }
-    }
-    return [
-      { shape: [...p.x.shape], values: out, bound: outBound },
-      { shape: p.statShape, values: mean, absSum: meanAbs, terms: n + 1 },
-      { shape: p.statShape, values: rstd, bound: rstdBound },
+    const outputs: OutputSpec[] = [
+      { dtype: p.x.dtype, shape: [...p.x.shape], accuracy: { kind: 'bound', ulps: outputUlps(p.x.dtype) } },
+      // the mean may keep a partial result in its own dtype (two passes; PyTorch 1.13's bfloat16 kernel does)
+      { ...stat, accuracy: { kind: 'accumulation', accumDtype: p.acc, ulps: outputUlps(p.statDtype), passes: 2 } },
+      // rstd = 1/√(var + eps) may be evaluated in the stat dtype, two roundings (as rsqrt): 2 ULPs for narrow types
+      { ...stat, accuracy: { kind: 'bound', ulps: LOW_PRECISION.includes(p.statDtype) ? 2 : outputUlps(p.statDtype) } },
     ];
-  },
-  accuracy(call, index): Accuracy {
-    const p = parse(call);
-    if (index === 0) return { kind: 'bound', ulps: outputUlps(p.x.dtype) };
-    // the mean may keep a partial result in its own dtype (two passes; PyTorch 1.13's bfloat16 kernel does)
-    if (index === 1) return { kind: 'accumulation', accumDtype: p.acc, ulps: outputUlps(p.statDtype), passes: 2 };
-    // rstd = 1/√(var + eps) may be evaluated in the stat dtype, two roundings (as rsqrt): 2 ULPs for narrow types
-    return { kind: 'bound', ulps: LOW_PRECISION.includes(p.statDtype) ? 2 : outputUlps(p.statDtype) };
+    return { outputs, reference: (inputs) => layerNormReference(inputs, p) };
   },
 };
 

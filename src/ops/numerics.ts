@@ -1,15 +1,13 @@
 import type { DType } from '../tensor/dtype.js';
-import { castTo, dtypeInfo, floatFormat, roundToFloat, unitRoundoff } from '../tensor/dtype.js';
+import { castTo, dtypeInfo, floatFormat, roundToFloat } from '../tensor/dtype.js';
 
-/** γ(k, u) = k·u / (1 − k·u), Higham's bound factor for k roundings with unit roundoff u. */
+/**
+ * γ(k, u) = k·u / (1 − k·u), Higham's bound factor for k roundings with unit roundoff u; +inf once k·u ≥ 1,
+ * where the bound says nothing. The one definition the op error analyses and the judge share.
+ */
 export function gamma(k: number, u: number): number {
   const ku = k * u;
   return ku < 1 ? ku / (1 - ku) : Infinity;
-}
-
-/** Unit roundoff of a floating dtype (re-exported beside gamma for the error analyses here). */
-export function unit(dtype: DType): number {
-  return unitRoundoff(dtype);
 }
 
 /** Smallest positive normal number of a floating dtype. */
@@ -117,6 +115,3 @@ export class AccurateSum {
     return this.s + this.c;
   }
 }
-
-/** Largest integer magnitude doubles hold exactly; integer references beyond it switch to bigint. */
-export const SAFE = Number.MAX_SAFE_INTEGER;

@@ -17,6 +17,11 @@ export function reductionDims(dims: readonly number[] | null, rank: number): num
   return rank === 0 ? [] : [...seen].sort((a, b) => a - b);
 }
 
+/** Whether some output element reduces over nothing (a zero-size reduced dim with a non-empty output). */
+export function hasEmptySlice(shape: readonly number[], dims: readonly number[]): boolean {
+  return numel(shape.filter((_, d) => !dims.includes(d))) > 0 && numel(dims.map((d) => shape[d] ?? 1)) === 0;
+}
+
 export function reducedShape(shape: readonly number[], dims: readonly number[], keepdim: boolean): number[] {
   const out: number[] = [];
   shape.forEach((s, d) => {

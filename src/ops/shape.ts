@@ -2,7 +2,7 @@ import { castTo } from '../tensor/dtype.js';
 import { contiguousStrides, numel } from '../tensor/tensor.js';
 import { promoteTypes } from './promotion.js';
 import { input, intParam, intsParam, meta, tensorListParam, tensorParam, wrapDim } from './params.js';
-import type { OpCall, OpDef, OutputSpec } from './types.js';
+import type { OpCall, OpDef } from './types.js';
 import { unravelIndex } from '../tensor/tensor.js';
 
 /** Copies and views move values unchanged: bit-identical, zeros' sign included. */
@@ -12,78 +12,74 @@ const COPY = { kind: 'exact', signedZero: true } as const;
 export const clone: OpDef = {
   name: 'aten.clone.default',
   family: 'shape',
-  outputs(call) {
-    const m = meta(call, tensorParam(call, 0, 'self'));
-    return [{ dtype: m.dtype, shape: [...m.shape] }];
+  bind(call) {
+    const self = tensorParam(call, 0, 'self');
+    const m = meta(call, self);
+    return {
+      outputs: [{ dtype: m.dtype, shape: [...m.shape], accuracy: COPY }],
+      reference(inputs) {
+        const t = input(inputs, self);
+        return [{ shape: [...t.shape], values: Float64Array.from(t.values) }];
+      },
+    };
   },
-  reference(call, inputs) {
-    const t = input(inputs, tensorParam(call, 0, 'self'));
-    return [{ shape: [...t.shape], values: Float64Array.from(t.values) }];
-  },
-  accuracy: () => COPY,
 };
 
 // view(Tensor(a) self, SymInt[] size)
-function viewShape(call: OpCall): OutputSpec {
-  const m = meta(call, tensorParam(call, 0, 'self'));
-  const size = intsParam(call, 1, 'size') ?? [];
-  const n = numel(m.shape);
-  const infer = size.filter((s) => s === -1).length;
-  if (infer > 1) throw new Error('view: only one dimension can be inferred');
-  const known = numel(size.filter((s) => s !== -1));
-  let shape = size;
-  if (infer === 1) {
-    if (known === 0 || n % known !== 0) throw new Error(`view: shape '[${size.join(', ')}]' is invalid for input of size ${n}`);
-    shape = size.map((s) => (s === -1 ? n / known : s));
-  }
-  if (numel(shape) !== n || shape.some((s) => s < 0)) throw new Error(`view: shape '[${size.join(', ')}]' is invalid for input of size ${n}`);
-  return { dtype: m.dtype, shape };
-}
-
 export const view: OpDef = {
   name: 'aten.view.default',
   family: 'shape',
-  outputs: (call) => [viewShape(call)],
-  reference(call, inputs) {
-    const t = input(inputs, tensorParam(call, 0, 'self'));
-    // row-major logical order is what a view of a contiguous tensor keeps
-    return [{ shape: viewShape(call).shape, values: Float64Array.from(t.values) }];
+  bind(call) {
+    const self = tensorParam(call, 0, 'self');
+    const m = meta(call, self);
+    const size = intsParam(call, 1, 'size') ?? [];
+    const n = numel(m.shape);
+    const infer = size.filter((s) => s === -1).length;
+    if (infer > 1) throw new Error('view: only one dimension can be inferred');
+    const known = numel(size.filter((s) => s !== -1));
+    let shape = size;
+    if (infer === 1) {
+      if (known === 0 || n % known !== 0) throw new Error(`view: shape '[${size.join(', ')}]' is invalid for input of size ${n}`);
+      shape = size.map((s) => (s === -1 ? n / known : s));
+    }
+    if (numel(shape) !== n || shape.some((s) => s < 0)) throw new Error(`view: shape '[${size.join(', ')}]' is invalid for input of size ${n}`);
+    return {
+      outputs: [{ dtype: m.dtype, shape, accuracy: COPY }],
+      // row-major logical order is what a view of a contiguous tensor keeps
+      reference: (inputs) => [{ shape, values: Float64Array.from(input(inputs, self).values) }],
+    };
   },
-  accuracy: () => COPY,
 };
 
 // permute(Tensor(a) self, int[] dims)
-function permuteDims(call: OpCall): { dims: number[]; shape: number[]; dtype: OutputSpec['dtype'] } {
-  const m = meta(call, tensorParam(call, 0, 'self'));
-  const raw = intsParam(call, 1, 'dims') ?? [];
-  if (raw.length !== m.shape.length) throw new Error(`permute: number of dims don't match (${raw.length} for a ${m.shape.length}-D tensor)`);
-  const dims = raw.map((d) => wrapDim(d, m.shape.length));
-  if (new Set(dims).size !== dims.length) throw new Error('permute: repeated dim');
-  return { dims, shape: dims.map((d) => m.shape[d] ?? 1), dtype: m.dtype };
-}
-
 export const permute: OpDef = {
   name: 'aten.permute.default',
   family: 'shape',
-  outputs(call) {
-    const { dtype, shape } = permuteDims(call);
-    return [{ dtype, shape }];
+  bind(call) {
+    const self = tensorParam(call, 0, 'self');
+    const m = meta(call, self);
+    const raw = intsParam(call, 1, 'dims') ?? [];
+    if (raw.length !== m.shape.length) throw new Error(`permute: number of dims don't match (${raw.length} for a ${m.shape.length}-D tensor)`);
+    const dims = raw.map((d) => wrapDim(d, m.shape.length));
+    if (new Set(dims).size !== dims.length) throw new Error('permute: repeated dim');
+    const shape = dims.map((d) => m.shape[d] ?? 1);
+    return {
+      outputs: [{ dtype: m.dtype, shape, accuracy: COPY }],
+      reference(inputs) {
+        const t = input(inputs, self);
+        const inStrides = contiguousStrides(t.shape);
+        const n = numel(shape);
+        const values = new Float64Array(n);
+        for (let k = 0; k < n; k++) {
+          const idx = unravelIndex(k, shape);
+          let src = 0;
+          idx.forEach((v, d) => (src += v * (inStrides[dims[d] ?? 0] ?? 0)));
+          values[k] = t.values[src] ?? NaN;
+        }
+        return [{ shape, values }];
+      },
+    };
   },
-  reference(call, inputs) {
-    const { dims, shape } = permuteDims(call);
-    const t = input(inputs, tensorParam(call, 0, 'self'));
-    const inStrides = contiguousStrides(t.shape);
-    const n = numel(shape);
-    const values = new Float64Array(n);
-    for (let k = 0; k < n; k++) {
-      const idx = unravelIndex(k, shape);
-      let src = 0;
-      idx.forEach((v, d) => (src += v * (inStrides[dims[d] ?? 0] ?? 0)));
-      values[k] = t.values[src] ?? NaN;
-    }
-    return [{ shape, values }];
-  },
-  accuracy: () => COPY,
 };
 
 // cat(Tensor[] tensors, int dim=0)
@@ -115,28 +111,28 @@ function catParse(call: OpCall) {
 export const cat: OpDef = {
   name: 'aten.cat.default',
   family: 'shape',
-  outputs(call) {
-    const { dtype, shape } = catParse(call);
-    return [{ dtype, shape }];
-  },
-  reference(call, inputs) {
+  bind(call) {
     const { dtype, parts, dim, shape } = catParse(call);
-    const values = new Float64Array(numel(shape));
-    const outer = numel(shape.slice(0, dim));
-    const inner = numel(shape.slice(dim + 1));
-    const rowOut = (shape[dim] ?? 0) * inner;
-    let at = 0;
-    for (const i of parts) {
-      const t = input(inputs, i);
-      const rowIn = (t.shape[dim] ?? 0) * inner;
-      for (let o = 0; o < outer; o++) {
-        for (let j = 0; j < rowIn; j++) values[o * rowOut + at + j] = castTo(dtype, t.values[o * rowIn + j] ?? NaN);
-      }
-      at += rowIn;
-    }
-    return [{ shape, values }];
+    return {
+      outputs: [{ dtype, shape, accuracy: COPY }],
+      reference(inputs) {
+        const values = new Float64Array(numel(shape));
+        const outer = numel(shape.slice(0, dim));
+        const inner = numel(shape.slice(dim + 1));
+        const rowOut = (shape[dim] ?? 0) * inner;
+        let at = 0;
+        for (const i of parts) {
+          const t = input(inputs, i);
+          const rowIn = (t.shape[dim] ?? 0) * inner;
+          for (let o = 0; o < outer; o++) {
+            for (let j = 0; j < rowIn; j++) values[o * rowOut + at + j] = castTo(dtype, t.values[o * rowIn + j] ?? NaN);
+          }
+          at += rowIn;
+        }
+        return [{ shape, values }];
+      },
+    };
   },
-  accuracy: () => COPY,
 };
 
 export const SHAPE_OPS: readonly OpDef[] = [cat, permute, view, clone];

@@ -1,24 +1,13 @@
 import type { DType } from '../tensor/dtype.js';
-import { isFloating, LOW_PRECISION } from '../tensor/dtype.js';
-import { AccurateSum, gamma, minNormal, unit } from './numerics.js';
+import { isFloating, LOW_PRECISION, unitRoundoff } from '../tensor/dtype.js';
+import { AccurateSum, gamma, minNormal } from './numerics.js';
 import { boolParam, input, intParam, meta, tensorParam, wrapDim } from './params.js';
 import { opmathType } from './promotion.js';
 import { reductionGroups } from './reduce.js';
-import type { OpCall, OpDef, OutputSpec } from './types.js';
+import type { OpDef, RefOutput } from './types.js';
 
 /** ULPs of float exp that the softmax bound assumes (PyTorch's vectorised exp: ≤ 1 ULP for SLEEF, ≤ 2 for exp_u20). */
 export const SOFTMAX_EXP_ULPS = 2;
-
-// _softmax(Tensor self, int dim, bool half_to_float)
-function parse(call: OpCall): OutputSpec & { dim: number; acc: DType } {
-  const m = meta(call, tensorParam(call, 0, 'self'));
-  if (!isFloating(m.dtype)) throw new Error(`softmax is not implemented for ${m.dtype}`);
-  const dim = wrapDim(intParam(call, 1, 'dim'), m.shape.length);
-  const halfToFloat = boolParam(call, 2, 'half_to_float', false);
-  if (halfToFloat && m.dtype !== 'float16') throw new Error('softmax: conversion from the input dtype to float32 is supported for float16 only');
-  const dtype = halfToFloat ? 'float32' : m.dtype;
-  return { dtype, shape: [...m.shape], dim, acc: opmathType(dtype) };
-}
 
 /**
  * y_i = e^(x_i − m) / Σ_j e^(x_j − m), m the slice maximum. A slice with a NaN or +inf, or of all −inf,
@@ -32,52 +21,58 @@ function parse(call: OpCall): OutputSpec & { dim: number; acc: DType } {
  * so |ŷ_i − y_i| ≤ γ(|d_i| + 4E + 1.4k + 2, u)·y_i, plus the smallest normal number for terms that underflow,
  * plus the output rounding (the rule's ulps).
  */
+function softmaxReference(xs: Float64Array, shape: number[], dim: number, acc: DType): RefOutput {
+  const values = new Float64Array(xs.length);
+  const bound = new Float64Array(xs.length);
+  const u = unitRoundoff(acc);
+  const groups = shape.length === 0 ? [[0]] : reductionGroups(shape, [dim]);
+  for (const g of groups) {
+    const k = g.length;
+    let m = -Infinity;
+    let nan = false;
+    for (const i of g) {
+      const x = xs[i] ?? NaN;
+      if (Number.isNaN(x)) nan = true;
+      else if (x > m) m = x;
+    }
+    const s = new AccurateSum();
+    const e = g.map((i) => {
+      const v = nan ? NaN : Math.exp((xs[i] ?? NaN) - m);
+      s.add(v);
+      return v;
+    });
+    const sum = s.value();
+    g.forEach((i, j) => {
+      const y = (e[j] ?? NaN) / sum;
+      values[i] = y;
+      const d = Math.abs((xs[i] ?? NaN) - m);
+      const n = d + 4 * SOFTMAX_EXP_ULPS + 1.4 * k + 2;
+      // An element far below the row's max (−inf included) has y = 0 exactly; γ would be meaningless there.
+      if (!Number.isFinite(y)) bound[i] = 0;
+      else if (!Number.isFinite(d) || n * u >= 1) bound[i] = minNormal(acc);
+      else bound[i] = gamma(n, u) * y + minNormal(acc);
+    });
+  }
+  return { shape, values, bound };
+}
+
+// _softmax(Tensor self, int dim, bool half_to_float)
 export const softmax: OpDef = {
   name: 'aten._softmax.default',
   family: 'softmax',
-  outputs(call) {
-    const { dtype, shape } = parse(call);
-    return [{ dtype, shape }];
-  },
-  reference(call, inputs) {
-    const { shape, dim, acc } = parse(call);
-    const t = input(inputs, tensorParam(call, 0, 'self'));
-    const values = new Float64Array(t.values.length);
-    const bound = new Float64Array(t.values.length);
-    const u = unit(acc);
-    const groups = shape.length === 0 ? [[0]] : reductionGroups(shape, [dim]);
-    for (const g of groups) {
-      const k = g.length;
-      let m = -Infinity;
-      let nan = false;
-      for (const i of g) {
-        const x = t.values[i] ?? NaN;
-        if (Number.isNaN(x)) nan = true;
-        else if (x > m) m = x;
-      }
-      const s = new AccurateSum();
-      const e = g.map((i) => {
-        const v = nan ? NaN : Math.exp((t.values[i] ?? NaN) - m);
-        s.add(v);
-        return v;
-      });
-      const sum = s.value();
-      g.forEach((i, j) => {
-        const y = (e[j] ?? NaN) / sum;
-        values[i] = y;
-        const d = Math.abs((t.values[i] ?? NaN) - m);
-        const n = d + 4 * SOFTMAX_EXP_ULPS + 1.4 * k + 2;
-        // An element far below the row's max (−inf included) has y = 0 exactly; γ would be meaningless there.
-        if (!Number.isFinite(y)) bound[i] = 0;
-        else if (!Number.isFinite(d) || n * u >= 1) bound[i] = minNormal(acc);
-        else bound[i] = gamma(n, u) * y + minNormal(acc);
-      });
-    }
-    return [{ shape, values, bound }];
-  },
-  accuracy(call) {
-    const { dtype } = parse(call);
-    return { kind: 'bound', ulps: LOW_PRECISION.includes(dtype) ? 1 : 0.5 };
+  bind(call) {
+    const self = tensorParam(call, 0, 'self');
+    const m = meta(call, self);
+    if (!isFloating(m.dtype)) throw new Error(`softmax is not implemented for ${m.dtype}`);
+    const dim = wrapDim(intParam(call, 1, 'dim'), m.shape.length);
+    const halfToFloat = boolParam(call, 2, 'half_to_float', false);
+    if (halfToFloat && m.dtype !== 'float16') throw new Error('softmax: conversion from the input dtype to float32 is supported for float16 only');
+    const dtype: DType = halfToFloat ? 'float32' : m.dtype;
+    const shape = [...m.shape];
+    return {
+      outputs: [{ dtype, shape, accuracy: { kind: 'bound', ulps: LOW_PRECISION.includes(dtype) ? 1 : 0.5 } }],
+      reference: (inputs) => [softmaxReference(input(inputs, self).values, shape, dim, opmathType(dtype))],
+    };
   },
 };
 

@@ -24,6 +24,14 @@ export interface OpCall {
   inputs: { dtype: DType; shape: number[] }[];
 }
 
+/**
+ * The call of anything that carries ATen arguments and tensor inputs with a dtype and a shape: a case, an exec
+ * request, a graph node. The one projection from those to what an op binds.
+ */
+export function opCall(x: { args: Arg[]; kwargs: Record<string, Arg>; inputs: readonly { dtype: DType; shape: readonly number[] }[] }): OpCall {
+  return { args: x.args, kwargs: x.kwargs, inputs: x.inputs.map((t) => ({ dtype: t.dtype, shape: [...t.shape] })) };
+}
+
 export interface OutputSpec {
   dtype: DType;
   shape: number[];
@@ -32,6 +40,8 @@ export interface OutputSpec {
    * statistics of a bfloat16 input on CUDA and on CPU from 2.1); the output is then judged in that dtype.
    */
   alternativeDtypes?: DType[];
+  /** how close the device's answer must be (see Accuracy) */
+  accuracy: Accuracy;
 }
 
 /** A float64 reference result for one output. */
@@ -70,16 +80,22 @@ export type Accuracy =
   | { kind: 'index-of-extreme'; extreme: 'max' | 'min'; input: number; dim: number | null; keepdim: boolean }
   | { kind: 'bound'; ulps: number };
 
+/** An op bound to one call: everything the harness needs of it, from one parse of the arguments. */
+export interface BoundOp {
+  /** output dtypes and shapes by PyTorch's rules (type promotion, broadcasting, keepdim), with their acceptance rules */
+  outputs: OutputSpec[];
+  /** float64 reference, one per output; inputs are the call's tensors, exactly decoded logical values */
+  reference(inputs: readonly RefTensor[]): RefOutput[];
+  /** PyTorch documents this call as nondeterministic (e.g. scatter_add with atomics): a repeated run may differ */
+  nondeterministic?: boolean;
+}
+
+/** One ATen overload: its name, its family, and how a call of it binds. */
 export interface OpDef {
   /** `aten.<name>.<overload>` */
   name: string;
+  /** the op family, which files its cases (`suite/family/op/...`); suites take it from here */
   family: OpFamily;
-  /** output dtypes and shapes, by PyTorch's rules (type promotion, broadcasting, keepdim) */
-  outputs(call: OpCall): OutputSpec[];
-  /** float64 reference; inputs are exactly decoded logical values */
-  reference(call: OpCall, inputs: RefTensor[]): RefOutput[];
-  /** acceptance rule of output `index` for this call */
-  accuracy(call: OpCall, index: number): Accuracy;
-  /** PyTorch documents the op as nondeterministic (e.g. scatter_add with atomics): a repeated run may differ */
-  nondeterministic?: boolean;
+  /** parses the call once; throws, with PyTorch's reason, for a call PyTorch rejects */
+  bind(call: OpCall): BoundOp;
 }

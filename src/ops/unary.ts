@@ -4,8 +4,7 @@ import { numel } from '../tensor/tensor.js';
 import { minNormal, wrapInt } from './numerics.js';
 import { input, meta, tensorParam } from './params.js';
 import { floatResultOf } from './promotion.js';
-import type { Accuracy, OpCall, OpDef, OpFamily, OutputSpec, RefOutput } from './types.js';
-import type { RefTensor } from '../tensor/tensor.js';
+import type { Accuracy, BoundOp, OpCall, OpDef, OpFamily } from './types.js';
 
 /**
  * Allowed ULPs of the transcendental functions per dtype (see docs/numerics.md). float32/float64: PyTorch CPU
@@ -30,44 +29,57 @@ export function transcendentalUlps(fn: string, dtype: DType): number {
   return dtype === 'float64' ? row.float64 : row.float32;
 }
 
-interface UnarySpec {
-  name: string;
-  family: OpFamily;
-  /** result dtype for an input dtype (throws where PyTorch has no kernel) */
-  dtype(d: DType): DType;
-  /** value on an input already converted to the result dtype */
+/** The elementwise function of a unary op, on an input already converted to the result dtype. */
+export interface UnaryKernel {
   f(x: number, dtype: DType): number;
-  accuracy(dtype: DType): Accuracy;
   /** for the bound rule: absolute error allowed at input x and reference value r */
   bound?(x: number, r: number, dtype: DType): number;
 }
 
-export function unaryOp(s: UnarySpec): OpDef {
-  const out = (call: OpCall): OutputSpec => {
-    const m = meta(call, tensorParam(call, 0, 'self'));
-    return { dtype: s.dtype(m.dtype), shape: [...m.shape] };
-  };
+/** The call-independent rules of a unary op. */
+export interface UnaryRule {
+  /** result dtype for an input dtype (throws where PyTorch has no kernel) */
+  dtype(d: DType): DType;
+  accuracy(dtype: DType): Accuracy;
+}
+
+/**
+ * Binds `op(Tensor self)`. `kernel` is asked only after self's dtype is accepted, so an op whose function depends
+ * on another argument (gelu's approximate) reports a bad input before a bad mode.
+ */
+export function bindUnary(call: OpCall, rule: UnaryRule, kernel: () => UnaryKernel): BoundOp {
+  const self = tensorParam(call, 0, 'self');
+  const m = meta(call, self);
+  const dtype = rule.dtype(m.dtype);
+  const shape = [...m.shape];
+  const k = kernel();
+  const accuracy = rule.accuracy(dtype);
   return {
-    name: s.name,
-    family: s.family,
-    outputs: (call) => [out(call)],
-    reference(call: OpCall, inputs: RefTensor[]): RefOutput[] {
-      const { dtype, shape } = out(call);
-      const t = input(inputs, tensorParam(call, 0, 'self'));
+    outputs: [{ dtype, shape, accuracy }],
+    reference(inputs) {
+      const t = input(inputs, self);
       const n = numel(shape);
       const values = new Float64Array(n);
-      const bound = s.bound ? new Float64Array(n) : undefined;
+      const bound = k.bound ? new Float64Array(n) : undefined;
       for (let i = 0; i < n; i++) {
         // integer inputs of floating functions are converted to the result dtype first, as PyTorch does
         const x = castTo(dtype, t.values[i] ?? NaN);
-        const r = s.f(x, dtype);
+        const r = k.f(x, dtype);
         values[i] = r;
-        if (bound && s.bound) bound[i] = s.bound(x, r, dtype);
+        if (bound && k.bound) bound[i] = k.bound(x, r, dtype);
       }
       return [bound ? { shape, values, bound } : { shape, values }];
     },
-    accuracy: (call) => s.accuracy(out(call).dtype),
   };
+}
+
+interface UnarySpec extends UnaryRule, UnaryKernel {
+  name: string;
+  family: OpFamily;
+}
+
+export function unaryOp(s: UnarySpec): OpDef {
+  return { name: s.name, family: s.family, bind: (call) => bindUnary(call, s, () => s) };
 }
 
 function noBool(op: string): (d: DType) => DType {

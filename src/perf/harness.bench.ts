@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { findPython } from '../drivers/pytorch/python.js';
 import { pytorchDriver } from '../drivers/pytorch/driver.js';
-import { judgeCase } from '../judge/judge.js';
+import { judgeCase, judgeOutput } from '../judge/judge.js';
 import { getOp } from '../ops/registry.js';
 import { arg } from '../ops/args.js';
+import { opCall } from '../ops/types.js';
 import { runCases } from '../runner/run.js';
 import { getProfile, requiredCases } from '../suite/profile.js';
 import { shippedSuites } from '../../suites/index.js';
@@ -26,17 +27,19 @@ export async function benchHarness(): Promise<string[]> {
   const spec = { dtype: 'float32' as const, shape: [1024, 1024], layout: { kind: 'contiguous' as const }, recipe: { kind: 'uniform' as const, low: -4, high: 4 } };
   const input = materialize(spec, '0123456789abcdef', 0);
   const op = getOp('aten.exp.default')!;
-  const call = { args: [arg.tensor(0)], kwargs: {}, inputs: [{ dtype: input.dtype, shape: input.shape }] };
+  const bound = op.bind(opCall({ args: [arg.tensor(0)], kwargs: {}, inputs: [input] }));
   const refIn = [toRef(input)];
-  const expected = op.reference(call, refIn);
-  const specs = op.outputs(call);
-  const acc = specs.map((_, i) => op.accuracy(call, i));
-  const actual = [toRef(fromValues('float32', input.shape, expected[0]!.values))];
+  const expected = bound.reference(refIn);
+  const spec0 = bound.outputs[0]!;
+  const answer = [fromValues('float32', input.shape, expected[0]!.values)];
+  const actual = toRef(answer[0]!);
+  const expectation = { outputs: bound.outputs, expected, inputs: refIn };
   const bench = new Bench({ time: 1000 });
   bench
     .add('materialize 1M float32 (uniform)', () => void materialize(spec, '0123456789abcdef', 0))
-    .add('reference exp, 1M float32', () => void op.reference(call, refIn))
-    .add('judge exp, 1M float32', () => void judgeCase(specs, expected, acc, actual, refIn));
+    .add('reference exp, 1M float32', () => void bound.reference(refIn))
+    .add('judge exp values, 1M float32', () => void judgeOutput(0, spec0, expected[0]!, actual, refIn))
+    .add('judge exp case (values, digests, repeat check), 1M float32', () => void judgeCase(expectation, { first: answer, repeat: answer }));
   await bench.run();
   for (const t of bench.tasks) {
     const r = t.result;

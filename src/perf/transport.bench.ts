@@ -72,7 +72,7 @@ function bytesCase(size: number, dtype: 'uint8' | 'float32', op = 'echo'): ExecR
   for (let i = 0; i < size; i += 4096) storage[i] = i & 0xff;
   const n = dtype === 'uint8' ? size : size / 4;
   const t: TensorData = { dtype, shape: [n], strides: [1], offset: 0, storage };
-  return { caseId: `bench/transport/${size}`, op, args: [arg.tensor(0)], kwargs: {}, inputs: [t] };
+  return { kind: 'op', caseId: `bench/transport/${size}`, op, args: [arg.tensor(0)], kwargs: {}, inputs: [t] };
 }
 
 /** Payload bytes per second (both directions) of exec round trips, `depth` requests kept in flight. */
@@ -135,7 +135,7 @@ async function startRawEcho(python: string): Promise<{ measure: (size: number) =
 /** Median round trip of a one-element add, sequential, and the rate with 8 requests in flight. */
 async function roundTrip(session: Session): Promise<string[]> {
   const one = (x: number): TensorData => ({ dtype: 'float32', shape: [1], strides: [1], offset: 0, storage: new Uint8Array(new Float32Array([x]).buffer) });
-  const req: ExecRequest = { caseId: 'bench/rt', op: 'aten.add.Tensor', args: [arg.tensor(0), arg.tensor(1)], kwargs: {}, inputs: [one(1), one(2)] };
+  const req: ExecRequest = { kind: 'op', caseId: 'bench/rt', op: 'aten.add.Tensor', args: [arg.tensor(0), arg.tensor(1)], kwargs: {}, inputs: [one(1), one(2)] };
   for (let i = 0; i < 50; i++) await session.exec(req);
   const wall: number[] = [];
   const device: number[] = [];

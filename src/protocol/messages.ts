@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ArgSchema } from '../ops/args.js';
 import { DTypeSchema } from '../tensor/dtype.js';
+import { BenchSpecSchema } from '../workload/bench.js';
+import { GraphSchema } from '../workload/graph.js';
 import { CapabilitiesSchema, DeviceInfoSchema } from '../device/device.js';
 
 /**
@@ -59,15 +61,27 @@ export const OpenRequestSchema = z.object({
   id: Id,
   device: Text.nullable().describe('device string, e.g. "cuda:0"; null = the worker picks its default device'),
 });
-export const ExecRequestSchema = z.object({
-  type: z.literal('exec'),
-  id: Id,
-  caseId: Text,
+/** A workload request: its type, the case it runs and the case's input tensors, plus what its kind needs. */
+function workloadRequest<T extends string, S extends z.ZodRawShape>(type: T, shape: S) {
+  return z.object({ type: z.literal(type), id: Id, caseId: Text, ...shape, inputs: z.array(WireTensorSchema).max(MAX_TENSORS) });
+}
+
+/** The `op` workload: one ATen call. Sent to every worker (a worker that offers no workloads runs op, version 1). */
+export const ExecRequestSchema = workloadRequest('exec', {
   op: Text.describe('ATen overload, e.g. "aten.add.Tensor"'),
   args: z.array(ArgSchema),
   kwargs: z.record(z.string(), ArgSchema),
-  inputs: z.array(WireTensorSchema).max(MAX_TENSORS),
 });
+/**
+ * The `graph` workload: a graph of ATen calls over the inputs; the reply carries the graph's outputs. Sent only to
+ * a worker whose capabilities offer `graph` at the version this accelcert speaks; this version sends none yet.
+ */
+export const GraphRequestSchema = workloadRequest('graph', { graph: GraphSchema });
+/**
+ * The `bench` workload: a timed run of an ATen call or a graph. Sent only to a worker whose capabilities offer
+ * `bench` at the version this accelcert speaks; this version sends none yet.
+ */
+export const BenchRequestSchema = workloadRequest('bench', { bench: BenchSpecSchema });
 export const CloseRequestSchema = z.object({ type: z.literal('close'), id: Id });
 
 export const RequestSchema = z.discriminatedUnion('type', [
@@ -75,6 +89,8 @@ export const RequestSchema = z.discriminatedUnion('type', [
   DiscoverRequestSchema,
   OpenRequestSchema,
   ExecRequestSchema,
+  GraphRequestSchema,
+  BenchRequestSchema,
   CloseRequestSchema,
 ]);
 export type Request = z.infer<typeof RequestSchema>;
@@ -108,7 +124,7 @@ export const ResultReplySchema = z.object({
 });
 
 /**
- * Typed failures. For exec: unsupported (op, overload or dtype not available on this device),
+ * Typed failures. For exec, graph and bench: unsupported (workload kind, op, overload or dtype not available on this device),
  * runtime (the op raised), out_of_memory. For other requests: invalid_device (open of a device string the
  * framework rejects), bad_request (the worker could not understand the request).
  */
@@ -135,18 +151,28 @@ export type ErrorReply = z.infer<typeof ErrorReplySchema>;
 
 /** The JSON Schema published as docs/protocol.schema.json. */
 export function protocolJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(
-    z.object({ request: RequestSchema, reply: ReplySchema }),
-    { target: 'draft-2020-12', unrepresentable: 'throw', io: 'input' },
-  ) as Record<string, unknown>;
+  // the pieces several messages share are defined once, by name, so the document reads like the protocol
+  const named = z.registry<{ id: string }>();
+  named.add(ArgSchema, { id: 'Arg' });
+  named.add(WireTensorSchema, { id: 'WireTensor' });
+  named.add(WireOutputSchema, { id: 'WireOutput' });
+  named.add(GraphSchema, { id: 'Graph' });
+  named.add(DeviceInfoSchema, { id: 'DeviceInfo' });
+  const schema = z.toJSONSchema(z.object({ request: RequestSchema, reply: ReplySchema }), {
+    target: 'draft-2020-12',
+    unrepresentable: 'throw',
+    io: 'input',
+    metadata: named,
+  }) as Record<string, unknown>;
   const props = schema.properties as Record<string, unknown>;
+  const shared = (schema.$defs ?? {}) as Record<string, unknown>;
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: 'https://accelcert.dev/schemas/protocol-v1.schema.json',
     title: `accelcert worker protocol, version ${PROTOCOL_VERSION}`,
     description:
       'JSON headers of the frames exchanged between harness and worker. A frame header is one Request (harness → worker) or one Reply (worker → harness); see docs/driver-protocol.md for framing and tensor bytes.',
-    $defs: { Request: props.request, Reply: props.reply },
+    $defs: { Request: props.request, Reply: props.reply, ...shared },
     oneOf: [{ $ref: '#/$defs/Request' }, { $ref: '#/$defs/Reply' }],
   };
 }

@@ -14,6 +14,14 @@ describe('published protocol JSON Schema', () => {
     expect(readFileSync(SCHEMA_FILE, 'utf8')).toBe(text);
   });
 
+  it('defines every $ref it uses and uses every definition', () => {
+    const text = readFileSync(SCHEMA_FILE, 'utf8');
+    const defs = Object.keys((JSON.parse(text) as { $defs: Record<string, unknown> }).$defs);
+    const refs = new Set([...text.matchAll(/"\$ref": "#\/\$defs\/([^"]+)"/g)].map((m) => m[1]));
+    expect([...refs].filter((r) => r === undefined || !defs.includes(r))).toEqual([]);
+    expect(defs.filter((d) => !refs.has(d))).toEqual([]);
+  });
+
   it('accepts the example messages of the protocol document', () => {
     const doc = readFileSync(join(PACKAGE_ROOT, 'docs/driver-protocol.md'), 'utf8');
     const examples = [...doc.matchAll(/```json request\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1] ?? '') as unknown);

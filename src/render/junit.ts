@@ -1,6 +1,7 @@
 import type { CaseResult } from '../runner/result.js';
 import type { Report } from '../report/schema.js';
-import { failureText, formatMargin, rerunCommand, worstMargin } from './format.js';
+import { formatMargin } from '../judge/describe.js';
+import { failureText, rerunCommand, worstMargin } from './format.js';
 
 // XML 1.0 forbids most control characters even when escaped
 // eslint-disable-next-line no-control-regex
@@ -25,7 +26,7 @@ const seconds = (ms: number): string => (ms / 1000).toFixed(6);
 
 /**
  * junit.xml in the strict Ant schema (properties, system-out and system-err required; no zone in timestamps):
- * one testsuite per suite, one testcase per case, classname = `family/op`, the numbers in the failure text.
+ * one testsuite per suite, one testcase per case, classname = `family/subject`, the numbers in the failure text.
  */
 export function renderJunit(report: Report): string {
   const bySuite = new Map<string, CaseResult[]>();
@@ -74,7 +75,7 @@ export function renderJunit(report: Report): string {
 }
 
 function testcase(report: Report, r: CaseResult): string[] {
-  const open = `    <testcase classname="${esc(`${r.family}/${r.op}`)}" name="${esc(r.id)}" time="${seconds(r.timings.execMs)}"`;
+  const open = `    <testcase classname="${esc(`${r.family}/${r.subject}`)}" name="${esc(r.id)}" time="${seconds(r.timings.execMs)}"`;
   const rerun = rerunCommand(report.target.driver, report.target.device, report.profile.name, r.id);
   switch (r.status) {
     case 'pass':

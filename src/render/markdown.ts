@@ -2,7 +2,8 @@ import { deviceName } from '../device/device.js';
 import type { Status } from '../judge/result.js';
 import type { CaseResult } from '../runner/result.js';
 import type { Report } from '../report/schema.js';
-import { failureText, formatMargin, marginRank, rerunCommand, worstMargin } from './format.js';
+import { formatMargin } from '../judge/describe.js';
+import { failureText, marginRank, rerunCommand, worstMargin } from './format.js';
 
 const NOT_PASSED: readonly Status[] = ['fail', 'error', 'crash', 'timeout', 'unsupported'];
 /** Keeps the summary well under CI step-summary limits (GitHub: 1 MiB) for any report size. */
@@ -38,9 +39,9 @@ export function renderMarkdown(report: Report): string {
   if (failing.length > 0) {
     const byOp = new Map<string, CaseResult[]>();
     for (const r of failing) {
-      const list = byOp.get(r.op);
+      const list = byOp.get(r.subject);
       if (list) list.push(r);
-      else byOp.set(r.op, [r]);
+      else byOp.set(r.subject, [r]);
     }
     const ops = [...byOp.entries()]
       .map(([op, rs]) => ({ op, rs, worst: rs.map(worstMargin).reduce((a, b) => (marginRank(b) > marginRank(a) ? b : a)) }))

@@ -59,11 +59,11 @@ describe('junit.xml', () => {
   });
   if (!hasXmllint) it.skip('xmllint is absent (install libxml2-utils) so junit.xml is not validated against the Ant schema', () => {});
 
-  it('has one testcase per case, classname family/op, and the numbers in the failure text', () => {
+  it('has one testcase per case, classname family/subject, and the numbers in the failure text', () => {
     const xml = renderJunit(example());
     expect(xml.match(/<testcase /g)?.length).toBe(24);
     expect(xml).toContain(`classname="binary/aten.mul.Tensor" name="${MUL}"`);
-    expect(xml).toMatch(/<failure type="fail" message="margin 2.50">output 0 \(float32\[4,16\], correctly-rounded\); 3 of 64 elements outside the acceptance interval; margin 2.50; max 1.250 ulp;/);
+    expect(xml).toMatch(/<failure type="fail" message="margin 2.50">output 0 \(float32\[4,16\], correctly-rounded\): 3 of 64 elements outside the acceptance interval, margin 2.50, max 1.250 ulp,/);
     expect(xml).toContain(`rerun: npx accelcert run --driver reference --device reference --profile inference-lowp --filter &apos;${MUL}&apos;`);
     expect(xml).toContain('<error type="crash" message="worker exited with signal SIGSEGV &lt;core dumped&gt; &amp; restarted">');
     expect(xml).toMatch(/<skipped message="waived by W1, margin 3: /);

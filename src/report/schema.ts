@@ -5,7 +5,7 @@ import { CaseResultSchema } from '../runner/result.js';
 import { DTypeSchema } from '../tensor/dtype.js';
 
 /** Bumped on any change a reader of report.json must know about; verify rejects versions it does not know. */
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 export const VERDICT_STATUSES = ['CERTIFIED', 'NOT_CERTIFIED', 'INCOMPLETE'] as const;
 export const VerdictStatusSchema = z.enum(VERDICT_STATUSES);

@@ -50,11 +50,6 @@ export function parseWaivers(text: string, path: string): Waiver[] {
   return waivers;
 }
 
-/** The first waiver (in file order) that covers a case on a device, if any. */
-export function findWaiver(waivers: readonly Waiver[], caseId: string, device: string): Waiver | undefined {
-  return waivers.find((w) => compileExactGlob(w.cases)(caseId) && compileExactGlob(w.devices)(device));
-}
-
 /**
  * Turns each failed case that a waiver covers into `waived` and lists every waiver with the cases it matched
  * (an empty list reports a waiver that matched nothing). Only wrong answers (`fail`) can be waived: a crash,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { inProcessSession, referenceExec, REFERENCE_DEVICE } from '../drivers/reference/driver.js';
 import type { ExecRequest, ExecResult, Session } from '../drivers/types.js';
 import { shippedSuites } from '../../suites/index.js';
-import type { Case } from '../suite/case.js';
+import type { Case } from '../workload/case.js';
 import { roundToFloat, ulpOf } from '../tensor/dtype.js';
 import { fromValues, toRef } from '../tensor/materialize.js';
 import { contiguousStrides, type TensorData } from '../tensor/tensor.js';
@@ -31,7 +31,7 @@ async function runOn(exec: (req: ExecRequest) => ExecResult, ids: string[]): Pro
 function faulty(op: string, fault: (req: ExecRequest, out: TensorData[]) => TensorData[]): (req: ExecRequest) => ExecResult {
   return (req) => {
     const res = referenceExec(req);
-    if (!res.ok || req.op !== op) return res;
+    if (!res.ok || req.kind !== 'op' || req.op !== op) return res;
     return { ok: true, outputs: fault(req, res.outputs) };
   };
 }
@@ -41,7 +41,7 @@ describe('the judge is discriminating', () => {
     const ids = [
       'core/matmul/aten.mm.default/float16/8x1024x8-small',
       'core/binary/aten.div.Tensor/float32/7x13',
-      'core/unary/aten.relu.default/float32/7x13-special',
+      'core/activation/aten.relu.default/float32/7x13-special',
       'core/reduction/aten.amax.default/float32/dim1-special',
       'core/reduction/aten.argmax.default/float32/dim1-9x17-ties',
       'core/binary/aten.add.Tensor/float32/7x13-transposed',
@@ -83,7 +83,7 @@ describe('the judge is discriminating', () => {
   it('fails a relu and an amax that turn NaN into 0', async () => {
     const dropNaN = (_req: ExecRequest, outs: TensorData[]): TensorData[] =>
       outs.map((o) => fromValues(o.dtype, o.shape, toRef(o).values.map((x) => (Number.isNaN(x) ? 0 : x))));
-    const [relu] = await runOn(faulty('aten.relu.default', dropNaN), ['core/unary/aten.relu.default/float32/7x13-special']);
+    const [relu] = await runOn(faulty('aten.relu.default', dropNaN), ['core/activation/aten.relu.default/float32/7x13-special']);
     const [amax] = await runOn(faulty('aten.amax.default', dropNaN), ['core/reduction/aten.amax.default/float32/dim1-special']);
     expect(relu?.status).toBe('fail');
     expect(amax?.status).toBe('fail');
@@ -120,7 +120,7 @@ describe('the judge is discriminating', () => {
 
   it('fails an integer floor division that truncates toward zero, on the cases with negative quotients', async () => {
     const exec = (req: ExecRequest): ExecResult =>
-      req.op === 'aten.div.Tensor_mode' ? referenceExec({ ...req, kwargs: { rounding_mode: { kind: 'str', value: 'trunc' } } }) : referenceExec(req);
+      req.kind === 'op' && req.op === 'aten.div.Tensor_mode' ? referenceExec({ ...req, kwargs: { rounding_mode: { kind: 'str', value: 'trunc' } } }) : referenceExec(req);
     const results = await runOn(exec, ['core/binary/aten.div.Tensor_mode/int32/floor-by-neg-7x13', 'core/binary/aten.div.Tensor_mode/int32/trunc-by-neg-7x13']);
     expect(results.map((r) => r.status)).toEqual(['fail', 'pass']);
   });

@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
 import { firstLine } from '../errors.js';
 import { SessionLostError, type ExecRequest, type ExecResult, type Session } from '../drivers/types.js';
 import { judgeCase } from '../judge/judge.js';
-import { statusFromOutputs, type OutputMetrics } from '../judge/result.js';
-import { getOp } from '../ops/registry.js';
-import type { Case } from '../suite/case.js';
-import { contiguousBytes, materialize, toRef, validateView } from '../tensor/materialize.js';
+import { validateView } from '../tensor/materialize.js';
 import type { TensorData } from '../tensor/tensor.js';
+import { caseSubject, type Case } from '../workload/case.js';
+import { planCase } from './plan.js';
 import type { CaseResult } from './result.js';
 
 export interface ExecuteOptions {
@@ -103,82 +101,65 @@ type Outcome = { kind: 'done'; result: CaseResult } | { kind: 'session-lost'; fa
 type BaseResult = Omit<CaseResult, 'status' | 'message'>;
 
 function baseResult(c: Case): BaseResult {
-  return { id: c.id, op: c.op, family: c.family, dtype: c.dtype, outputs: [], outputDigest: null, timings: { execMs: 0, deviceMs: null } };
+  return {
+    id: c.id,
+    kind: c.kind,
+    subject: caseSubject(c),
+    family: c.family,
+    dtype: c.dtype,
+    outputs: [],
+    outputDigest: null,
+    timings: { execMs: 0, deviceMs: null },
+  };
 }
 
+/**
+ * Runs one case: plans it, sends its request (twice when it must repeat, back to back so the device works on both
+ * while the oracle computes), gathers the answers and their timings, and hands them to the judge, which alone
+ * decides the status.
+ */
 async function runOne(session: Session, c: Case, timeoutMs: number, depth: number): Promise<Outcome> {
   const base = baseResult(c);
-  const op = getOp(c.op);
-  if (!op) return { kind: 'done', result: { ...base, status: 'error', message: `the harness has no definition of ${c.op}` } };
-  const caps = session.capabilities;
-  const missing = c.inputs.map((s) => s.dtype).find((d) => !caps.dtypes.includes(d));
-  if (missing) return { kind: 'done', result: { ...base, status: 'unsupported', message: `the device does not support ${missing}` } };
-  if (caps.ops && !caps.ops.includes(c.op)) return { kind: 'done', result: { ...base, status: 'unsupported', message: `the device does not support ${c.op}` } };
+  const plan = planCase(c, session.capabilities);
+  if (!('request' in plan)) return { kind: 'done', result: { ...base, ...plan } };
 
-  const inputs = c.inputs.map((spec, i) => materialize(spec, c.seed, i));
-  const request = { caseId: c.id, op: c.op, args: c.args, kwargs: c.kwargs, inputs };
+  const perCase = plan.repeat ? 2 : 1;
+  const limitMs = timeoutMs * (depth * perCase + 1) + 5000;
   const t0 = performance.now();
-  const pending = execSafely(session, request);
+  const pending = execSafely(session, plan.request);
+  const pendingRepeat = plan.repeat ? execSafely(session, plan.request) : null;
+  // whichever answer is not awaited must not become an unhandled rejection
+  const settle = (): void => void pendingRepeat?.catch(() => undefined);
   // The oracle works while the device does; it never sees the device's answer before its own.
-  const refInputs = inputs.map(toRef);
-  const call = { args: c.args, kwargs: c.kwargs, inputs: inputs.map((t) => ({ dtype: t.dtype, shape: t.shape })) };
-  let expected;
-  let specs;
-  let accuracies;
+  let expectation;
   try {
-    specs = op.outputs(call);
-    expected = op.reference(call, refInputs);
-    accuracies = specs.map((_, k) => op.accuracy(call, k));
+    expectation = plan.expect();
   } catch (err) {
     pending.catch(() => undefined);
+    settle();
     return { kind: 'done', result: { ...base, status: 'error', message: `the reference cannot compute this case: ${firstLine(err)}` } };
   }
 
-  const first = await answerOf(pending, t0, base, timeoutMs, depth);
-  if (first.kind !== 'answer') return first;
-  const { outputs: got, execMs, deviceMs } = first;
-  const timings = { execMs, deviceMs };
+  const first = await answerOf(pending, t0, base, timeoutMs, limitMs);
+  if (first.kind !== 'answer') {
+    settle();
+    return first;
+  }
+  const timings = { execMs: first.execMs, deviceMs: first.deviceMs };
+  let repeat: TensorData[] | null = null;
+  if (pendingRepeat) {
+    const again = await answerOf(pendingRepeat, t0, base, timeoutMs, limitMs);
+    if (again.kind !== 'answer') return again;
+    repeat = again.outputs;
+  }
 
-  let judged;
   try {
-    judged = judgeCase(specs, expected, accuracies, got.map(toRef), refInputs);
+    const judged = judgeCase(expectation, { first: first.outputs, repeat });
+    return { kind: 'done', result: { ...base, ...judged, timings } };
   } catch (err) {
     // the judge throws only for harness bugs (a reference without its bound, …): never blame the device
     return { kind: 'done', result: { ...base, status: 'error', message: `the harness cannot judge this case: ${firstLine(err)}`, timings } };
   }
-  const outputs = judged.outputs;
-  const gotBytes = got.map(contiguousBytes);
-  let repeatDigest: string | null = null;
-  if (!op.nondeterministic) {
-    // Numerics policy 6: the same case run again must give the same bytes (unless the op is documented
-    // as nondeterministic); a difference is a failure of the output that differs.
-    const again = await answerOf(execSafely(session, request), performance.now(), base, timeoutMs, depth);
-    if (again.kind !== 'answer') return again;
-    const againBytes = again.outputs.map(contiguousBytes);
-    repeatDigest = digestBytes(againBytes);
-    gotBytes.forEach((bytes, k) => {
-      const o = outputs[k];
-      const other = againBytes[k];
-      if (!o || o.problem !== null) return;
-      if (!other) o.problem = 'the repeated run returned fewer outputs';
-      else if (Buffer.compare(bytes, other) !== 0) {
-        o.problem = `not bit-identical when the case ran again: ${differingElements(bytes, other, o.elements)} of ${o.elements} elements differ`;
-      }
-    });
-  }
-  const status = statusFromOutputs(outputs);
-  return {
-    kind: 'done',
-    result: {
-      ...base,
-      status,
-      message: status === 'pass' ? null : judged.status === 'fail' && judged.message ? judged.message : describeFailure(outputs),
-      outputs,
-      outputDigest: digestBytes(gotBytes),
-      repeatDigest,
-      timings,
-    },
-  };
 }
 
 /** Starts a device call; an in-process driver that throws is a crashed device, not a crashed harness. */
@@ -193,12 +174,12 @@ function execSafely(session: Session, req: ExecRequest): Promise<ExecResult> {
 type Answer = { kind: 'answer'; outputs: TensorData[]; execMs: number; deviceMs: number | null };
 
 /** The device's answer to one call, or the case's result when there is none (error, malformed, lost). */
-async function answerOf(pending: Promise<ExecResult>, t0: number, base: BaseResult, timeoutMs: number, depth: number): Promise<Answer | Outcome> {
+async function answerOf(pending: Promise<ExecResult>, t0: number, base: BaseResult, timeoutMs: number, limitMs: number): Promise<Answer | Outcome> {
   let res: ExecResult;
   try {
     // Worker sessions time out their oldest request themselves and kill the worker; this outer limit covers
     // in-process sessions and a session that never answers, allowing for the requests queued ahead.
-    res = await withTimeout(pending, timeoutMs * (depth + 1) + 5000);
+    res = await withTimeout(pending, limitMs);
   } catch (err) {
     const execMs = performance.now() - t0;
     const kind = err instanceof SessionLostError ? err.kind : err instanceof Timeout ? 'timeout' : 'crash';
@@ -225,32 +206,6 @@ async function answerOf(pending: Promise<ExecResult>, t0: number, base: BaseResu
   const bad = res.outputs.map(validateView).find((e) => e !== null);
   if (bad) return { kind: 'done', result: { ...base, status: 'error', message: `the device returned a malformed tensor: ${bad}`, timings: { execMs, deviceMs } } };
   return { kind: 'answer', outputs: res.outputs, execMs, deviceMs };
-}
-
-/** Elements whose bytes differ between two equally long byte images of `elements` elements. */
-function differingElements(a: Uint8Array, b: Uint8Array, elements: number): number {
-  if (a.length !== b.length || elements === 0) return elements;
-  const size = a.length / elements;
-  let n = 0;
-  for (let i = 0; i < a.length; i += size) if (Buffer.compare(a.subarray(i, i + size), b.subarray(i, i + size)) !== 0) n++;
-  return n;
-}
-
-/** sha256 (hex) over the raw bytes of every output, in order. */
-export function digestBytes(outputs: readonly Uint8Array[]): string {
-  const h = createHash('sha256');
-  for (const b of outputs) h.update(b);
-  return h.digest('hex');
-}
-
-/** One line that says which output is wrong, where, and by how much. */
-export function describeFailure(outputs: readonly OutputMetrics[]): string {
-  const o = outputs.find((m) => m.problem !== null || m.mismatches > 0 || m.margin === null || m.margin > 1);
-  if (!o) return 'failed';
-  if (o.problem) return `output ${o.index}: ${o.problem}`;
-  const where = o.worst ? `; worst at [${o.worst.index.join(',')}]: got ${o.worst.actual}, expected ${o.worst.expected} (allowed ${o.worst.allowed})` : '';
-  const margin = o.margin === null ? 'unbounded' : o.margin.toPrecision(3);
-  return `output ${o.index}: ${o.mismatches} of ${o.elements} elements outside ${o.rule}${where}, margin ${margin}`;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

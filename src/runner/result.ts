@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { DTypeSchema } from '../tensor/dtype.js';
 import { OutputMetricsSchema, StatusSchema } from '../judge/result.js';
+import { WorkloadKindSchema } from '../workload/kind.js';
 
 /** One case's outcome as the journal and the report hold it. */
 export const CaseResultSchema = z.object({
   id: z.string(),
-  op: z.string(),
+  kind: WorkloadKindSchema,
+  /** what the case runs: the ATen overload (op), the graph's name (graph) or the benchmark's name (bench) */
+  subject: z.string(),
   family: z.string(),
   dtype: DTypeSchema,
   status: StatusSchema,

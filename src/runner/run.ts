@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Driver, OpenOptions, Session } from '../drivers/types.js';
 import type { DeviceInfo } from '../device/device.js';
 import { firstLine, UserError } from '../errors.js';
-import type { Case } from '../suite/case.js';
+import type { Case } from '../workload/case.js';
 import { executeCases } from './execute.js';
 import { Journal } from './journal.js';
 import { openRunLog } from './log.js';

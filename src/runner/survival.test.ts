@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { execDriver } from '../drivers/exec/driver.js';
 import { inProcessSession, referenceExec, REFERENCE_DEVICE } from '../drivers/reference/driver.js';
 import type { ExecRequest, ExecResult } from '../drivers/types.js';
-import type { Case } from '../suite/case.js';
+import type { Case } from '../workload/case.js';
 import { shippedSuites } from '../../suites/index.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { executeCases } from './execute.js';

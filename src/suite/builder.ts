@@ -1,9 +1,10 @@
 import { arg, type Arg } from '../ops/args.js';
+import { getOp } from '../ops/registry.js';
 import type { OpFamily } from '../ops/types.js';
 import { dtypeInfo, isFloating, type DType } from '../tensor/dtype.js';
 import { seedFromId } from '../tensor/prng.js';
 import type { InputSpec, Layout, Recipe } from '../tensor/spec.js';
-import type { Case } from './case.js';
+import type { OpCase } from '../workload/case.js';
 
 /** Named value recipes a suite can ask for; each resolves per dtype. */
 export const RECIPES = ['uniform', 'normal', 'positive', 'special', 'subnormal', 'ties', 'nonzero-pos', 'nonzero-neg', 'small'] as const;
@@ -86,10 +87,14 @@ interface GroupState {
 export class CaseGroup {
   private constructor(private readonly s: GroupState) {}
 
-  static of(op: string, family: OpFamily): CaseGroup {
+  /** The cases of one op; they are filed under the op's own family, from the op catalogue. */
+  static of(op: string): CaseGroup {
+    const def = getOp(op);
+    // a suite that names an op the catalogue lacks is a bug in the suite file, found when it loads
+    if (!def) throw new Error(`the op catalogue has no ${op}`);
     return new CaseGroup({
       op,
-      family,
+      family: def.family,
       tag: null,
       dtypes: [],
       shapes: [],
@@ -140,9 +145,9 @@ export class CaseGroup {
     return this.with({ fileUnder: fn });
   }
 
-  expand(suite: string): Case[] {
+  expand(suite: string): OpCase[] {
     const s = this.s;
-    const out: Case[] = [];
+    const out: OpCase[] = [];
     for (const dtype of s.dtypes) {
       for (const [shapeName, shapes] of s.shapes) {
         const combos: [LayoutName, RecipeName][] = [];
@@ -157,7 +162,7 @@ export class CaseGroup {
     return out;
   }
 
-  private makeCase(suite: string, dtype: DType, shapeName: string, shapes: number[][], layoutName: LayoutName, recipeName: RecipeName): Case | null {
+  private makeCase(suite: string, dtype: DType, shapeName: string, shapes: number[][], layoutName: LayoutName, recipeName: RecipeName): OpCase | null {
     const s = this.s;
     const inputs: InputSpec[] = [];
     for (let i = 0; i < shapes.length; i++) {
@@ -183,6 +188,6 @@ export class CaseGroup {
     ];
     const variant = parts.filter((p): p is string => p !== null).join('-');
     const id = `${suite}/${s.family}/${s.op}/${filed}/${variant}`;
-    return { id, suite, family: s.family, op: s.op, dtype: filed, inputs, args, kwargs: kwargs ?? {}, seed: seedFromId(id) };
+    return { kind: 'op', id, suite, family: s.family, op: s.op, dtype: filed, inputs, args, kwargs: kwargs ?? {}, seed: seedFromId(id) };
   }
 }

@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
-import type { Case } from './case.js';
+import type { Case } from '../workload/case.js';
 import type { Suite } from './suite.js';
 
 /** A certification claim: which suites and dtypes must all pass. The verdict is computed per profile. */

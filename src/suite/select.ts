@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
 import { DTYPES, DTypeSchema, type DType } from '../tensor/dtype.js';
-import type { Case } from './case.js';
+import type { Case } from '../workload/case.js';
 import { compileGlob } from './glob.js';
 
 export interface Shard {
@@ -41,7 +41,7 @@ export function shardOf(id: string, count: number): number {
 }
 
 /** Narrows cases by filters (any glob matches), dtypes (any) and shard. Every filter must match something. */
-export function selectCases(cases: readonly Case[], sel: Selection): Case[] {
+export function selectCases<C extends Pick<Case, 'id' | 'dtype'>>(cases: readonly C[], sel: Selection): C[] {
   let out = cases.slice();
   if (sel.filters.length > 0) {
     const matchers = sel.filters.map((f) => ({ f, m: compileGlob(f) }));

@@ -1,31 +1,52 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CaseSchema } from './case.js';
+import { CaseSchema, type OpCase } from '../workload/case.js';
 import { shippedSuites } from '../../suites/index.js';
+import { OPS, getOp } from '../ops/registry.js';
+import { opCall } from '../ops/types.js';
+import { arg } from '../ops/args.js';
+import { CaseGroup } from './builder.js';
 import { requiredCases, getProfile } from './profile.js';
 import { selectCases, parseShard, parseDtypes } from './select.js';
+import { expandSuite, findSuite } from './suite.js';
 import { UserError } from '../errors.js';
 
 describe('the core suite', () => {
-  const [core] = shippedSuites();
+  const core = findSuite(shippedSuites(), 'core');
+  const opCases = core.cases.filter((c): c is OpCase => c.kind === 'op');
 
-  it('expands to valid cases with unique hierarchical ids', () => {
-    expect(core).toBeDefined();
-    const ids = new Set<string>();
-    for (const c of core!.cases) {
-      CaseSchema.parse(c);
-      expect(c.id.startsWith(`core/${c.family}/${c.op}/${c.dtype}/`)).toBe(true);
-      ids.add(c.id);
+  it('holds only valid op cases, each filed under its op\'s own family', () => {
+    expect(opCases).toHaveLength(core.cases.length);
+    for (const c of core.cases) CaseSchema.parse(c);
+    const misfiled = opCases.filter((c) => c.family !== getOp(c.op)?.family || c.id.split('/')[1] !== c.family).map((c) => c.id);
+    expect(misfiled).toEqual([]);
+  });
+
+  it('covers every op of the catalogue, and every call it makes binds', () => {
+    const tested = new Set(opCases.map((c) => c.op));
+    expect(OPS.map((o) => o.name).filter((name) => !tested.has(name))).toEqual([]);
+    const unbound: string[] = [];
+    for (const c of opCases) {
+      try {
+        getOp(c.op)?.bind(opCall(c));
+      } catch (err) {
+        unbound.push(`${c.id}: ${String(err)}`);
+      }
     }
-    expect(ids.size).toBe(core!.cases.length);
-    expect(core!.cases.length).toBeGreaterThan(500);
+    expect(unbound).toEqual([]);
+  });
+
+  it('refuses a case group of an op the catalogue lacks, and a suite that declares a case twice', () => {
+    expect(() => CaseGroup.of('aten.nope.default')).toThrow(/no aten\.nope\.default/);
+    const twice = CaseGroup.of('aten.neg.default').dtypes('float32').shapes({ one: [[3]] }).call((t) => ({ args: [t[0] ?? arg.none()] }));
+    expect(() => expandSuite({ name: 's', version: '1', description: 'd', groups: [twice, twice] })).toThrow(/declares case s\/unary\/aten\.neg\.default\/float32\/one twice/);
   });
 
   it('has the same digest in another process', () => {
     // the built CLI is a separate process with its own expansion
     const out = execFileSync(process.execPath, ['bin/accelcert.js', 'suites', '--json'], { encoding: 'utf8' });
     const listed = JSON.parse(out) as { suites: { name: string; digest: string }[] };
-    expect(listed.suites.find((s) => s.name === 'core')?.digest).toBe(core!.digest);
+    expect(listed.suites.find((s) => s.name === 'core')?.digest).toBe(core.digest);
   });
 
   it('profiles require float32 for fp32 and add float16/bfloat16 for lowp', () => {
@@ -37,7 +58,7 @@ describe('the core suite', () => {
   });
 
   it('selects by filter, dtype and shard; shards partition the cases', () => {
-    const all = core!.cases;
+    const all = opCases;
     const adds = selectCases(all, { filters: ['core/binary/aten.add.Tensor'], dtypes: [], shard: null });
     expect(adds.length).toBeGreaterThan(10);
     expect(adds.every((c) => c.op === 'aten.add.Tensor')).toBe(true);
@@ -49,7 +70,7 @@ describe('the core suite', () => {
   });
 
   it('rejects a filter matching nothing, a bad dtype and a bad shard as user errors', () => {
-    expect(() => selectCases(core!.cases, { filters: ['core/nope'], dtypes: [], shard: null })).toThrow(UserError);
+    expect(() => selectCases(core.cases, { filters: ['core/nope'], dtypes: [], shard: null })).toThrow(UserError);
     expect(() => parseDtypes(['float17'])).toThrow(/--dtype "float17" is not a dtype/);
     expect(() => parseShard('3/2')).toThrow(UserError);
     expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });

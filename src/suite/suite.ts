@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { UserError } from '../errors.js';
-import type { Case } from './case.js';
+import type { Case } from '../workload/case.js';
 import type { CaseGroup } from './builder.js';
 
 /** A named, versioned set of cases; its digest is the sha256 of the canonical (RFC 8785) expanded case list. */

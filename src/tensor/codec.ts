@@ -187,6 +187,22 @@ function swapBytes(bytes: Uint8Array, itemsize: number): void {
   }
 }
 
+type PlainArray = new (buffer: ArrayBufferLike, byteOffset?: number, length?: number) => ArrayLike<number> & { set(values: ArrayLike<number>): void };
+
+/**
+ * Dtypes whose elements a typed array stores and reads exactly as PyTorch does (a typed-array store is C's
+ * truncating, wrapping conversion). bool reads as its byte; it is encoded apart (any nonzero value is 1).
+ */
+const PLAIN_ARRAYS: Partial<Record<DType, PlainArray>> = {
+  float64: Float64Array,
+  float32: Float32Array,
+  int32: Int32Array,
+  int16: Int16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  bool: Uint8Array,
+};
+
 /**
  * Encodes values as contiguous little-endian elements of `dtype`.
  * Floats round to nearest even (narrow floats straight from float64; float32 as `Math.fround`), overflowing as
@@ -204,59 +220,36 @@ export function encodeValues(dtype: DType, values: ArrayLike<number>): Uint8Arra
     const out = itemsize === 2 ? new Uint16Array(buf) : new Uint8Array(buf);
     for (let i = 0; i < n; i++) out[i] = encodeSmall(small.f, values[i] as number);
   } else {
-    switch (dtype) {
-      case 'float64':
-        new Float64Array(buf).set(values);
-        break;
-      case 'float32':
-        new Float32Array(buf).set(values);
-        break;
-      case 'int32':
-        new Int32Array(buf).set(values);
-        break;
-      case 'int16':
-        new Int16Array(buf).set(values);
-        break;
-      case 'int8':
-        new Int8Array(buf).set(values);
-        break;
-      case 'uint8':
-        new Uint8Array(buf).set(values);
-        break;
-      case 'bool': {
-        const out = new Uint8Array(buf);
-        for (let i = 0; i < n; i++) out[i] = (values[i] as number) !== 0 ? 1 : 0;
-        break;
-      }
-      case 'int64': {
-        const words = new Int32Array(buf);
-        const lo = LITTLE_ENDIAN ? 0 : 1;
-        for (let i = 0; i < n; i++) {
-          const v = Math.trunc(values[i] as number);
-          let h: number;
-          let l: number;
-          if (!(v === v) || v === Infinity || v === -Infinity) {
-            h = 0;
-            l = 0;
-          } else if (v >= TWO_63) {
-            h = 0x7fffffff;
-            l = -1;
-          } else if (v < -TWO_63) {
-            h = -0x80000000;
-            l = 0;
-          } else {
-            // Exact for |v| ≤ 2^53; above that v is a multiple of 2^11 and the split stays exact.
-            h = Math.floor(v / TWO_32);
-            l = v - h * TWO_32;
-          }
-          words[2 * i + lo] = l;
-          words[2 * i + 1 - lo] = h;
+    const plain = PLAIN_ARRAYS[dtype];
+    if (plain && dtype !== 'bool') new plain(buf).set(values);
+    else if (dtype === 'bool') {
+      const out = new Uint8Array(buf);
+      for (let i = 0; i < n; i++) out[i] = (values[i] as number) !== 0 ? 1 : 0;
+    } else if (dtype === 'int64') {
+      const words = new Int32Array(buf);
+      const lo = LITTLE_ENDIAN ? 0 : 1;
+      for (let i = 0; i < n; i++) {
+        const v = Math.trunc(values[i] as number);
+        let h: number;
+        let l: number;
+        if (!(v === v) || v === Infinity || v === -Infinity) {
+          h = 0;
+          l = 0;
+        } else if (v >= TWO_63) {
+          h = 0x7fffffff;
+          l = -1;
+        } else if (v < -TWO_63) {
+          h = -0x80000000;
+          l = 0;
+        } else {
+          // Exact for |v| ≤ 2^53; above that v is a multiple of 2^11 and the split stays exact.
+          h = Math.floor(v / TWO_32);
+          l = v - h * TWO_32;
         }
-        break;
+        words[2 * i + lo] = l;
+        words[2 * i + 1 - lo] = h;
       }
-      default:
-        throw new Error(`no encoder for dtype ${dtype}`);
-    }
+    } else throw new Error(`no encoder for dtype ${dtype}`);
   }
   const bytes = new Uint8Array(buf);
   if (!LITTLE_ENDIAN) swapBytes(bytes, itemsize);
@@ -294,36 +287,19 @@ export function decodeValues(dtype: DType, bytes: Uint8Array): Float64Array {
     for (let i = 0; i < n; i++) out[i] = table[src[i] as number] as number;
     return out;
   }
-  switch (dtype) {
-    case 'float64':
-      out.set(new Float64Array(buf, start * 8, n));
-      return out;
-    case 'float32':
-      out.set(new Float32Array(buf, start * 4, n));
-      return out;
-    case 'int32':
-      out.set(new Int32Array(buf, start * 4, n));
-      return out;
-    case 'int16':
-      out.set(new Int16Array(buf, start * 2, n));
-      return out;
-    case 'int8':
-      out.set(new Int8Array(buf, start, n));
-      return out;
-    case 'uint8':
-    case 'bool':
-      out.set(new Uint8Array(buf, start, n));
-      return out;
-    case 'int64': {
-      const words = new Int32Array(buf, start * 8, 2 * n);
-      const lo = LITTLE_ENDIAN ? 0 : 1;
-      for (let i = 0; i < n; i++) {
-        // hi · 2^32 is exact; adding the unsigned low word rounds once, to the nearest double.
-        out[i] = (words[2 * i + 1 - lo] as number) * TWO_32 + ((words[2 * i + lo] as number) >>> 0);
-      }
-      return out;
-    }
-    default:
-      throw new Error(`no decoder for dtype ${dtype}`);
+  const plain = PLAIN_ARRAYS[dtype];
+  if (plain) {
+    out.set(new plain(buf, start * itemsize, n));
+    return out;
   }
+  if (dtype === 'int64') {
+    const words = new Int32Array(buf, start * 8, 2 * n);
+    const lo = LITTLE_ENDIAN ? 0 : 1;
+    for (let i = 0; i < n; i++) {
+      // hi · 2^32 is exact; adding the unsigned low word rounds once, to the nearest double.
+      out[i] = (words[2 * i + 1 - lo] as number) * TWO_32 + ((words[2 * i + lo] as number) >>> 0);
+    }
+    return out;
+  }
+  throw new Error(`no decoder for dtype ${dtype}`);
 }

@@ -68,10 +68,7 @@ export function dtypeInfo(dtype: DType): DTypeInfo {
   return INFO[dtype];
 }
 
-export const FLOATING: readonly DType[] = ['float64', 'float32', 'float16', 'bfloat16'];
 export const LOW_PRECISION: readonly DType[] = ['float16', 'bfloat16'];
-export const FLOAT8: readonly DType[] = ['float8_e4m3fn', 'float8_e5m2'];
-export const INTEGRAL: readonly DType[] = ['int64', 'int32', 'int16', 'int8', 'uint8'];
 
 export function isFloating(dtype: DType): boolean {
   return INFO[dtype].kind === 'float';
@@ -99,51 +96,87 @@ export function minSubnormal(dtype: DType): number {
   return 2 ** (f.minExponent - f.mantissaBits);
 }
 
+// Bit access to a double's exponent field: exact and much cheaper than Math.log2 in hot loops.
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+// 2^k for every k a double can hold, so spacings come from a table lookup.
+const POW2_MIN = -1074;
+const POW2 = new Float64Array(1024 - POW2_MIN);
+for (let k = POW2_MIN; k < 1024; k++) POW2[k - POW2_MIN] = 2 ** k;
+
+function pow2(k: number): number {
+  return POW2[k - POW2_MIN] ?? 2 ** k;
+}
+
+/** floor(log2(a)) for a normal positive double (a ≥ 2^-1022), read from its exponent bits. */
+export function normalExponent(a: number): number {
+  F64[0] = a;
+  return (((U32[HI] ?? 0) >>> 20) & 0x7ff) - 1023;
+}
+
 /**
- * Spacing of the dtype's representable numbers at |x| (the ULP of the binade that holds x;
- * the subnormal spacing below the smallest normal; the last finite spacing above the largest finite).
+ * The spacing function of a floating dtype, specialised once for hot loops: the ULP of the binade that holds
+ * |x|; the subnormal spacing below the smallest normal (and for NaN); the last finite spacing above the
+ * largest finite value.
  */
+export function ulpFunction(dtype: DType): (x: number) => number {
+  const f = floatFormat(dtype);
+  const minNormal = 2 ** f.minExponent;
+  const sub = 2 ** (f.minExponent - f.mantissaBits);
+  const maxFinite = f.maxFinite;
+  const m = f.mantissaBits;
+  return (x: number): number => {
+    let a = x < 0 ? -x : x;
+    if (a > maxFinite) a = maxFinite;
+    if (!(a >= minNormal)) return sub;
+    return pow2(normalExponent(a) - m);
+  };
+}
+
+/**
+ * Round to nearest, ties to even, to a floating dtype, specialised once for hot loops, with PyTorch's overflow
+ * behaviour: to ±inf where the format has infinities, to NaN for float8_e4m3fn (c10 converts out-of-range values
+ * to NaN, it does not saturate).
+ */
+export function roundingFunction(dtype: DType): (x: number) => number {
+  if (dtype === 'float64') return (x) => x;
+  if (dtype === 'float32') return Math.fround;
+  const f = floatFormat(dtype);
+  const ulp = ulpFunction(dtype);
+  const maxFinite = f.maxFinite;
+  const overflow = f.hasInfinity ? Infinity : NaN;
+  return (x) => {
+    if (x !== x || x === 0) return x;
+    const a = x < 0 ? -x : x;
+    if (a === Infinity) return f.hasInfinity ? x : NaN;
+    const q = ulp(a);
+    // a / q is exact (power-of-two scaling) unless it underflows far below the format, where rounding to 0 is right anyway.
+    const scaled = a / q;
+    let n = Math.floor(scaled);
+    const rest = scaled - n;
+    if (rest > 0.5 || (rest === 0.5 && n % 2 === 1)) n += 1;
+    const r = n * q;
+    // Overflow is decided after rounding: a tie just above max rounds to even, which for IEEE formats (max has
+    // an all-ones mantissa) is past max, and for e4m3fn (max mantissa 110) is max itself.
+    if (r > maxFinite) return x < 0 ? -overflow : overflow;
+    return x < 0 ? -r : r;
+  };
+}
+
+const FLOAT_DTYPES = DTYPES.filter((d) => INFO[d].kind === 'float');
+const ULPS = new Map(FLOAT_DTYPES.map((d) => [d, ulpFunction(d)]));
+const ROUNDERS = new Map(FLOAT_DTYPES.map((d) => [d, roundingFunction(d)]));
+
+/** Spacing of the dtype's representable numbers at |x| (see `ulpFunction`). */
 export function ulpOf(dtype: DType, x: number): number {
-  const f = floatFormat(dtype);
-  const a = Math.min(Math.abs(x), f.maxFinite);
-  if (!(a >= 2 ** f.minExponent)) return 2 ** (f.minExponent - f.mantissaBits);
-  const e = exponentOf(a);
-  return 2 ** (e - f.mantissaBits);
+  return (ULPS.get(dtype) ?? ulpFunction(dtype))(x);
 }
 
-/** floor(log2(a)) for a finite positive double, exactly (Math.log2 can be off by one near powers of two). */
-export function exponentOf(a: number): number {
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e -= 1;
-  else if (2 ** (e + 1) <= a) e += 1;
-  return e;
-}
-
-/**
- * Rounds a double to the nearest value of a floating dtype, ties to even, with PyTorch's overflow
- * behaviour: to ±inf where the format has infinities, to NaN for float8_e4m3fn (c10 converts
- * out-of-range values to NaN, it does not saturate). Returns the rounded value as a double.
- */
+/** Rounds a double to the nearest value of a floating dtype (see `roundingFunction`). */
 export function roundToFloat(dtype: DType, x: number): number {
-  if (dtype === 'float64') return x;
-  if (dtype === 'float32') return Math.fround(x);
-  const f = floatFormat(dtype);
-  if (Number.isNaN(x)) return NaN;
-  if (x === 0) return x;
-  const a = Math.abs(x);
-  const sign = x < 0 ? -1 : 1;
-  if (a === Infinity) return f.hasInfinity ? x : NaN;
-  const q = ulpOf(dtype, a);
-  // a / q is exact (power-of-two scaling) unless it underflows far below the format, where rounding to 0 is right anyway.
-  const scaled = a / q;
-  let n = Math.floor(scaled);
-  const rest = scaled - n;
-  if (rest > 0.5 || (rest === 0.5 && n % 2 === 1)) n += 1;
-  const r = n * q;
-  // Overflow is decided after rounding: a tie just above max rounds to even, which for IEEE formats (max has
-  // an all-ones mantissa) is past max, and for e4m3fn (max mantissa 110) is max itself.
-  if (r > f.maxFinite) return f.hasInfinity ? sign * Infinity : NaN;
-  return sign * r;
+  return (ROUNDERS.get(dtype) ?? roundingFunction(dtype))(x);
 }
 
 /**
@@ -175,4 +208,18 @@ export function torchCastFromFloat64(dtype: DType, x: number): number {
     return roundToFloat(dtype, Math.fround(x));
   }
   return castTo(dtype, x);
+}
+
+/**
+ * A specialised `castTo(dtype, ·)` for hot loops, with identical results: the dtype's rounding function for
+ * floats; in-range integers pass through and everything else defers to `castTo` (truncation, wrapping, bool).
+ */
+export function castFunction(dtype: DType): (x: number) => number {
+  const info = INFO[dtype];
+  if (info.kind === 'float') return roundingFunction(dtype);
+  const lo = info.min ?? 0;
+  const hi = info.max ?? 0;
+  const isBool = info.kind === 'bool';
+  // `+ 0` turns -0 into 0: integers have no negative zero
+  return (x) => (!isBool && Number.isInteger(x) && x >= lo && x <= hi ? x + 0 : castTo(dtype, x));
 }

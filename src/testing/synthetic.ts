@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { OutputMetrics } from '../judge/result.js';
+import { failureMessage } from '../judge/describe.js';
 import { statusFromOutputs } from '../judge/result.js';
 import type { CaseResult } from '../runner/result.js';
 import type { DType } from '../tensor/dtype.js';
@@ -33,7 +34,7 @@ export function syntheticCases(n: number): ShippedCase[] {
   for (let i = 0; i < n; i++) {
     const o = OPS[i % OPS.length] as (typeof OPS)[number];
     const dtype = DTYPES[Math.floor(i / OPS.length) % DTYPES.length] as DType;
-    out.push({ id: `core/${o.family}/${o.op}/${dtype}/case-${String(i).padStart(6, '0')}`, suite: 'core', family: o.family, op: o.op, dtype });
+    out.push({ id: `core/${o.family}/${o.op}/${dtype}/case-${String(i).padStart(6, '0')}`, suite: 'core', kind: 'op', subject: o.op, family: o.family, dtype });
   }
   return out;
 }
@@ -51,12 +52,11 @@ export function syntheticCatalog(cases: readonly ShippedCase[]): ShippedCatalog 
     suites: [{ name: 'core', version: '1', digest, cases }],
     requiredIds: (profile) => (profile === 'inference-fp32' ? fp32 : profile === 'inference-lowp' ? lowp : undefined),
     outputsProblem: (c, outputs) => {
-      if (outputs.length !== 1) return `${outputs.length} outputs recorded; ${c.op} has 1`;
-      const rule = ruleOf(c.op);
+      if (outputs.length !== 1) return `${outputs.length} outputs recorded; ${c.subject} has 1`;
+      const rule = ruleOf(c.subject);
       const o = outputs[0] as OutputMetrics;
-      return o.rule === rule ? null : `output 0 recorded under rule ${o.rule}; ${c.op} is judged under ${rule}`;
+      return o.rule === rule ? null : `output 0 recorded under rule ${o.rule}; ${c.subject} is judged under ${rule}`;
     },
-    statusFromOutputs,
   };
 }
 
@@ -83,15 +83,16 @@ export function syntheticMetrics(dtype: DType, rule: string, margin: number): Ou
 }
 
 export function syntheticResult(c: ShippedCase, margin: number): CaseResult {
-  const outputs = [syntheticMetrics(c.dtype as DType, ruleOf(c.op), margin)];
+  const outputs = [syntheticMetrics(c.dtype as DType, ruleOf(c.subject), margin)];
   const status = statusFromOutputs(outputs);
   return {
     id: c.id,
-    op: c.op,
+    kind: 'op',
+    subject: c.subject,
     family: c.family,
     dtype: c.dtype as DType,
     status,
-    message: status === 'fail' ? `output 0: 3 of 64 elements outside ${ruleOf(c.op)}` : null,
+    message: status === 'fail' ? failureMessage(outputs, 1, 1) : null,
     outputs,
     outputDigest: createHash('sha256').update(c.id).digest('hex'),
     timings: { execMs: 0.25, deviceMs: null },
@@ -110,7 +111,7 @@ export function syntheticReport(
   const results: CaseResult[] = [];
   for (const c of cases) {
     if (!required.has(c.id)) continue;
-    const r = options.results ? options.results(c) : syntheticResult(c, options.margins?.[c.id] ?? (c.op === 'aten.eq.Tensor' ? 0 : 0.5));
+    const r = options.results ? options.results(c) : syntheticResult(c, options.margins?.[c.id] ?? (c.subject === 'aten.eq.Tensor' ? 0 : 0.5));
     if (r) results.push(r);
   }
   const report = buildReport({

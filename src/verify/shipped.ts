@@ -1,28 +1,24 @@
 import type { OutputMetrics } from '../judge/result.js';
-import { statusFromOutputs } from '../judge/result.js';
 import { ruleLabel } from '../judge/interval.js';
 import { getOp } from '../ops/registry.js';
-import type { OpCall } from '../ops/types.js';
+import { opCall } from '../ops/types.js';
 import type { DType } from '../tensor/dtype.js';
-import type { Case } from '../suite/case.js';
+import { caseSubject, type Case } from '../workload/case.js';
 import { getProfile, requiredCases } from '../suite/profile.js';
 import type { Suite } from '../suite/suite.js';
+import { firstLine } from '../errors.js';
 import { HARNESS_VERSION } from '../version.js';
 import type { ShippedCase, ShippedCatalog } from './verify.js';
 
 /** The accumulation length k depends on the reference's values, which verify does not recompute. */
 const withoutK = (rule: string): string => rule.replace(/\(k=[^,)]*/, '(k=?');
 
-function callOf(c: Case): OpCall {
-  return { args: c.args, kwargs: c.kwargs, inputs: c.inputs.map((i) => ({ dtype: i.dtype, shape: i.shape })) };
-}
-
-/** Why recorded outputs do not fit what the shipped op defines for this case: count, dtype, shape, rule. */
+/** Why recorded outputs do not fit what the shipped case defines: count, dtype, shape, rule. */
 export function outputsProblemOf(c: Case, outputs: readonly OutputMetrics[]): string | null {
+  if (c.kind !== 'op') return `accelcert ${HARNESS_VERSION} cannot check the outputs of ${c.kind} workloads yet`;
   const op = getOp(c.op);
   if (!op) return `op ${c.op} is not defined by accelcert ${HARNESS_VERSION}`;
-  const call = callOf(c);
-  const specs = op.outputs(call);
+  const specs = op.bind(opCall(c)).outputs;
   if (outputs.length < specs.length) return `${outputs.length} outputs recorded; ${c.op} has ${specs.length}`;
   for (let i = 0; i < outputs.length; i++) {
     const o = outputs[i] as OutputMetrics;
@@ -37,7 +33,7 @@ export function outputsProblemOf(c: Case, outputs: readonly OutputMetrics[]): st
     if (!dtypeOk || o.shape.length !== spec.shape.length || o.shape.some((d, k) => d !== spec.shape[k])) {
       return `output ${i} is recorded as ${o.dtype}[${o.shape.join(',')}]; ${c.op} gives ${spec.dtype}[${spec.shape.join(',')}] for this case`;
     }
-    const rule = ruleLabel(op.accuracy(call, i), o.dtype as DType);
+    const rule = ruleLabel(spec.accuracy, o.dtype as DType);
     if (withoutK(o.rule) !== withoutK(rule)) return `output ${i} recorded under rule ${o.rule}; ${c.op} is judged under ${rule} here`;
   }
   return null;
@@ -53,7 +49,12 @@ export function shippedCatalog(suites: readonly Suite[]): ShippedCatalog {
   const required = new Map<string, readonly string[]>();
   return {
     harnessVersion: HARNESS_VERSION,
-    suites,
+    suites: suites.map((s) => ({
+      name: s.name,
+      version: s.version,
+      digest: s.digest,
+      cases: s.cases.map((c) => ({ id: c.id, suite: c.suite, kind: c.kind, subject: caseSubject(c), family: c.family, dtype: c.dtype })),
+    })),
     requiredIds: (name) => {
       let ids = required.get(name);
       if (!ids) {
@@ -75,9 +76,8 @@ export function shippedCatalog(suites: readonly Suite[]): ShippedCatalog {
         return outputsProblemOf(full, outputs);
       } catch (err) {
         // an op that cannot describe a shipped case is a harness bug; say so instead of crashing the checklist
-        return `accelcert cannot derive the outputs of ${c.op} for this case: ${err instanceof Error ? err.message : String(err)}`;
+        return `accelcert cannot derive the outputs of ${c.subject} for this case: ${firstLine(err)}`;
       }
     },
-    statusFromOutputs,
   };
 }

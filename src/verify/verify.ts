@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { firstIssue, issueText } from '../errors.js';
 import canonicalize from 'canonicalize';
-import type { OutputMetrics } from '../judge/result.js';
+import { describeOutput } from '../judge/describe.js';
+import { outputFailed, statusFromOutputs, type OutputMetrics } from '../judge/result.js';
 import type { CaseResult } from '../runner/result.js';
 import { compileExactGlob } from '../suite/glob.js';
 import { sha256Hex } from '../report/build.js';
@@ -21,15 +22,15 @@ export interface ShippedCatalog {
   requiredIds(profile: string): readonly string[] | undefined;
   /** why a case's recorded outputs do not fit the shipped op (output count, dtype, shape, acceptance rule), or null */
   outputsProblem(c: ShippedCase, outputs: readonly OutputMetrics[]): string | null;
-  /** the judge's one rule from recorded metrics to pass/fail */
-  statusFromOutputs(outputs: readonly OutputMetrics[]): 'pass' | 'fail';
 }
 
+/** A shipped case as verify compares a result with it: where it is filed and what it runs. */
 export interface ShippedCase {
   id: string;
   suite: string;
+  kind: string;
+  subject: string;
   family: string;
-  op: string;
   dtype: string;
 }
 
@@ -331,8 +332,9 @@ function checkCompleteness(report: Report, catalog: ShippedCatalog, checks: Chec
     counts.set(r.id, (counts.get(r.id) ?? 0) + 1);
     const c = shipped.get(r.id);
     if (!c) problems.push(`${r.id} is not a case of the shipped suites`);
-    else if (c.op !== r.op || c.family !== r.family || c.dtype !== r.dtype) {
-      problems.push(`${r.id} is recorded as ${r.family}/${r.op}/${r.dtype}; the shipped case is ${c.family}/${c.op}/${c.dtype}`);
+    else if (c.kind !== r.kind || c.subject !== r.subject || c.family !== r.family || c.dtype !== r.dtype) {
+      const recorded = `${r.kind} ${r.family}/${r.subject}/${r.dtype}`;
+      problems.push(`${r.id} is recorded as ${recorded}; the shipped case is ${c.kind} ${c.family}/${c.subject}/${c.dtype}`);
     }
   }
   const duplicated = [...counts.entries()].filter(([, n]) => n > 1);
@@ -395,12 +397,11 @@ function statusProblem(r: CaseResult, c: ShippedCase | undefined, catalog: Shipp
   if (r.status === 'pass' && r.repeatDigest && r.outputDigest && r.repeatDigest !== r.outputDigest) {
     return 'status pass, but its repeated run gave other bytes (repeatDigest differs from outputDigest)';
   }
-  const derived = catalog.statusFromOutputs(r.outputs);
+  const derived = statusFromOutputs(r.outputs);
   if (r.status === 'waived') return derived === 'fail' ? null : 'status waived, but its metrics say pass (only a failure can be waived)';
   if (derived !== r.status) {
-    const why = r.outputs.find((o) => catalog.statusFromOutputs([o]) === 'fail');
-    const detail = why ? ` (output ${why.index}: ${why.mismatches} of ${why.elements} elements outside ${why.rule}, margin ${why.margin ?? 'unbounded'}${why.problem ? `, ${why.problem}` : ''})` : '';
-    return `status ${r.status}, but its metrics say ${derived}${detail}`;
+    const why = r.outputs.find(outputFailed);
+    return `status ${r.status}, but its metrics say ${derived}${why ? ` (${describeOutput(why)})` : ''}`;
   }
   return null;
 }

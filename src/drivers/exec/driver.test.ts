@@ -28,7 +28,7 @@ function outValues(r: ExecResult): number[] {
   return Array.from(t.dtype === 'int32' ? new Int32Array(bytes.buffer) : new Float32Array(bytes.buffer));
 }
 function neg(caseId: string, x: number): ExecRequest {
-  return { caseId, op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, inputs: [f32([x], [1], [1])] };
+  return { kind: 'op', caseId, op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, inputs: [f32([x], [1], [1])] };
 }
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   return p.then(
@@ -56,16 +56,16 @@ describe('exec driver with the example worker', () => {
   it('computes add on a transposed input broadcast against a row with an offset, rounded to float32', async () => {
     const a = f32([0.1, 1, 2, 3, 4, 5], [3, 2], [1, 3]);
     const b = f32([9, 0.2, 7, 100], [2], [2], 1);
-    const r = await session.exec({ caseId: 'x/add', op: 'aten.add.Tensor', args: [arg.tensor(0), arg.tensor(1)], kwargs: {}, inputs: [a, b] });
+    const r = await session.exec({ kind: 'op', caseId: 'x/add', op: 'aten.add.Tensor', args: [arg.tensor(0), arg.tensor(1)], kwargs: {}, inputs: [a, b] });
     expect(r.ok && r.outputs[0]?.shape).toEqual([3, 2]);
     const f = Math.fround;
     expect(outValues(r)).toEqual([f(f(0.1) + f(0.2)), 103, f(1 + f(0.2)), 104, f(2 + f(0.2)), 105]);
   });
 
   it('wraps int32 arithmetic and answers unsupported for ops it lacks', async () => {
-    const r = await session.exec({ caseId: 'x/mul', op: 'aten.mul.Tensor', args: [arg.tensor(0), arg.tensor(1)], kwargs: {}, inputs: [i32([2 ** 30, -3], [2]), i32([4, 5], [2])] });
+    const r = await session.exec({ kind: 'op', caseId: 'x/mul', op: 'aten.mul.Tensor', args: [arg.tensor(0), arg.tensor(1)], kwargs: {}, inputs: [i32([2 ** 30, -3], [2]), i32([4, 5], [2])] });
     expect(outValues(r)).toEqual([0, -15]);
-    const u = await session.exec({ caseId: 'x/mm', op: 'aten.mm.default', args: [arg.tensor(0), arg.tensor(0)], kwargs: {}, inputs: [i32([1], [1])] });
+    const u = await session.exec({ kind: 'op', caseId: 'x/mm', op: 'aten.mm.default', args: [arg.tensor(0), arg.tensor(0)], kwargs: {}, inputs: [i32([1], [1])] });
     expect(u).toEqual({ ok: false, error: { kind: 'unsupported', message: 'the example device has no aten.mm.default' } });
   });
 

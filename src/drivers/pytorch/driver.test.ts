@@ -58,7 +58,7 @@ describe('pytorch driver on a real PyTorch (cpu)', () => {
     const a = f32([0, 1, 2, 3, 4, 5], [3, 2], [1, 3]);
     // b: storage [100, 10, 20, 30, 40, 50, 60] viewed from offset 1 as 3x2
     const b = f32([100, 10, 20, 30, 40, 50, 60], [3, 2], [2, 1], 1);
-    const r = await session.exec({ caseId: 't/add', op: 'aten.add.Tensor', args: [arg.tensor(0), arg.tensor(1)], kwargs: { alpha: arg.int(2) }, inputs: [a, b] });
+    const r = await session.exec({ kind: 'op', caseId: 't/add', op: 'aten.add.Tensor', args: [arg.tensor(0), arg.tensor(1)], kwargs: { alpha: arg.int(2) }, inputs: [a, b] });
     expect(values(r)).toEqual({ dtype: 'float32', shape: [3, 2], values: [20, 43, 61, 84, 102, 125] });
     expect(r.ok && r.outputs[0]?.strides).toEqual([2, 1]);
     expect(r.ok && typeof r.deviceTimeNs).toBe('number');
@@ -66,6 +66,7 @@ describe('pytorch driver on a real PyTorch (cpu)', () => {
 
   it('passes a tensor list and an int dim to aten.cat.default', async () => {
     const r = await session.exec({
+      kind: 'op',
       caseId: 't/cat',
       op: 'aten.cat.default',
       args: [arg.tensors([0, 1]), arg.int(1)],
@@ -77,16 +78,16 @@ describe('pytorch driver on a real PyTorch (cpu)', () => {
 
   it('keeps int and float scalars apart (type promotion differs)', async () => {
     const x: TensorData = { dtype: 'int64', shape: [2], strides: [1], offset: 0, storage: new Uint8Array(new BigInt64Array([3n, 4n]).buffer) };
-    const asInt = await session.exec({ caseId: 't/i', op: 'aten.mul.Scalar', args: [arg.tensor(0), arg.int(2)], kwargs: {}, inputs: [x] });
-    const asFloat = await session.exec({ caseId: 't/f', op: 'aten.mul.Scalar', args: [arg.tensor(0), arg.float(2)], kwargs: {}, inputs: [x] });
+    const asInt = await session.exec({ kind: 'op', caseId: 't/i', op: 'aten.mul.Scalar', args: [arg.tensor(0), arg.int(2)], kwargs: {}, inputs: [x] });
+    const asFloat = await session.exec({ kind: 'op', caseId: 't/f', op: 'aten.mul.Scalar', args: [arg.tensor(0), arg.float(2)], kwargs: {}, inputs: [x] });
     expect(values(asInt)).toEqual({ dtype: 'int64', shape: [2], values: [6, 8] });
     expect(values(asFloat).dtype).toBe('float32');
-    const inf = await session.exec({ caseId: 't/inf', op: 'aten.add.Scalar', args: [arg.tensor(0), arg.float(-Infinity)], kwargs: {}, inputs: [f32([1], [1])] });
+    const inf = await session.exec({ kind: 'op', caseId: 't/inf', op: 'aten.add.Scalar', args: [arg.tensor(0), arg.float(-Infinity)], kwargs: {}, inputs: [f32([1], [1])] });
     expect(values(inf).values).toEqual([-Infinity]);
   });
 
   it('returns every output of a multi-output op', async () => {
-    const r = await session.exec({ caseId: 't/max', op: 'aten.max.dim', args: [arg.tensor(0), arg.int(1)], kwargs: {}, inputs: [f32([1, 5, 2, 7, 3, 0], [2, 3])] });
+    const r = await session.exec({ kind: 'op', caseId: 't/max', op: 'aten.max.dim', args: [arg.tensor(0), arg.int(1)], kwargs: {}, inputs: [f32([1, 5, 2, 7, 3, 0], [2, 3])] });
     expect(values(r, 0).values).toEqual([5, 7]);
     expect(values(r, 1)).toEqual({ dtype: 'int64', shape: [2], values: [1, 0] });
   });
@@ -94,10 +95,10 @@ describe('pytorch driver on a real PyTorch (cpu)', () => {
   it('reads a broadcast (stride 0) input and returns bool and empty outputs', async () => {
     const row = f32([1, 2, 3], [2, 3], [0, 1]);
     const other = f32([1, 0, 3, 4, 2, 3], [2, 3]);
-    const r = await session.exec({ caseId: 't/eq', op: 'aten.eq.Tensor', args: [arg.tensor(0), arg.tensor(1)], kwargs: {}, inputs: [row, other] });
+    const r = await session.exec({ kind: 'op', caseId: 't/eq', op: 'aten.eq.Tensor', args: [arg.tensor(0), arg.tensor(1)], kwargs: {}, inputs: [row, other] });
     expect(r.ok && r.outputs[0]?.dtype).toBe('bool');
     expect(r.ok && [...(r.outputs[0]?.storage ?? [])]).toEqual([1, 0, 1, 0, 1, 1]);
-    const e = await session.exec({ caseId: 't/empty', op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, inputs: [f32([], [0, 3])] });
+    const e = await session.exec({ kind: 'op', caseId: 't/empty', op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, inputs: [f32([], [0, 3])] });
     expect(e.ok && e.outputs[0]).toMatchObject({ dtype: 'float32', shape: [0, 3] });
     expect(e.ok && e.outputs[0]?.storage.byteLength).toBe(0);
   });
@@ -105,20 +106,20 @@ describe('pytorch driver on a real PyTorch (cpu)', () => {
   it('round-trips bfloat16 bits exactly', async () => {
     const bits = new Uint16Array([0x3f80, 0xc000, 0x7f80, 0x0001]); // 1, -2, inf, smallest subnormal
     const t: TensorData = { dtype: 'bfloat16', shape: [4], strides: [1], offset: 0, storage: new Uint8Array(bits.buffer) };
-    const r = await session.exec({ caseId: 't/bf16', op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, inputs: [t] });
+    const r = await session.exec({ kind: 'op', caseId: 't/bf16', op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, inputs: [t] });
     if (!r.ok) throw new Error(r.error.message);
     expect(Array.from(new Uint16Array(new Uint8Array(r.outputs[0]?.storage ?? []).buffer))).toEqual([0xbf80, 0x4000, 0xff80, 0x8001]);
   });
 
   it('answers unsupported for an op this PyTorch lacks', async () => {
-    const r = await session.exec({ caseId: 't/none', op: 'aten.no_such_op.default', args: [], kwargs: {}, inputs: [] });
+    const r = await session.exec({ kind: 'op', caseId: 't/none', op: 'aten.no_such_op.default', args: [], kwargs: {}, inputs: [] });
     expect(r).toEqual({ ok: false, error: { kind: 'unsupported', message: expect.stringMatching(/^PyTorch .* has no operator aten\.no_such_op\.default$/) } });
-    const o = await session.exec({ caseId: 't/ov', op: 'aten.add.NoSuchOverload', args: [], kwargs: {}, inputs: [] });
+    const o = await session.exec({ kind: 'op', caseId: 't/ov', op: 'aten.add.NoSuchOverload', args: [], kwargs: {}, inputs: [] });
     expect(o.ok === false && o.error.kind).toBe('unsupported');
   });
 
   it('answers runtime with the first line of the error when the op raises', async () => {
-    const r = await session.exec({ caseId: 't/bad', op: 'aten.add.Tensor', args: [arg.tensor(0), arg.tensor(1)], kwargs: {}, inputs: [f32([1, 2], [2]), f32([1, 2, 3], [3])] });
+    const r = await session.exec({ kind: 'op', caseId: 't/bad', op: 'aten.add.Tensor', args: [arg.tensor(0), arg.tensor(1)], kwargs: {}, inputs: [f32([1, 2], [2]), f32([1, 2, 3], [3])] });
     expect(r.ok).toBe(false);
     expect(r.ok === false && r.error.kind).toBe('runtime');
     expect(r.ok === false && r.error.message).toMatch(/size of tensor a \(2\) must match/);
@@ -127,7 +128,7 @@ describe('pytorch driver on a real PyTorch (cpu)', () => {
 
   it('pipelines requests and matches each answer to its case', async () => {
     const results = await Promise.all(
-      Array.from({ length: 16 }, (_, i) => session.exec({ caseId: `t/p${i}`, op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, inputs: [f32([i], [1])] })),
+      Array.from({ length: 16 }, (_, i) => session.exec({ kind: 'op', caseId: `t/p${i}`, op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, inputs: [f32([i], [1])] })),
     );
     expect(results.map((r) => values(r).values[0])).toEqual(Array.from({ length: 16 }, (_, i) => -i));
   });

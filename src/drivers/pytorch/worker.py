@@ -512,9 +512,13 @@ def hello_reply(msg):
                 worker=dict(name=WORKER_NAME, version=WORKER_VERSION), frameworks=frameworks)
 
 
+# the workload kinds this worker runs, each with the version of its request (docs/driver-protocol.md)
+WORKLOADS = {"op": 1}
+
+
 def capabilities(device):
     features = ["non_contiguous_inputs", "device_time", "deterministic"]
-    return dict(dtypes=list(DTYPES.keys()), ops=None, features=features)
+    return dict(dtypes=list(DTYPES.keys()), ops=None, features=features, workloads=WORKLOADS)
 
 
 def reader(fd, inbox):
@@ -561,6 +565,9 @@ def main():
                 outputs, chunks, keep, device_ns = run_exec(msg, body, device)
                 send(OUT_FD, dict(type="result", id=mid, outputs=outputs, deviceTimeNs=device_ns), chunks)
                 del keep
+            elif kind in ("graph", "bench"):
+                # the harness sends these only to a worker that offers them; say so plainly if one arrives anyway
+                raise WorkerFailure("unsupported", "this worker runs %s workloads, not %s" % (", ".join(WORKLOADS), kind))
             elif kind == "close":
                 send(OUT_FD, dict(type="closed", id=mid))
                 return 0

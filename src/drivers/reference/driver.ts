@@ -1,4 +1,5 @@
 import { getOp } from '../../ops/registry.js';
+import { opCall } from '../../ops/types.js';
 import { DTYPES } from '../../tensor/dtype.js';
 import { fromValues, toRef } from '../../tensor/materialize.js';
 import { HARNESS_VERSION } from '../../version.js';
@@ -18,18 +19,18 @@ export const REFERENCE_DEVICE: DeviceInfo = {
 };
 
 /**
- * Computes an op the way the oracle does (float64, then correctly rounded to the output dtype).
- * Exported so that test drivers can start from a correct device and inject one fault.
+ * Computes a case the way the oracle does (float64, then correctly rounded to the output dtype). Runs the `op`
+ * workload only. Exported so that test drivers can start from a correct device and inject one fault.
  */
 export function referenceExec(req: ExecRequest): ExecResult {
+  if (req.kind !== 'op') return { ok: false, error: { kind: 'unsupported', message: `the reference device runs op workloads, not ${req.kind}` } };
   const op = getOp(req.op);
   if (!op) return { ok: false, error: { kind: 'unsupported', message: `${req.op} is not in the reference op catalogue` } };
-  const call = { args: req.args, kwargs: req.kwargs, inputs: req.inputs.map((t) => ({ dtype: t.dtype, shape: t.shape })) };
-  const specs = op.outputs(call);
-  const outs = op.reference(call, req.inputs.map(toRef));
+  const bound = op.bind(opCall(req));
+  const outs = bound.reference(req.inputs.map(toRef));
   return {
     ok: true,
-    outputs: specs.map((spec, i) => fromValues(spec.dtype, spec.shape, (outs[i] ?? { values: new Float64Array() }).values)),
+    outputs: bound.outputs.map((spec, i) => fromValues(spec.dtype, spec.shape, (outs[i] ?? { values: new Float64Array() }).values)),
   };
 }
 
@@ -37,7 +38,7 @@ export function referenceExec(req: ExecRequest): ExecResult {
 export function inProcessSession(device: DeviceInfo, exec: (req: ExecRequest) => ExecResult): Session {
   return {
     device,
-    capabilities: { dtypes: [...DTYPES], ops: null, features: ['in-process'] },
+    capabilities: { dtypes: [...DTYPES], ops: null, features: ['in-process'], workloads: { op: 1 } },
     exec: (req) => Promise.resolve(exec(req)),
     close: () => Promise.resolve(),
   };

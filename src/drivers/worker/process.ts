@@ -43,7 +43,8 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-type RequestHeader = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+/** A request without its id: the process numbers each request it sends. */
+export type RequestHeader = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 // workers must not outlive the harness, whatever way it exits
 const live = new Set<ChildProcess>();

@@ -9,12 +9,13 @@ import {
   PROTOCOL_VERSION,
   ResultReplySchema,
   type HelloReply,
+  type WireTensor,
 } from '../../protocol/messages.js';
 import { packInputs, unpackOutputs } from '../../protocol/tensors.js';
 import { HARNESS_VERSION } from '../../version.js';
 import type { Capabilities, DeviceInfo } from '../../device/device.js';
 import type { Driver, ExecRequest, ExecResult, OpenOptions, Session } from '../types.js';
-import { WorkerError, WorkerProcess, type WorkerSpec } from './process.js';
+import { WorkerError, WorkerProcess, type RequestHeader, type WorkerSpec } from './process.js';
 
 /** Open options a worker driver understands beyond the common ones. */
 export interface WorkerOptions extends OpenOptions {
@@ -141,16 +142,27 @@ class WorkerSession implements Session {
    */
   async exec(req: ExecRequest): Promise<ExecResult> {
     const packed = packInputs(req.inputs);
-    const frame = await this.proc.request(
-      { type: 'exec', caseId: req.caseId, op: req.op, args: req.args, kwargs: req.kwargs, inputs: packed.headers },
-      packed.chunks,
-      { timeoutMs: this.timeoutMs, what: `running case ${req.caseId}` },
-    );
+    const frame = await this.proc.request(requestHeader(req, packed.headers), packed.chunks, {
+      timeoutMs: this.timeoutMs,
+      what: `running case ${req.caseId}`,
+    });
     return toExecResult(frame);
   }
 
   close(): Promise<void> {
     return this.proc.close();
+  }
+}
+
+/** The frame header that carries a request of its workload kind (docs/driver-protocol.md). */
+function requestHeader(req: ExecRequest, inputs: WireTensor[]): RequestHeader {
+  switch (req.kind) {
+    case 'op':
+      return { type: 'exec', caseId: req.caseId, op: req.op, args: req.args, kwargs: req.kwargs, inputs };
+    case 'graph':
+      return { type: 'graph', caseId: req.caseId, graph: req.graph, inputs };
+    case 'bench':
+      return { type: 'bench', caseId: req.caseId, bench: req.bench, inputs };
   }
 }
 
