@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Accuracy, OutputSpec, RefOutput } from '../ops/types.js';
 import { type DType, roundToFloat } from '../tensor/dtype.js';
-import { fromValues, toRef } from '../tensor/materialize.js';
+import { contiguousBytes, fromValues, toRef } from '../tensor/materialize.js';
 import type { RefTensor, TensorData } from '../tensor/tensor.js';
 import { judgeCase, judgeOutput } from './judge.js';
 import { CaseJudgementSchema, OutputMetricsSchema, statusFromOutputs } from './result.js';
@@ -273,5 +274,32 @@ describe('statusFromOutputs', () => {
     expect(statusFromOutputs([{ ...base, margin: null }])).toBe('fail');
     expect(statusFromOutputs([{ ...base, mismatches: 1 }])).toBe('fail');
     expect(statusFromOutputs([base, { ...base, problem: 'x' }])).toBe('fail');
+  });
+});
+
+describe('digests and the repeated run', () => {
+  const spec = { dtype: 'float32' as const, shape: [3], accuracy: CR };
+  const expected = refOut([3], [1, 2, 3]);
+  const first = answer(tensor('float32', [3], [1, 2, 3]));
+  const e = { outputs: [spec], expected: [expected], inputs: [] };
+
+  it('digests the bytes the device returned; a call documented as nondeterministic ran once and has no repeat digest', () => {
+    const once = judgeCase(e, { first: [first], repeat: null });
+    expect(once.status).toBe('pass');
+    expect(once.outputDigest).toBe(createHash('sha256').update(contiguousBytes(first)).digest('hex'));
+    expect(once.repeatDigest).toBeNull();
+    const twice = judgeCase(e, { first: [first], repeat: [first] });
+    expect(twice.repeatDigest).toBe(twice.outputDigest);
+  });
+
+  it('fails an output whose bytes change in the repeated run, with an unbounded margin and the count of differing elements', () => {
+    const other = answer(tensor('float32', [3], [1, 2, 3 + 2 ** -22]));
+    const j = judgeCase(e, { first: [first], repeat: [other] });
+    expect(j.status).toBe('fail');
+    expect(j.outputs[0]).toMatchObject({ mismatches: 0, margin: null, problem: 'not bit-identical when the case ran again: 1 of 3 elements differ' });
+    expect(j.message).toBe('output 0 (float32[3], correctly-rounded): not bit-identical when the case ran again: 1 of 3 elements differ');
+    expect(j.repeatDigest).not.toBe(j.outputDigest);
+    const fewer = judgeCase(e, { first: [first], repeat: [] });
+    expect(fewer.outputs[0]?.problem).toBe('the repeated run returned fewer outputs');
   });
 });

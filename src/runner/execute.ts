@@ -114,9 +114,9 @@ function baseResult(c: Case): BaseResult {
 }
 
 /**
- * Runs one case: plans it, sends its request (twice when it must repeat, back to back so the device works on both
- * while the oracle computes), gathers the answers and their timings, and hands them to the judge, which alone
- * decides the status.
+ * Runs one case in DESIGN's order: plans it (inputs, then the oracle's answer), sends its request (twice when it must
+ * repeat, back to back), gathers the answers and their timings, and hands them to the judge, which alone decides
+ * the status. The other cases in flight keep the device busy while this one's reference is computed.
  */
 async function runOne(session: Session, c: Case, timeoutMs: number, depth: number): Promise<Outcome> {
   const base = baseResult(c);
@@ -130,15 +130,6 @@ async function runOne(session: Session, c: Case, timeoutMs: number, depth: numbe
   const pendingRepeat = plan.repeat ? execSafely(session, plan.request) : null;
   // whichever answer is not awaited must not become an unhandled rejection
   const settle = (): void => void pendingRepeat?.catch(() => undefined);
-  // The oracle works while the device does; it never sees the device's answer before its own.
-  let expectation;
-  try {
-    expectation = plan.expect();
-  } catch (err) {
-    pending.catch(() => undefined);
-    settle();
-    return { kind: 'done', result: { ...base, status: 'error', message: `the reference cannot compute this case: ${firstLine(err)}` } };
-  }
 
   const first = await answerOf(pending, t0, base, timeoutMs, limitMs);
   if (first.kind !== 'answer') {
@@ -154,7 +145,7 @@ async function runOne(session: Session, c: Case, timeoutMs: number, depth: numbe
   }
 
   try {
-    const judged = judgeCase(expectation, { first: first.outputs, repeat });
+    const judged = judgeCase(plan.expectation, { first: first.outputs, repeat });
     return { kind: 'done', result: { ...base, ...judged, timings } };
   } catch (err) {
     // the judge throws only for harness bugs (a reference without its bound, …): never blame the device

@@ -8,13 +8,13 @@ import { materialize, toRef } from '../tensor/materialize.js';
 import { HARNESS_VERSION } from '../version.js';
 import { caseOps, type Case, type OpCase } from '../workload/case.js';
 
-/** How the runner runs one case: the request the device gets, and the oracle's expectation, computed while it works. */
+/** How the runner runs one case: the request the device gets, and what the oracle expects of its answer. */
 export interface CasePlan {
   request: ExecRequest;
   /** run the request a second time and compare bytes (numerics policy 6); false when documented as nondeterministic */
   repeat: boolean;
-  /** the oracle's expectation; throws when the reference cannot compute the case (the harness's failure, not the device's) */
-  expect(): Expectation;
+  /** the oracle's answer, computed before the device is asked: it never sees the device's answer first */
+  expectation: Expectation;
 }
 
 /** A case the runner does not send: why, and the status that says whose limit it is. */
@@ -24,8 +24,9 @@ export interface NotRun {
 }
 
 /**
- * Plans a case for a session, by workload kind. A kind this accelcert cannot run yet, or an op it does not define, is
- * an `error` (the harness's limit); a kind, dtype or op the session does not offer is `unsupported` (the device's).
+ * Plans a case for a session, by workload kind: the inputs generated (tensor), then the oracle's answer (ops). A kind
+ * this accelcert cannot run yet, an op it does not define, or a call its reference cannot compute is an `error` (the
+ * harness's limit); a kind, dtype or op the session does not offer is `unsupported` (the device's).
  */
 export function planCase(c: Case, caps: Capabilities): CasePlan | NotRun {
   if (c.kind !== 'op') return { status: 'error', message: `accelcert ${HARNESS_VERSION} does not run ${c.kind} workloads yet` };
@@ -47,19 +48,16 @@ function deviceProblem(c: Case, caps: Capabilities): string | null {
 }
 
 function planOp(c: OpCase, op: OpDef): CasePlan | NotRun {
-  let bound;
+  const inputs = c.inputs.map((spec, i) => materialize(spec, c.seed, i));
+  const refs = inputs.map(toRef);
   try {
-    bound = op.bind(opCall(c));
+    const bound = op.bind(opCall(c));
+    return {
+      request: { kind: 'op', caseId: c.id, op: c.op, args: c.args, kwargs: c.kwargs, inputs },
+      repeat: bound.nondeterministic !== true,
+      expectation: { outputs: bound.outputs, expected: bound.reference(refs), inputs: refs },
+    };
   } catch (err) {
     return { status: 'error', message: `the reference cannot compute this case: ${firstLine(err)}` };
   }
-  const inputs = c.inputs.map((spec, i) => materialize(spec, c.seed, i));
-  return {
-    request: { kind: 'op', caseId: c.id, op: c.op, args: c.args, kwargs: c.kwargs, inputs },
-    repeat: bound.nondeterministic !== true,
-    expect: () => {
-      const refs = inputs.map(toRef);
-      return { outputs: bound.outputs, expected: bound.reference(refs), inputs: refs };
-    },
-  };
 }

@@ -51,6 +51,15 @@ describe('pytorch driver on a real PyTorch (cpu)', () => {
     expect(fp.extra['float32_matmul_precision']).toBe('highest');
     expect(fp.extra['cuda.matmul.allow_tf32']).toBe('False');
     expect(session.capabilities.dtypes).toEqual(expect.arrayContaining(['float32', 'bfloat16', 'int64', 'bool']));
+    expect(session.capabilities.workloads).toEqual({ op: 1 });
+  });
+
+  it('answers a workload kind it does not offer as unsupported, and keeps serving', async () => {
+    const graph = { name: 'g', nodes: [{ name: 'neg', op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, outputs: 1 }], outputs: [1] };
+    const r = await session.exec({ kind: 'graph', caseId: 't/graph', graph, inputs: [f32([1], [1])] });
+    expect(r).toEqual({ ok: false, error: { kind: 'unsupported', message: 'this worker runs op workloads, not graph' } });
+    const after = await session.exec({ kind: 'op', caseId: 't/after', op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, inputs: [f32([1], [1])] });
+    expect(values(after).values).toEqual([-1]);
   });
 
   it('adds a transposed input to an input with a storage offset, reading both views exactly', async () => {

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { Capabilities } from '../device/device.js';
+import { inProcessSession, referenceExec, REFERENCE_DEVICE } from '../drivers/reference/driver.js';
+import type { Session } from '../drivers/types.js';
+import { arg } from '../ops/args.js';
+import { HARNESS_VERSION } from '../version.js';
+import { CaseSchema, type Case, type OpCase } from '../workload/case.js';
+import { shippedSuites } from '../../suites/index.js';
+import { executeCases } from './execute.js';
+
+/**
+ * Every workload kind travels through the runner: op cases run, graph and bench cases are recorded as what this
+ * accelcert cannot run yet, and a device is asked only for the kinds (and request versions) it offers.
+ */
+const add = shippedSuites()[0]!.cases.find((c): c is OpCase => c.id === 'core/binary/aten.add.Tensor/float32/7x13')!;
+const x = { dtype: 'float32' as const, shape: [4, 8], layout: { kind: 'contiguous' as const }, recipe: { kind: 'normal' as const, mean: 0, std: 1 } };
+
+const graphCase: Case = CaseSchema.parse({
+  kind: 'graph',
+  id: 'models/mlp/tiny-mlp/float32/eager',
+  suite: 'models',
+  family: 'mlp',
+  dtype: 'float32',
+  inputs: [x, { ...x, shape: [8, 8] }],
+  seed: '0123456789abcdef',
+  graph: {
+    name: 'tiny-mlp',
+    nodes: [
+      { name: 'mm', op: 'aten.mm.default', args: [arg.tensor(0), arg.tensor(1)], kwargs: {}, outputs: 1 },
+      { name: 'relu', op: 'aten.relu.default', args: [arg.tensor(2)], kwargs: {}, outputs: 1 },
+    ],
+    outputs: [3],
+  },
+});
+
+const benchCase: Case = CaseSchema.parse({
+  kind: 'bench',
+  id: 'bench/matmul/mm-8/float32/hot',
+  suite: 'bench',
+  family: 'matmul',
+  dtype: 'float32',
+  inputs: [{ ...x, shape: [8, 8] }, { ...x, shape: [8, 8] }],
+  seed: '0123456789abcdef',
+  bench: {
+    name: 'mm-8',
+    workload: { kind: 'op', op: 'aten.mm.default', args: [arg.tensor(0), arg.tensor(1)], kwargs: {} },
+    work: { flops: 2 * 8 ** 3, bytes: 3 * 64 * 4 },
+    cache: 'hot',
+    timing: { warmupMs: 10, budgetMs: 100, minSamples: 5, maxRelativeSpread: 0.05 },
+  },
+});
+
+function session(caps: Partial<Capabilities>): Session {
+  const s = inProcessSession(REFERENCE_DEVICE, referenceExec);
+  return { ...s, capabilities: { ...s.capabilities, ...caps } };
+}
+
+async function runOn(s: Session, cases: Case[]) {
+  const seen: string[] = [];
+  const exec = s.exec.bind(s);
+  const watched: Session = { ...s, exec: (req) => (seen.push(`${req.kind} ${req.caseId}`), exec(req)) };
+  const out = await executeCases(watched, cases, { timeoutMs: 10_000, depth: 2, reopen: () => Promise.resolve(watched), onResult: () => undefined });
+  return { results: out.results, seen };
+}
+
+describe('workload kinds in the runner', () => {
+  it('runs op cases and records graph and bench cases as not run by this accelcert, without asking the device', async () => {
+    const { results, seen } = await runOn(session({}), [add, graphCase, benchCase]);
+    expect(results.map((r) => [r.kind, r.subject, r.family, r.status])).toEqual([
+      ['op', 'aten.add.Tensor', 'binary', 'pass'],
+      ['graph', 'tiny-mlp', 'mlp', 'error'],
+      ['bench', 'mm-8', 'matmul', 'error'],
+    ]);
+    expect(results[1]?.message).toBe(`accelcert ${HARNESS_VERSION} does not run graph workloads yet`);
+    expect(results[2]?.message).toBe(`accelcert ${HARNESS_VERSION} does not run bench workloads yet`);
+    // the op case ran twice (judged run and repeat); nothing else reached the device
+    expect(seen).toEqual([`op ${add.id}`, `op ${add.id}`]);
+  });
+
+  it('runs op cases on a device that names no workloads, as every device did before workload kinds', async () => {
+    const { results } = await runOn(session({ workloads: undefined }), [add]);
+    expect(results[0]?.status).toBe('pass');
+  });
+
+  it('says unsupported, with the reason, for a kind the device does not offer or a request version it does not speak', async () => {
+    const graphOnly = await runOn(session({ workloads: { graph: 1 } }), [add]);
+    expect(graphOnly.seen).toEqual([]);
+    expect([graphOnly.results[0]?.status, graphOnly.results[0]?.message]).toEqual(['unsupported', 'the device does not run op workloads (it offers: graph)']);
+    const newer = await runOn(session({ workloads: { op: 2 } }), [add]);
+    expect([newer.results[0]?.status, newer.results[0]?.message]).toEqual([
+      'unsupported',
+      'the device speaks version 2 of the op request, this accelcert version 1',
+    ]);
+  });
+});
