@@ -1,5 +1,5 @@
 import type { DType } from '../tensor/dtype.js';
-import { castTo } from '../tensor/dtype.js';
+import { castFunction, castTo } from '../tensor/dtype.js';
 import { numel } from '../tensor/tensor.js';
 import { broadcastIndex, broadcastShapes } from './broadcast.js';
 import type { Operand } from './promotion.js';
@@ -52,6 +52,7 @@ export function sideValues(inputs: readonly RefTensor[], s: Side, dtype: DType, 
   }
   const t = input(inputs, s.index);
   const map = broadcastIndex(t.shape, shape);
-  for (let k = 0; k < n; k++) out[k] = castTo(dtype, t.values[map[k] ?? 0] ?? NaN);
+  const cast = castFunction(dtype);
+  for (let k = 0; k < n; k++) out[k] = cast(t.values[map[k] ?? 0] ?? NaN);
   return out;
 }

@@ -1,5 +1,5 @@
 import type { DType } from '../tensor/dtype.js';
-import { castTo, isFloating, isIntegral, LOW_PRECISION } from '../tensor/dtype.js';
+import { castFunction, castTo, isFloating, isIntegral, LOW_PRECISION } from '../tensor/dtype.js';
 import { numel } from '../tensor/tensor.js';
 import { AccurateSum, wrapInt } from './numerics.js';
 import { boolParam, dtypeParam, input, intsParam, meta, optionalIntParam, tensorParam, wrapDim } from './params.js';
@@ -34,11 +34,12 @@ function groupSums(x: Float64Array, groups: number[][], dtype: DType, kind: 'sum
   const values = new Float64Array(groups.length);
   const absSum = new Float64Array(groups.length);
   let terms = 0;
+  const cast = castFunction(dtype);
   groups.forEach((g, o) => {
     const s = new AccurateSum();
     const a = new AccurateSum();
     for (const k of g) {
-      const v = castTo(dtype, x[k] ?? NaN);
+      const v = cast(x[k] ?? NaN);
       s.add(v);
       a.add(Math.abs(v));
     }

@@ -1,4 +1,4 @@
-import { castTo } from '../tensor/dtype.js';
+import { castFunction } from '../tensor/dtype.js';
 import { contiguousStrides, numel } from '../tensor/tensor.js';
 import { promoteTypes } from './promotion.js';
 import { input, intParam, intsParam, meta, tensorListParam, tensorParam, wrapDim } from './params.js';
@@ -121,11 +121,12 @@ export const cat: OpDef = {
         const inner = numel(shape.slice(dim + 1));
         const rowOut = (shape[dim] ?? 0) * inner;
         let at = 0;
+        const cast = castFunction(dtype);
         for (const i of parts) {
           const t = input(inputs, i);
           const rowIn = (t.shape[dim] ?? 0) * inner;
           for (let o = 0; o < outer; o++) {
-            for (let j = 0; j < rowIn; j++) values[o * rowOut + at + j] = castTo(dtype, t.values[o * rowIn + j] ?? NaN);
+            for (let j = 0; j < rowIn; j++) values[o * rowOut + at + j] = cast(t.values[o * rowIn + j] ?? NaN);
           }
           at += rowIn;
         }

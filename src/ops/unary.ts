@@ -1,5 +1,5 @@
 import type { DType } from '../tensor/dtype.js';
-import { castTo, isFloating, LOW_PRECISION } from '../tensor/dtype.js';
+import { castFunction, isFloating, LOW_PRECISION } from '../tensor/dtype.js';
 import { numel } from '../tensor/tensor.js';
 import { minNormal, wrapInt } from './numerics.js';
 import { input, meta, tensorParam } from './params.js';
@@ -61,9 +61,10 @@ export function bindUnary(call: OpCall, rule: UnaryRule, kernel: () => UnaryKern
       const n = numel(shape);
       const values = new Float64Array(n);
       const bound = k.bound ? new Float64Array(n) : undefined;
+      const cast = castFunction(dtype);
       for (let i = 0; i < n; i++) {
         // integer inputs of floating functions are converted to the result dtype first, as PyTorch does
-        const x = castTo(dtype, t.values[i] ?? NaN);
+        const x = cast(t.values[i] ?? NaN);
         const r = k.f(x, dtype);
         values[i] = r;
         if (bound && k.bound) bound[i] = k.bound(x, r, dtype);
