@@ -20,7 +20,6 @@ export type ExecRequest =
   | { kind: 'op'; caseId: string; op: string; args: Arg[]; kwargs: Record<string, Arg>; inputs: TensorData[] }
   | { kind: 'graph'; caseId: string; graph: Graph; inputs: TensorData[] }
   | { kind: 'bench'; caseId: string; bench: BenchSpec; inputs: TensorData[] };
-export type OpExecRequest = Extract<ExecRequest, { kind: 'op' }>;
 
 export const EXEC_ERROR_KINDS = ['unsupported', 'runtime', 'out_of_memory'] as const;
 export type ExecErrorKind = (typeof EXEC_ERROR_KINDS)[number];

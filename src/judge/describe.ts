@@ -7,7 +7,7 @@ export function formatMargin(m: number | null | undefined): string {
   return Number.isInteger(m) ? String(m) : m.toPrecision(3);
 }
 
-export function formatNumber(x: number): string {
+function formatNumber(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toPrecision(4);
 }
 
