@@ -33,9 +33,22 @@ const binary = (op: string, dtypes: DType[]) =>
 
 const kw = (kwargs: Record<string, Arg>) => (t: Arg[]) => ({ args: t, kwargs });
 
+/** The regions of an op's domain where implementations differ (src/ops/regimes.ts), on inputs large enough to sample them. */
+const regimes = (op: string, shapes: Record<string, number[][]>, dtypes: DType[] = F) => CaseGroup.of(op).dtypes(dtypes).shapes(shapes).values().regimes();
+const SQUARE = { '64x64': [[64, 64]] };
+const SQUARE2 = { '64x64': [[64, 64], [64, 64]] };
+const reduceOver = (dims: number[], keepdim = false) => (t: Arg[]) => ({ args: [...t, arg.ints(dims), arg.bool(keepdim)] });
+
+/** Realistic reduction lengths: a power of two, an odd length just past it, and several rows of an odd length. */
+const LONG_REDUCTIONS = [
+  { name: '65536', shape: [[65536]], dims: [0] },
+  { name: '65537', shape: [[65537]], dims: [0] },
+  { name: '4x4097', shape: [[4, 4097]], dims: [1] },
+];
+
 export const core: SuiteDefinition = {
   name: 'core',
-  version: '2',
+  version: '3',
   description: 'Core ATen operators: elementwise, reductions, matmul, softmax, layer norm, shape ops',
   groups: [
     // ── binary arithmetic ────────────────────────────────────────────────
@@ -80,6 +93,9 @@ export const core: SuiteDefinition = {
       .values('uniform', 'special')
       .call((t) => ({ args: [...t, arg.float(-3.5)] })),
     binary('aten.div.Tensor', F).inputRecipe((_d, i, r) => (i === 1 && r === 'uniform' ? 'nonzero-pos' : r)),
+    regimes('aten.add.Tensor', SQUARE2),
+    regimes('aten.mul.Tensor', SQUARE2),
+    regimes('aten.div.Tensor', SQUARE2),
     CaseGroup.of('aten.div.Tensor')
       .tag('int')
       .dtypes('int32', 'int64')
@@ -107,6 +123,7 @@ export const core: SuiteDefinition = {
     unary('aten.rsqrt.default', F, 'positive', 'special'),
     unary('aten.tanh.default', F, 'uniform', 'special', 'subnormal'),
     unary('aten.sigmoid.default', F, 'uniform', 'special'),
+    ...['exp', 'log', 'sqrt', 'rsqrt', 'tanh', 'sigmoid'].map((name) => regimes(`aten.${name}.default`, SQUARE)),
 
     // ── activations ──────────────────────────────────────────────────────
     unary('aten.relu.default', [...F, 'int64', 'int32', 'int16', 'int8', 'uint8'], 'uniform', 'special', 'subnormal'),
@@ -123,6 +140,8 @@ export const core: SuiteDefinition = {
       .layouts('contiguous', 'transposed')
       .values('uniform', 'special')
       .call(kw({ approximate: arg.str('tanh') })),
+    regimes('aten.gelu.default', SQUARE).tag('none'),
+    regimes('aten.gelu.default', SQUARE).tag('tanh').call(kw({ approximate: arg.str('tanh') })),
 
     // ── comparison and select ────────────────────────────────────────────
     binary('aten.eq.Tensor', [...F, ...I, 'bool']).values('ties', 'special', 'subnormal'),
@@ -173,6 +192,16 @@ export const core: SuiteDefinition = {
         .call((t) => ({ args: [...t, dim, arg.bool(keepdim)] })),
     ),
 
+    // realistic lengths, random data (probabilistic bound), NaN and ±inf inside, precision witnesses
+    ...LONG_REDUCTIONS.flatMap(({ name, shape, dims }) => [
+      CaseGroup.of('aten.sum.dim_IntList').dtypes(F).shapes({ [name]: shape }).values('uniform', 'special').regimes().call(reduceOver(dims)),
+      CaseGroup.of('aten.sum.dim_IntList').dtypes('int64', 'int32').shapes({ [name]: shape }).values('uniform').regimes().call(reduceOver(dims)),
+      CaseGroup.of('aten.mean.dim').dtypes(F).shapes({ [name]: shape }).values('uniform', 'special').regimes().call(reduceOver(dims)),
+    ]),
+    CaseGroup.of('aten.sum.dim_IntList').dtypes(F).shapes({ '256x256-strided': [[256, 256]] }).layouts('contiguous', 'transposed').values('uniform').regimes('witness').call(reduceOver([0])),
+    CaseGroup.of('aten.amax.default').dtypes(F, I).shapes({ '16x4096': [[16, 4096]] }).values('uniform', 'ties').regimes().call(reduceOver([1])),
+    CaseGroup.of('aten.argmax.default').tag('dim1').dtypes(F, I).shapes({ '16x4096': [[16, 4096]] }).values('uniform', 'ties').regimes().call((t) => ({ args: [...t, arg.int(1), arg.bool(false)] })),
+
     // ── matmul ───────────────────────────────────────────────────────────
     CaseGroup.of('aten.mm.default')
       .dtypes(F)
@@ -194,6 +223,24 @@ export const core: SuiteDefinition = {
       .shapes({ '12x40x10': [[12, 10], [12, 40], [40, 10]] })
       .values('small')
       .call(kw({ beta: arg.float(0.5), alpha: arg.float(2) })),
+    // realistic sizes: K from 513 (odd, past the split-K thresholds) to 4096, 64×64 outputs, batches
+    CaseGroup.of('aten.mm.default')
+      .dtypes(F)
+      .shapes({ '64x4096x64': [[64, 4096], [4096, 64]], '33x513x65': [[33, 513], [513, 65]] })
+      .layouts('contiguous', 'transposed')
+      .values('small')
+      .regimes(),
+    CaseGroup.of('aten.bmm.default')
+      .dtypes(F)
+      .shapes({ '4x64x1024x64': [[4, 64, 1024], [4, 1024, 64]] })
+      .layouts('contiguous', 'transposed')
+      .values('small')
+      .regimes(),
+    CaseGroup.of('aten.addmm.default')
+      .dtypes(F)
+      .shapes({ '64x4096x64': [[64], [64, 4096], [4096, 64]] })
+      .values('small')
+      .regimes(),
 
     // ── softmax and normalization ────────────────────────────────────────
     CaseGroup.of('aten._softmax.default')
@@ -208,11 +255,25 @@ export const core: SuiteDefinition = {
       .shapes({ '6x50': [[6, 50]] })
       .values('normal')
       .call((t) => ({ args: [...t, arg.int(0), arg.bool(false)] })),
+    CaseGroup.of('aten._softmax.default')
+      .dtypes(F)
+      .shapes({ '8x4096': [[8, 4096]] })
+      .layouts('contiguous', 'transposed')
+      .values('normal', 'special')
+      .regimes()
+      .call((t) => ({ args: [...t, arg.int(-1), arg.bool(false)] })),
     CaseGroup.of('aten.native_layer_norm.default')
       .dtypes(F)
       .shapes({ '8x64': [[8, 64], [64], [64]], '2x3x32': [[2, 3, 32], [32], [32]] })
       .layouts('contiguous', 'transposed')
       .values('normal')
+      .call((t, _d, shapes) => ({ args: [t[0] as Arg, arg.ints(shapes[1] ?? []), t[1] as Arg, t[2] as Arg, arg.float(1e-5)] })),
+    CaseGroup.of('aten.native_layer_norm.default')
+      .dtypes(F)
+      .shapes({ '16x4096': [[16, 4096], [4096], [4096]] })
+      .layouts('contiguous', 'transposed')
+      .values('normal')
+      .regimes()
       .call((t, _d, shapes) => ({ args: [t[0] as Arg, arg.ints(shapes[1] ?? []), t[1] as Arg, t[2] as Arg, arg.float(1e-5)] })),
 
     // ── shape, view, copy ────────────────────────────────────────────────

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Accuracy, RefOutput } from '../ops/types.js';
 import type { DType } from '../tensor/dtype.js';
-import { gamma } from '../ops/numerics.js';
+import { FALSE_FAILURE_PROBABILITY, gamma, probabilisticGamma } from '../ops/numerics.js';
 import { IN, OUT, PLACEMENT, UNBOUNDED, type ValueRule, acceptanceInterval, assess, newAssessment, ruleLabel, valueRule } from './interval.js';
 
 const CR: Accuracy = { kind: 'ulp', ulps: 0.5 };
@@ -173,5 +173,29 @@ describe('accumulation', () => {
 
   it('needs terms and absSum from the reference', () => {
     expect(() => rule({ kind: 'accumulation', accumDtype: 'float32' }, 'float32', ref([1]))).toThrow(/terms and absSum/);
+  });
+});
+
+describe('the probabilistic accumulation bound', () => {
+  it('grows like √k, never exceeds the worst case, and keeps the per-case failure probability below 1e-9', () => {
+    const u = 2 ** -24;
+    const g = (k: number) => probabilisticGamma(k, u, 4096);
+    expect(g(4096) / g(1024)).toBeCloseTo(2, 1);
+    expect(gamma(4096, u) / gamma(1024, u)).toBeCloseTo(4, 2);
+    for (const k of [2, 10, 1000, 1e6]) expect(g(k)).toBeLessThanOrEqual(gamma(k, u));
+    // λ²(1 − u)²/2 = ln(2·k·m / p): the tail 2·k·m·exp(−λ²(1 − u)²/2) equals p exactly
+    const k = 4096;
+    const m = 4096;
+    const lambda = Math.log1p(probabilisticGamma(k, u, m)) / (Math.sqrt(k) * u); // ≈ λ (the k·u² term is negligible)
+    expect(2 * k * m * Math.exp((-lambda * lambda * (1 - u) ** 2) / 2)).toBeCloseTo(FALSE_FAILURE_PROBABILITY, 10);
+  });
+
+  it('labels a probabilistic rule, and a witness element allows only the final rounding', () => {
+    const acc = { kind: 'accumulation' as const, accumDtype: 'float32' as const, model: 'probabilistic' as const };
+    const expected = { shape: [2], values: Float64Array.of(1000, 1000), absSum: Float64Array.of(4000, 4000), terms: 1024, exact: Uint8Array.of(1, 0) };
+    const rule = valueRule(acc, 'float32', expected);
+    expect(rule.label).toBe('accumulation(k=1024,u=float32,p≤1e-9)');
+    expect(rule.halfWidth(0, 1000)).toBe(0.5 * 2 ** -14);
+    expect(rule.halfWidth(1, 1000)).toBeCloseTo(probabilisticGamma(1024, 2 ** -24, 2) * 4000 + 0.5 * 2 ** -14, 12);
   });
 });

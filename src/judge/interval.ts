@@ -1,4 +1,4 @@
-import { gamma } from '../ops/numerics.js';
+import { FALSE_FAILURE_PROBABILITY, gamma, probabilisticGamma } from '../ops/numerics.js';
 import type { Accuracy, RefOutput } from '../ops/types.js';
 import { type DType, dtypeInfo, floatFormat, unitRoundoff } from '../tensor/dtype.js';
 import { castFunction, ulpFunction } from '../tensor/dtype.js';
@@ -71,7 +71,8 @@ export function ruleLabel(accuracy: Accuracy, dtype: DType, expected?: RefOutput
   const k = expected?.terms ?? '?';
   const extra = accuracy.ulps !== undefined && accuracy.ulps !== 0.5 ? `,out≤${accuracy.ulps}ulp` : '';
   const passes = (accuracy.passes ?? 1) > 1 ? `,passes=${accuracy.passes}` : '';
-  return `accumulation(k=${k},u=${accuracy.accumDtype}${extra}${passes})`;
+  const model = accuracy.model === 'probabilistic' ? `,p≤${FALSE_FAILURE_PROBABILITY}` : '';
+  return `accumulation(k=${k},u=${accuracy.accumDtype}${extra}${passes}${model})`;
 }
 
 /**
@@ -105,16 +106,25 @@ export function valueRule(accuracy: Accuracy, dtype: DType, expected: RefOutput)
     checkLength('bound', bound, expected);
     return tolerance(base, accuracy.ulps, 1, bound, ulp);
   }
-  const { terms, absSum } = expected;
+  const { terms, absSum, exact } = expected;
   if (terms === undefined || absSum === undefined) {
     throw new Error(`accumulation rule needs the reference's terms and absSum (output dtype ${dtype})`);
   }
   checkLength('absSum', absSum, expected);
   const passRounding = (Math.max(1, accuracy.passes ?? 1) - 1) * unitRoundoff(dtype);
-  return tolerance(base, accuracy.ulps ?? 0.5, gamma(terms, unitRoundoff(accuracy.accumDtype)) + passRounding, absSum, ulp);
+  const u = unitRoundoff(accuracy.accumDtype);
+  const g = accuracy.model === 'probabilistic' ? probabilisticGamma(terms, u, expected.values.length) : gamma(terms, u);
+  // a precision witness leaves only the final rounding: its accumulation is exact in every order
+  let scale = absSum;
+  if (exact) {
+    checkLength('exact', exact, expected);
+    scale = absSum.map((s, i) => (exact[i] === 1 ? 0 : s));
+  }
+  return tolerance(base, accuracy.ulps ?? 0.5, g + passRounding, scale, ulp);
 }
 
-function checkLength(name: string, a: Float64Array, expected: RefOutput): void {
+
+function checkLength(name: string, a: ArrayLike<number>, expected: RefOutput): void {
   if (a.length !== expected.values.length) {
     throw new Error(`reference ${name} has ${a.length} values for ${expected.values.length} elements`);
   }

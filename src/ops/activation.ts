@@ -7,6 +7,7 @@ import { opmathType } from './promotion.js';
 import type { OpCall, OpDef } from './types.js';
 import type { UnaryKernel, UnaryRule } from './unary.js';
 import { bindUnary, unaryOp } from './unary.js';
+import { GELU_REGIMES } from './regimes.js';
 
 export const relu = unaryOp({
   name: 'aten.relu.default',
@@ -80,6 +81,7 @@ export const gelu: OpDef = {
   name: 'aten.gelu.default',
   family: 'activation',
   bind: (call) => bindUnary(call, GELU_RULE, () => (approximateOf(call) === 'tanh' ? GELU_TANH : GELU_EXACT)),
+  regimes: GELU_REGIMES,
 };
 
 export const ACTIVATION_OPS: readonly OpDef[] = [relu, gelu];

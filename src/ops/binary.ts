@@ -8,6 +8,7 @@ import type { ScalarArg } from './params.js';
 import { scalarParam, strParam } from './params.js';
 import { DEFAULT_FLOAT, opmathType } from './promotion.js';
 import type { Accuracy, BoundOp, OpCall, OpDef, RefOutput } from './types.js';
+import { ADD_OVERFLOW, DIV_REGIMES, MUL_REGIMES, withRegimes } from './regimes.js';
 
 const ONE: ScalarArg = { value: 1, kind: 'int' };
 
@@ -131,12 +132,15 @@ function addLike(name: string, parse: (call: OpCall) => AddLike): OpDef {
 }
 
 // add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1); add.Scalar(Tensor self, Scalar other, Scalar alpha=1)
-export const addTensor = addLike('aten.add.Tensor', (call) => ({
-  self: tensorSide(call, 0, 'self'),
-  other: tensorSide(call, 1, 'other'),
-  alpha: scalarParam(call, -1, 'alpha', ONE),
-  sign: 1,
-}));
+export const addTensor = withRegimes(
+  addLike('aten.add.Tensor', (call) => ({
+    self: tensorSide(call, 0, 'self'),
+    other: tensorSide(call, 1, 'other'),
+    alpha: scalarParam(call, -1, 'alpha', ONE),
+    sign: 1,
+  })),
+  ADD_OVERFLOW,
+);
 export const addScalar = addLike('aten.add.Scalar', (call) => ({
   self: tensorSide(call, 0, 'self'),
   other: scalarSide(call, 1, 'other'),
@@ -192,7 +196,10 @@ function mulReference(inputs: readonly RefTensor[], { self, other, dtype, shape 
 }
 
 // mul.Tensor(Tensor self, Tensor other); mul.Scalar(Tensor self, Scalar other)
-export const mulTensor = mulLike('aten.mul.Tensor', (call) => [tensorSide(call, 0, 'self'), tensorSide(call, 1, 'other')]);
+export const mulTensor = withRegimes(
+  mulLike('aten.mul.Tensor', (call) => [tensorSide(call, 0, 'self'), tensorSide(call, 1, 'other')]),
+  ...MUL_REGIMES,
+);
 export const mulScalar = mulLike('aten.mul.Scalar', (call) => [tensorSide(call, 0, 'self'), scalarSide(call, 1, 'other')]);
 
 type RoundingMode = 'true' | 'trunc' | 'floor';
@@ -290,7 +297,7 @@ function divReference(inputs: readonly RefTensor[], { self, other, dtype, shape 
 }
 
 // div.Tensor(Tensor self, Tensor other); div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode)
-export const divTensor = divLike('aten.div.Tensor', false);
+export const divTensor = withRegimes(divLike('aten.div.Tensor', false), ...DIV_REGIMES);
 export const divTensorMode = divLike('aten.div.Tensor_mode', true);
 
 export const BINARY_OPS: readonly OpDef[] = [addTensor, addScalar, subTensor, mulTensor, mulScalar, divTensor, divTensorMode];

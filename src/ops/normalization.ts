@@ -1,11 +1,12 @@
 import type { DType } from '../tensor/dtype.js';
 import { isFloating, LOW_PRECISION, unitRoundoff } from '../tensor/dtype.js';
 import { numel } from '../tensor/tensor.js';
-import { AccurateSum, gamma } from './numerics.js';
+import { AccurateSum, gamma, probabilisticGamma } from './numerics.js';
 import { floatParam, input, intsParam, meta, optionalTensorParam, tensorParam } from './params.js';
 import { opmathType } from './promotion.js';
 import type { OpCall, OpDef, OutputSpec, RefOutput } from './types.js';
 import type { RefTensor } from '../tensor/tensor.js';
+import { NORM_REGIMES } from './regimes.js';
 
 // native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps)
 //   -> (Tensor out, Tensor mean, Tensor rstd)
@@ -31,7 +32,7 @@ function parse(call: OpCall) {
   const paramDtype = wi !== undefined ? meta(call, wi).dtype : bi !== undefined ? meta(call, bi).dtype : x.dtype;
   const statDtype: DType = LOW_PRECISION.includes(x.dtype) && paramDtype === 'float32' ? 'float32' : x.dtype;
   const statShape = [...x.shape.slice(0, axis), ...norm.map(() => 1)];
-  return { xi, x, wi, bi, eps, statDtype, statShape, rows: numel(x.shape.slice(0, axis)), n: numel(norm), acc: opmathType(x.dtype) };
+  return { xi, x, wi, bi, eps, statDtype, statShape, rows: numel(x.shape.slice(0, axis)), n: numel(norm), acc: opmathType(x.dtype), random: x.random === true };
 }
 
 type LayerNormCall = ReturnType<typeof parse>;
@@ -42,11 +43,14 @@ function outputUlps(dtype: DType): number {
 
 /**
  * Per row of N elements: μ = Σx/N, σ² = Σ(x − μ)²/N (biased), rstd = 1/√(σ² + eps), y = (x − μ)·rstd·w + b,
- * computed in float64 (two-pass, compensated). Bounds, with u the accumulation dtype's unit roundoff:
- *   E_μ   = γ(N + 1, u)·mean|x|                       (a sum of N terms and a division)
- *   E_σ²  = γ(2N + 4, u)·mean(x²) + u·eps             (admits the one-pass E[x²] − μ² as well as Welford)
- *   rel_r = E_σ² / (2(σ² + eps)) + γ(3, u)            (√ halves the relative error; add, sqrt, divide)
- *   |Δy|  ≤ |w|·rstd·(E_μ + |x − μ|·rel_r) + γ(3, u)·(|x − μ|·rstd·|w| + |b|)
+ * computed in float64 (two-pass, compensated). Bounds, with u the accumulation dtype's unit roundoff and γ the
+ * worst-case γ(k, u), or Higham & Mary's probabilistic γ̃ when the row is a random draw:
+ *   E_μ   = γ(N + 1)·mean|x|                                 (a sum of N terms and a division)
+ *   E_σ²  = γ(2N + 4)·(σ² + E_μ²) + E_μ² + u·(σ² + |eps|)     (two-pass or Welford on x − μ̂: a mean off by e adds
+ *                                                             e² to the centred moment; the one-pass E[x²] − μ²,
+ *                                                             whose error scales with mean(x²), is not admitted)
+ *   rel_r = E_σ² / (2(σ² + eps)) + γ(3)                      (√ halves the relative error; add, sqrt, divide)
+ *   |Δy|  ≤ |w|·rstd·(E_μ + |x − μ|·rel_r) + γ(3)·(|x − μ|·rstd·|w| + |b|)
  */
 function layerNormReference(inputs: readonly RefTensor[], p: LayerNormCall): RefOutput[] {
   const x = input(inputs, p.xi).values;
@@ -54,6 +58,7 @@ function layerNormReference(inputs: readonly RefTensor[], p: LayerNormCall): Ref
   const b = p.bi !== undefined ? input(inputs, p.bi).values : undefined;
   const { rows, n, eps } = p;
   const u = unitRoundoff(p.acc);
+  const g = (k: number): number => (p.random ? probabilisticGamma(k, u, rows * n) : gamma(k, u));
   const uStat = unitRoundoff(p.statDtype);
   const uIn = unitRoundoff(p.x.dtype);
   const out = new Float64Array(rows * n);
@@ -65,12 +70,10 @@ function layerNormReference(inputs: readonly RefTensor[], p: LayerNormCall): Ref
   for (let r = 0; r < rows; r++) {
     const s = new AccurateSum();
     const sa = new AccurateSum();
-    const sq = new AccurateSum();
     for (let j = 0; j < n; j++) {
       const v = x[r * n + j] ?? NaN;
       s.add(v);
       sa.add(Math.abs(v));
-      sq.addProduct(v, v);
     }
     const mu = s.value() / n;
     const v2 = new AccurateSum();
@@ -85,8 +88,8 @@ function layerNormReference(inputs: readonly RefTensor[], p: LayerNormCall): Ref
     rstd[r] = rs;
     // A kernel may use mean and rstd rounded to their output dtype (PyTorch 1.13 on CPU does for
     // bfloat16), and form x − mean in the input dtype: each is one more rounding at that dtype's u.
-    const eMu = gamma(n + 1, u) * (sa.value() / n) + uStat * (Math.abs(mu) + sa.value() / n);
-    const eVar = gamma(2 * n + 4, u) * (sq.value() / n) + u * Math.abs(eps);
+    const eMu = g(n + 1) * (sa.value() / n) + uStat * (Math.abs(mu) + sa.value() / n);
+    const eVar = g(2 * n + 4) * (variance + eMu * eMu) + eMu * eMu + u * (variance + Math.abs(eps));
     const relR = eVar / (2 * (variance + eps)) + gamma(3, u) + uStat;
     rstdBound[r] = Number.isFinite(rs) ? rs * relR : 0;
     for (let j = 0; j < n; j++) {
@@ -124,6 +127,7 @@ export const nativeLayerNorm: OpDef = {
     ];
     return { outputs, reference: (inputs) => layerNormReference(inputs, p) };
   },
+  regimes: NORM_REGIMES,
 };
 
 export const NORMALIZATION_OPS: readonly OpDef[] = [nativeLayerNorm];

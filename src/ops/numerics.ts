@@ -10,6 +10,21 @@ export function gamma(k: number, u: number): number {
   return ku < 1 ? ku / (1 - ku) : Infinity;
 }
 
+/** Per-case failure probability the probabilistic bound allows a correct device (docs/numerics.md). */
+export const FALSE_FAILURE_PROBABILITY = 1e-9;
+
+/**
+ * Higham & Mary's probabilistic γ̃_k(λ) = exp(λ√k·u + k·u²/(1 − u)) − 1 (SIAM J. Sci. Comput. 41(5), 2019): with
+ * independent mean-zero rounding errors, a k-term sum or dot product errs by at most γ̃·Σ|terms| except with
+ * probability 2k·exp(−λ²(1 − u)²/2) per element. λ is chosen so that over the output's `elements` that is at most
+ * FALSE_FAILURE_PROBABILITY; never more than the worst-case γ(k, u).
+ */
+export function probabilisticGamma(k: number, u: number, elements: number): number {
+  if (k <= 1) return gamma(k, u);
+  const lambda = Math.sqrt(2 * Math.log((2 * k * Math.max(1, elements)) / FALSE_FAILURE_PROBABILITY)) / (1 - u);
+  return Math.min(Math.expm1(lambda * Math.sqrt(k) * u + (k * u * u) / (1 - u)), gamma(k, u));
+}
+
 /** Smallest positive normal number of a floating dtype. */
 export function minNormal(dtype: DType): number {
   return 2 ** floatFormat(dtype).minExponent;
@@ -114,4 +129,47 @@ export class AccurateSum {
     if (this.hasSpecial) return this.special + this.s;
     return this.s + this.c;
   }
+}
+
+// Bit access to a double: the grid exponent of a value is read from its significand's trailing zeros.
+const F64 = new Float64Array(1);
+const W32 = new Uint32Array(F64.buffer);
+const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const LO = LITTLE ? 0 : 1;
+const HI = LITTLE ? 1 : 0;
+
+/** The exponent g of the largest power of two 2^g that divides x (finite, nonzero): x = odd · 2^g. */
+export function lowBitExponent(x: number): number {
+  F64[0] = x;
+  const lo = W32[LO] as number;
+  const hi = W32[HI] as number;
+  const biased = (hi >>> 20) & 0x7ff;
+  // the significand as a 53-bit integer (the implicit bit of normal numbers at bit 52) times 2^e
+  const e = biased === 0 ? -1074 : biased - 1075;
+  if (lo !== 0) return e + 31 - Math.clz32(lo & -lo);
+  const mhi = biased === 0 ? hi & 0xfffff : (hi & 0xfffff) | 0x100000;
+  return e + 32 + 31 - Math.clz32(mhi & -mhi);
+}
+
+/** The coarsest grid 2^g that every finite nonzero value lies on (+Infinity when there is none: all zeros). */
+export function gridExponent(values: ArrayLike<number>): number {
+  let g = Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v !== 0 && v - v === 0) {
+      const e = lowBitExponent(v);
+      if (e < g) g = e;
+    }
+  }
+  return g;
+}
+
+/**
+ * Whether a sum of terms that are all multiples of 2^g, with Σ|terms| = absSum, is exact in `dtype` in every order,
+ * blocking and split: every partial sum is then a multiple of 2^g of magnitude below 2^(p + g), p the dtype's
+ * precision, so it is representable (a precision witness: a narrower accumulator is off by whole grid steps).
+ */
+export function exactInAnyOrder(absSum: number, g: number, dtype: DType): boolean {
+  if (g === Infinity) return absSum === 0;
+  return absSum < 2 ** (floatFormat(dtype).mantissaBits + 1 + g);
 }

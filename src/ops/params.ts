@@ -106,7 +106,7 @@ export function scalarParam(call: OpCall, pos: number, name: string, dflt?: Scal
   return { value: scalarValue(a), kind: a.kind };
 }
 
-export function meta(call: OpCall, index: number): { dtype: DType; shape: number[] } {
+export function meta(call: OpCall, index: number): OpCall['inputs'][number] {
   const m = call.inputs[index];
   if (!m) throw new Error(`the case has no input ${index}`);
   return m;

@@ -1,11 +1,12 @@
 import type { DType } from '../tensor/dtype.js';
 import { castFunction, castTo, isFloating, isIntegral, LOW_PRECISION } from '../tensor/dtype.js';
 import { numel } from '../tensor/tensor.js';
-import { AccurateSum, wrapInt } from './numerics.js';
+import { AccurateSum, exactInAnyOrder, lowBitExponent, wrapInt } from './numerics.js';
 import { boolParam, dtypeParam, input, intsParam, meta, optionalIntParam, tensorParam, wrapDim } from './params.js';
 import { opmathType } from './promotion.js';
 import { hasEmptySlice, reducedShape, reductionDims, reductionGroups } from './reduce.js';
 import type { Accuracy, OpCall, OpDef } from './types.js';
+import { INT_SUM_LARGE, NAN_INF, NAN_SPARSE, SUM_WITNESS } from './regimes.js';
 
 /** `op(Tensor self, int[1]? dim, bool keepdim=False, …)`: the reduced dims and the output shape. */
 function parseDims(call: OpCall) {
@@ -28,27 +29,54 @@ function passesOf(dims: readonly number[]): { passes?: number } {
 
 /**
  * Accurate sums (or means) of each group with Σ|x| and the term count for the accumulation bound; the input is
- * converted to the requested dtype before summing, as PyTorch does.
+ * converted to the requested dtype before summing, as PyTorch does. `exact` marks the groups whose sum is exact
+ * in `witnessIn` in every order (precision witnesses); null when partial results may be rounded to a narrower
+ * dtype between passes, where no order-free exactness holds.
  */
-function groupSums(x: Float64Array, groups: number[][], dtype: DType, kind: 'sum' | 'mean'): { values: Float64Array; absSum: Float64Array; terms: number } {
+function groupSums(
+  x: Float64Array,
+  groups: number[][],
+  dtype: DType,
+  kind: 'sum' | 'mean',
+  witnessIn: DType | null,
+): { values: Float64Array; absSum: Float64Array; terms: number; exact?: Uint8Array } {
   const values = new Float64Array(groups.length);
   const absSum = new Float64Array(groups.length);
+  const exact = witnessIn ? new Uint8Array(groups.length) : undefined;
   let terms = 0;
   const cast = castFunction(dtype);
   groups.forEach((g, o) => {
     const s = new AccurateSum();
-    const a = new AccurateSum();
+    // Σ|x| only scales a bound: a plain float64 sum is accurate enough (and exact on a witness grid)
+    let a = 0;
+    let grid = Infinity;
     for (const k of g) {
       const v = cast(x[k] ?? NaN);
       s.add(v);
-      a.add(Math.abs(v));
+      a += Math.abs(v);
+      if (exact && v !== 0 && v - v === 0) grid = Math.min(grid, lowBitExponent(v));
     }
     const n = kind === 'mean' ? g.length : 1;
     values[o] = s.value() / n;
-    absSum[o] = a.value() / n;
+    absSum[o] = a / n;
+    if (exact && witnessIn) exact[o] = exactInAnyOrder(a, grid, witnessIn) ? 1 : 0;
     terms = Math.max(terms, g.length);
   });
-  return { values, absSum, terms };
+  return exact ? { values, absSum, terms, exact } : { values, absSum, terms };
+}
+
+/**
+ * The accumulation rule of a floating sum or mean: worst case, or probabilistic when the input is drawn at random
+ * symmetrically around zero; `ulps` is the final rounding (and the division, for a mean).
+ */
+function sumAccuracy(dtype: DType, dims: readonly number[], random: boolean, ulps: number): Accuracy {
+  return { kind: 'accumulation', accumDtype: opmathType(dtype), ulps, ...passesOf(dims), ...(random ? { model: 'probabilistic' as const } : {}) };
+}
+
+/** The dtype a sum is exact in on a witness grid, or null when several passes may round to a narrower dtype. */
+function witnessDtype(dtype: DType, dims: readonly number[]): DType | null {
+  const acc = opmathType(dtype);
+  return dims.length <= 1 || acc === dtype ? acc : null;
 }
 
 // sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None)
@@ -59,15 +87,13 @@ export const sumDimIntList: OpDef = {
     const { self, m, dims, shape } = parseDims(call);
     // integer and bool sums default to int64 (PyTorch never sums in a narrow integer type unless asked)
     const dtype = dtypeParam(call, -1, 'dtype') ?? (isIntegral(m.dtype, true) ? 'int64' : m.dtype);
-    const accuracy: Accuracy = isFloating(dtype)
-      ? { kind: 'accumulation', accumDtype: opmathType(dtype), ulps: outputUlps(dtype), ...passesOf(dims) }
-      : { kind: 'exact' };
+    const accuracy: Accuracy = isFloating(dtype) ? sumAccuracy(dtype, dims, m.symmetric === true, outputUlps(dtype)) : { kind: 'exact' };
     return {
       outputs: [{ dtype, shape, accuracy }],
       reference(inputs) {
         const t = input(inputs, self);
         const groups = reductionGroups(t.shape, dims);
-        if (isFloating(dtype)) return [{ shape, ...groupSums(t.values, groups, dtype, 'sum') }];
+        if (isFloating(dtype)) return [{ shape, ...groupSums(t.values, groups, dtype, 'sum', witnessDtype(dtype, dims)) }];
         const values = new Float64Array(groups.length);
         groups.forEach((g, o) => {
           let s = 0n;
@@ -78,6 +104,7 @@ export const sumDimIntList: OpDef = {
       },
     };
   },
+  regimes: [SUM_WITNESS, NAN_INF, INT_SUM_LARGE],
 };
 
 // mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None)
@@ -88,18 +115,19 @@ export const meanDim: OpDef = {
     const { self, m, dims, shape } = parseDims(call);
     const dtype = dtypeParam(call, -1, 'dtype') ?? m.dtype;
     if (!isFloating(dtype)) throw new Error(`mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${dtype}`);
-    // sum, then one division by n: one more rounding than sum. On CPU a float16/bfloat16 mean rounds the sum to
-    // the narrow type and divides there, which costs up to 1.5 ULP of the narrow type.
-    const accuracy: Accuracy = { kind: 'accumulation', accumDtype: opmathType(dtype), ulps: LOW_PRECISION.includes(dtype) ? 2 : 1, ...passesOf(dims) };
+    // sum, then the division by n: PyTorch CPU divides the sum (one rounding); CUDA multiplies by 1/n (two roundings,
+    // up to 2 ULPs); a float16/bfloat16 mean rounds the sum to the narrow type and divides there (1.5 ULPs)
+    const accuracy = sumAccuracy(dtype, dims, m.symmetric === true, 2);
     return {
       outputs: [{ dtype, shape, accuracy }],
       reference(inputs) {
         const t = input(inputs, self);
         // the mean of nothing is 0/0 = NaN, as in PyTorch
-        return [{ shape, ...groupSums(t.values, reductionGroups(t.shape, dims), dtype, 'mean') }];
+        return [{ shape, ...groupSums(t.values, reductionGroups(t.shape, dims), dtype, 'mean', witnessDtype(dtype, dims)) }];
       },
     };
   },
+  regimes: [SUM_WITNESS, NAN_INF],
 };
 
 /** max that propagates NaN, as PyTorch's max reductions do on CPU and CUDA */
@@ -132,6 +160,7 @@ export const amax: OpDef = {
       },
     };
   },
+  regimes: [NAN_SPARSE],
 };
 
 // argmax(Tensor self, int? dim=None, bool keepdim=False)
@@ -173,6 +202,7 @@ export const argmax: OpDef = {
       },
     };
   },
+  regimes: [NAN_SPARSE],
 };
 
 export const REDUCTION_OPS: readonly OpDef[] = [sumDimIntList, meanDim, amax, argmax];

@@ -5,6 +5,7 @@ import { boolParam, input, intParam, meta, tensorParam, wrapDim } from './params
 import { opmathType } from './promotion.js';
 import { reductionGroups } from './reduce.js';
 import type { OpDef, RefOutput } from './types.js';
+import { SOFTMAX_REGIMES } from './regimes.js';
 
 /** ULPs of float exp that the softmax bound assumes (PyTorch's vectorised exp: ≤ 1 ULP for SLEEF, ≤ 2 for exp_u20). */
 export const SOFTMAX_EXP_ULPS = 2;
@@ -74,6 +75,7 @@ export const softmax: OpDef = {
       reference: (inputs) => [softmaxReference(input(inputs, self).values, shape, dim, opmathType(dtype))],
     };
   },
+  regimes: SOFTMAX_REGIMES,
 };
 
 export const SOFTMAX_OPS: readonly OpDef[] = [softmax];

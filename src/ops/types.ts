@@ -1,4 +1,6 @@
 import type { DType } from '../tensor/dtype.js';
+import { isRandomDraw, isSignSymmetricRandom } from '../tensor/recipes.js';
+import type { Recipe } from '../tensor/spec.js';
 import type { RefTensor } from '../tensor/tensor.js';
 import type { Arg } from './args.js';
 
@@ -20,16 +22,29 @@ export type OpFamily = (typeof OP_FAMILIES)[number];
 export interface OpCall {
   args: Arg[];
   kwargs: Record<string, Arg>;
-  /** dtype and logical shape of every tensor input, in the case's input order */
-  inputs: { dtype: DType; shape: number[] }[];
+  /**
+   * dtype and logical shape of every tensor input, in the case's input order. `random`: the case draws the input's
+   * values independently from a wide distribution (`isRandomDraw`); `symmetric`: also symmetrically around zero
+   * (`isSignSymmetricRandom`), which lets accumulating ops use a probabilistic error bound
+   */
+  inputs: { dtype: DType; shape: number[]; random?: boolean; symmetric?: boolean }[];
 }
 
 /**
  * The call of anything that carries ATen arguments and tensor inputs with a dtype and a shape: a case, an exec
  * request, a graph node. The one projection from those to what an op binds.
  */
-export function opCall(x: { args: Arg[]; kwargs: Record<string, Arg>; inputs: readonly { dtype: DType; shape: readonly number[] }[] }): OpCall {
-  return { args: x.args, kwargs: x.kwargs, inputs: x.inputs.map((t) => ({ dtype: t.dtype, shape: [...t.shape] })) };
+export function opCall(x: { args: Arg[]; kwargs: Record<string, Arg>; inputs: readonly { dtype: DType; shape: readonly number[]; recipe?: Recipe }[] }): OpCall {
+  return {
+    args: x.args,
+    kwargs: x.kwargs,
+    inputs: x.inputs.map((t) => ({
+      dtype: t.dtype,
+      shape: [...t.shape],
+      random: t.recipe !== undefined && isRandomDraw(t.recipe),
+      symmetric: t.recipe !== undefined && isSignSymmetricRandom(t.recipe),
+    })),
+  };
 }
 
 export interface OutputSpec {
@@ -58,6 +73,11 @@ export interface RefOutput {
    * error analysis (composite ops) or from the spread of the evaluation orders PyTorch uses (see docs/numerics.md)
    */
   bound?: Float64Array;
+  /**
+   * for the `accumulation` rule: 1 where the accumulation is exact in the accumulation dtype in every order
+   * (`exactInAnyOrder`: a precision witness), so only the final rounding to the output dtype is allowed there
+   */
+  exact?: Uint8Array;
 }
 
 /**
@@ -76,7 +96,11 @@ export type Accuracy =
    * passes: how many reduction passes may each round to the output dtype (PyTorch reduces several dims
    * in passes and keeps partial results in the output dtype): each pass beyond the first adds u(out)·Σ|terms|.
    */
-  | { kind: 'accumulation'; accumDtype: DType; ulps?: number; passes?: number }
+  /**
+   * model: 'probabilistic' for data drawn at random symmetrically around zero, where the bound is
+   * γ̃(k, u, λ)·Σ|terms| (Higham & Mary 2019) at a failure probability below 1e-9 per case; else worst-case γ(k, u).
+   */
+  | { kind: 'accumulation'; accumDtype: DType; ulps?: number; passes?: number; model?: 'probabilistic' }
   | { kind: 'index-of-extreme'; extreme: 'max' | 'min'; input: number; dim: number | null; keepdim: boolean }
   | { kind: 'bound'; ulps: number };
 
@@ -90,6 +114,16 @@ export interface BoundOp {
   nondeterministic?: boolean;
 }
 
+/** A region of an op's domain where implementations differ, and the input values that sweep it. */
+export interface Regime {
+  /** the variant name in case ids, e.g. `overflow-edge` */
+  name: string;
+  /** why implementations differ there, for people reading the suite and docs/numerics.md */
+  why: string;
+  /** the recipe of input `input` for a case of dtype `dtype`, or null where the regime does not apply to the dtype */
+  recipe(dtype: DType, input: number): Recipe | null;
+}
+
 /** One ATen overload: its name, its family, and how a call of it binds. */
 export interface OpDef {
   /** `aten.<name>.<overload>` */
@@ -98,4 +132,6 @@ export interface OpDef {
   family: OpFamily;
   /** parses the call once; throws, with PyTorch's reason, for a call PyTorch rejects */
   bind(call: OpCall): BoundOp;
+  /** the regions of the op's domain where implementations differ; suites sweep every one (`CaseGroup.regimes()`) */
+  regimes?: readonly Regime[];
 }

@@ -5,6 +5,7 @@ import { minNormal, wrapInt } from './numerics.js';
 import { input, meta, tensorParam } from './params.js';
 import { floatResultOf } from './promotion.js';
 import type { Accuracy, BoundOp, OpCall, OpDef, OpFamily } from './types.js';
+import { EXP_OVERFLOW, EXP_UNDERFLOW, LOG_NEAR_ONE, POSITIVE_EXTREMES, SIGMOID_REGIMES, TANH_REGIMES, withRegimes } from './regimes.js';
 
 /**
  * Allowed ULPs of the transcendental functions per dtype (see docs/numerics.md). float32/float64: PyTorch CPU
@@ -124,20 +125,23 @@ function transcendental(fn: keyof typeof TRANSCENDENTAL_ULPS, f: (x: number) => 
   });
 }
 
-export const exp = transcendental('exp', Math.exp);
-export const log = transcendental('log', Math.log);
-export const tanh = transcendental('tanh', Math.tanh);
+export const exp = withRegimes(transcendental('exp', Math.exp), EXP_OVERFLOW, EXP_UNDERFLOW);
+export const log = withRegimes(transcendental('log', Math.log), LOG_NEAR_ONE, ...POSITIVE_EXTREMES);
+export const tanh = withRegimes(transcendental('tanh', Math.tanh), ...TANH_REGIMES);
 // 1/√x in float64 is within 1.5 ULP of float64; the table's 2 ULP covers that for float64 cases
-export const rsqrt = transcendental('rsqrt', (x) => 1 / Math.sqrt(x));
+export const rsqrt = withRegimes(transcendental('rsqrt', (x) => 1 / Math.sqrt(x)), ...POSITIVE_EXTREMES);
 
-export const sqrt = unaryOp({
-  name: 'aten.sqrt.default',
-  family: 'unary',
-  dtype: floatResultOf,
-  // Math.sqrt is correctly rounded, and rounding again to float32 or narrower is innocuous (53 ≥ 2·24 + 2)
-  f: Math.sqrt,
-  accuracy: () => ({ kind: 'ulp', ulps: 0.5 }),
-});
+export const sqrt = withRegimes(
+  unaryOp({
+    name: 'aten.sqrt.default',
+    family: 'unary',
+    dtype: floatResultOf,
+    // Math.sqrt is correctly rounded, and rounding again to float32 or narrower is innocuous (53 ≥ 2·24 + 2)
+    f: Math.sqrt,
+    accuracy: () => ({ kind: 'ulp', ulps: 0.5 }),
+  }),
+  ...POSITIVE_EXTREMES,
+);
 
 /** σ(x) = 1/(1 + e^−x); for x ≤ −30 evaluated as e^x/(1 + e^x) to keep full relative accuracy. */
 function sigmoidRef(x: number): number {
@@ -148,15 +152,18 @@ function sigmoidRef(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
-export const sigmoid = unaryOp({
-  name: 'aten.sigmoid.default',
-  family: 'unary',
-  dtype: floatResultOf,
-  f: sigmoidRef,
-  accuracy: (d) => ({ kind: 'bound', ulps: transcendentalUlps('sigmoid', d) }),
-  // PyTorch computes 1/(1 + e^−x): once e^−x overflows (x < −88.7 in float32) the result is 0, not the subnormal
-  // σ(x); so results below the smallest normal number may be flushed (measured: sigmoid(−100) = 0 in float32)
-  bound: (_x, r, d) => (Math.abs(r) < minNormal(d) ? minNormal(d) : 0),
-});
+export const sigmoid = withRegimes(
+  unaryOp({
+    name: 'aten.sigmoid.default',
+    family: 'unary',
+    dtype: floatResultOf,
+    f: sigmoidRef,
+    accuracy: (d) => ({ kind: 'bound', ulps: transcendentalUlps('sigmoid', d) }),
+    // PyTorch computes 1/(1 + e^−x): once e^−x overflows (x < −88.7 in float32) the result is 0, not the subnormal
+    // σ(x); so results below the smallest normal number may be flushed (measured: sigmoid(−100) = 0 in float32)
+    bound: (_x, r, d) => (Math.abs(r) < minNormal(d) ? minNormal(d) : 0),
+  }),
+  ...SIGMOID_REGIMES,
+);
 
 export const UNARY_OPS: readonly OpDef[] = [neg, abs, exp, log, sqrt, rsqrt, tanh, sigmoid];

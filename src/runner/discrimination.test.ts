@@ -160,7 +160,7 @@ describe('the judge is discriminating', () => {
     // an output with a problem has an unbounded margin, so a reviewer's consistency check accepts the record as is
     expect(r?.outputs[0]?.margin).toBeNull();
     expect(metricsProblem(r!.outputs[0]!)).toBeNull();
-    expect(r?.message).toMatch(/^output 0 \(float32\[16\], accumulation\(k=33,u=float32\)\): not bit-identical when the case ran again/);
+    expect(r?.message).toMatch(/^output 0 \(float32\[16\], accumulation\(k=33,u=float32,p≤1e-9\)\): not bit-identical when the case ran again/);
   });
 
   it('fails a device that reads a transposed input as if it were contiguous', async () => {

@@ -1,6 +1,6 @@
 import { arg, type Arg } from '../ops/args.js';
 import { getOp } from '../ops/registry.js';
-import type { OpFamily } from '../ops/types.js';
+import type { OpFamily, Regime } from '../ops/types.js';
 import { dtypeInfo, isFloating, type DType } from '../tensor/dtype.js';
 import { seedFromId } from '../tensor/prng.js';
 import type { InputSpec, Layout, Recipe } from '../tensor/spec.js';
@@ -62,6 +62,13 @@ function layoutFor(name: LayoutName, shape: number[]): Layout | null {
   }
 }
 
+/** One entry of the values axis: its name in the variant (null: none) and the recipe of each input. */
+interface Values {
+  name: string | null;
+  /** the recipe of input `input` (dtype `dt`) of a case of dtype `dtype`; null when it does not apply */
+  recipe(dt: DType, input: number, dtype: DType): Recipe | null;
+}
+
 /** What a case group says about one call: positional args and kwargs, given refs to its tensor inputs. */
 export type CallFn = (tensors: Arg[], dtype: DType, shapes: number[][]) => { args: Arg[]; kwargs?: Record<string, Arg> };
 
@@ -73,6 +80,7 @@ interface GroupState {
   shapes: [string, number[][]][];
   layouts: LayoutName[];
   recipes: RecipeName[];
+  regimes: Regime[];
   inputDtype: ((dtype: DType, input: number) => DType) | null;
   inputRecipe: ((dtype: DType, input: number, recipe: RecipeName) => RecipeName | Recipe) | null;
   call: CallFn;
@@ -100,6 +108,7 @@ export class CaseGroup {
       shapes: [],
       layouts: ['contiguous'],
       recipes: ['uniform'],
+      regimes: [],
       inputDtype: null,
       inputRecipe: null,
       call: (t) => ({ args: t }),
@@ -129,6 +138,16 @@ export class CaseGroup {
   values(...recipes: RecipeName[]): CaseGroup {
     return this.with({ recipes });
   }
+  /**
+   * Sweeps the regimes the op states (all of them, or those named), one case per regime and shape with the
+   * contiguous layout: the regions of its domain where implementations differ (src/ops/regimes.ts).
+   */
+  regimes(...names: string[]): CaseGroup {
+    const all = getOp(this.s.op)?.regimes ?? [];
+    const unknown = names.filter((n) => !all.some((r) => r.name === n));
+    if (unknown.length > 0) throw new Error(`${this.s.op} states no regime ${unknown.join(', ')}`);
+    return this.with({ regimes: names.length === 0 ? [...all] : all.filter((r) => names.includes(r.name)) });
+  }
   /** Per-input dtype (default: the case dtype), e.g. a bool condition or a mixed-dtype promotion case. */
   inputDtype(fn: (dtype: DType, input: number) => DType): CaseGroup {
     return this.with({ inputDtype: fn });
@@ -150,11 +169,12 @@ export class CaseGroup {
     const out: OpCase[] = [];
     for (const dtype of s.dtypes) {
       for (const [shapeName, shapes] of s.shapes) {
-        const combos: [LayoutName, RecipeName][] = [];
-        for (const r of s.recipes) combos.push(['contiguous', r]);
-        for (const l of s.layouts) if (l !== 'contiguous') combos.push([l, s.recipes[0] ?? 'uniform']);
-        for (const [layoutName, recipeName] of combos) {
-          const c = this.makeCase(suite, dtype, shapeName, shapes, layoutName, recipeName);
+        const combos: [LayoutName, Values][] = [];
+        for (const r of s.recipes) combos.push(['contiguous', this.named(r)]);
+        for (const l of s.layouts) if (l !== 'contiguous') combos.push([l, this.named(s.recipes[0] ?? 'uniform')]);
+        for (const r of s.regimes) combos.push(['contiguous', { name: r.name, recipe: (dt, i) => r.recipe(dt, i) }]);
+        for (const [layoutName, values] of combos) {
+          const c = this.makeCase(suite, dtype, shapeName, shapes, layoutName, values);
           if (c) out.push(c);
         }
       }
@@ -162,7 +182,19 @@ export class CaseGroup {
     return out;
   }
 
-  private makeCase(suite: string, dtype: DType, shapeName: string, shapes: number[][], layoutName: LayoutName, recipeName: RecipeName): OpCase | null {
+  /** A named recipe as a values axis entry: `uniform` adds nothing to the variant name. */
+  private named(recipeName: RecipeName): Values {
+    const s = this.s;
+    return {
+      name: recipeName === 'uniform' ? null : recipeName,
+      recipe: (dt, i, dtype) => {
+        const chosen = s.inputRecipe ? s.inputRecipe(dtype, i, recipeName) : recipeName;
+        return typeof chosen === 'string' ? recipeFor(chosen, dt) : chosen;
+      },
+    };
+  }
+
+  private makeCase(suite: string, dtype: DType, shapeName: string, shapes: number[][], layoutName: LayoutName, values: Values): OpCase | null {
     const s = this.s;
     const inputs: InputSpec[] = [];
     for (let i = 0; i < shapes.length; i++) {
@@ -170,8 +202,7 @@ export class CaseGroup {
       const dt = s.inputDtype ? s.inputDtype(dtype, i) : dtype;
       const layout = i === 0 ? layoutFor(layoutName, shape) : { kind: 'contiguous' as const };
       if (!layout) return null;
-      const chosen = s.inputRecipe ? s.inputRecipe(dtype, i, recipeName) : recipeName;
-      const recipe = typeof chosen === 'string' ? recipeFor(chosen, dt) : chosen;
+      const recipe = values.recipe(dt, i, dtype);
       if (!recipe) return null;
       inputs.push({ dtype: dt, shape, layout, recipe });
     }
@@ -184,7 +215,7 @@ export class CaseGroup {
       filed === dtype ? null : dtype,
       shapeName,
       layoutName === 'contiguous' ? null : layoutName,
-      recipeName === 'uniform' ? null : recipeName,
+      values.name,
     ];
     const variant = parts.filter((p): p is string => p !== null).join('-');
     const id = `${suite}/${s.family}/${s.op}/${filed}/${variant}`;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { UserError } from '../errors.js';
+import { inputSpecProblem } from '../tensor/materialize.js';
 import type { Case } from '../workload/case.js';
 import type { CaseGroup } from './builder.js';
 
@@ -27,6 +28,9 @@ export function expandSuite(def: SuiteDefinition): Suite {
     // a duplicate id is a bug in the suite file, not a user error
     if (seen.has(c.id)) throw new Error(`suite ${def.name} declares case ${c.id} twice`);
     seen.add(c.id);
+    // a recipe the dtype cannot hold, or a layout the shape cannot take, is a bug in the suite file
+    const problem = c.inputs.map(inputSpecProblem).find((x) => x !== null);
+    if (problem) throw new Error(`suite ${def.name} case ${c.id}: ${problem}`);
   }
   return { name: def.name, version: def.version, description: def.description, digest: digestCases(cases), cases };
 }

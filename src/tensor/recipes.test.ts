@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeValues, encodeValues } from './codec.js';
 import { DTYPES, dtypeInfo, floatFormat, minSubnormal, type DType } from './dtype.js';
-import { drawValues, recipeProblem, specialValues } from './recipes.js';
+import { drawValues, isSignSymmetricRandom, recipeProblem, specialValues } from './recipes.js';
 import type { Recipe } from './spec.js';
 
 const SEED = '00c0ffee12345678';
@@ -12,6 +12,9 @@ const RECIPES: Recipe[] = [
   { kind: 'special' },
   { kind: 'bool', p: 0.3 },
   { kind: 'ties', levels: 4 },
+  { kind: 'grid', low: -64, high: 64, exponent: -3 },
+  { kind: 'choice', values: [1, -1, 0.5, 3] },
+  { kind: 'sprinkle', mean: 0, std: 1, values: ['nan', '-inf', 2], fraction: 0.1 },
 ];
 const COMBOS = DTYPES.flatMap((dtype) =>
   RECIPES.filter((r) => recipeProblem(r, dtype) === null).map((recipe) => ({ dtype, recipe, name: `${recipe.kind} ${dtype}` })),
@@ -155,5 +158,45 @@ describe('special', () => {
     expect(v).toContain(Infinity);
     expect(v).toContain(-Infinity);
     expect(drawValues({ kind: 'special' }, 'float32', 0, SEED, 0).length).toBe(0);
+  });
+});
+
+describe('witness and regime recipes', () => {
+  it('grid draws integers times 2^exponent over the whole range, and refuses a grid its dtype cannot hold', () => {
+    const v = drawValues({ kind: 'grid', low: -256, high: 256, exponent: -8 }, 'float32', 20000, SEED, 0);
+    expect(v.every((x) => Number.isInteger(x * 256) && Math.abs(x) <= 1)).toBe(true);
+    expect(Math.min(...v)).toBe(-1);
+    expect(Math.max(...v)).toBe(1);
+    expect(recipeProblem({ kind: 'grid', low: -4096, high: 4096, exponent: -12 }, 'float32')).toBeNull();
+    expect(recipeProblem({ kind: 'grid', low: 0, high: 4097, exponent: -12 }, 'bfloat16')).toMatch(/not exact in bfloat16/);
+    expect(recipeProblem({ kind: 'grid', low: -64, high: 64, exponent: -3 }, 'int64')).toMatch(/not exact in int64/);
+    expect(recipeProblem({ kind: 'grid', low: -200, high: 200, exponent: 0 }, 'int8')).toMatch(/not exact in int8/);
+  });
+
+  it('choice picks only the listed values, each about equally often', () => {
+    const v = drawValues({ kind: 'choice', values: [1, 1 + 2 ** -12, -1] }, 'float32', 30000, SEED, 0);
+    const counts = [1, 1 + 2 ** -12, -1].map((x) => v.filter((y) => y === x).length);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(30000);
+    for (const c of counts) expect(Math.abs(c - 10000)).toBeLessThan(500);
+    // a value a narrow dtype cannot hold is rounded: 1 + 2^-12 is 1 in bfloat16
+    expect(new Set(drawValues({ kind: 'choice', values: [1, 1 + 2 ** -12] }, 'bfloat16', 100, SEED, 0))).toEqual(new Set([1]));
+  });
+
+  it('sprinkle replaces about the given fraction with the listed values and keeps the rest normal', () => {
+    const v = drawValues({ kind: 'sprinkle', mean: 5, std: 1, values: ['-inf'], fraction: 0.25 }, 'float32', 40000, SEED, 0);
+    const masked = v.filter((x) => x === -Infinity).length;
+    expect(Math.abs(masked - 10000)).toBeLessThan(400);
+    const rest = v.filter((x) => x !== -Infinity);
+    expect(Math.abs(rest.reduce((a, b) => a + b, 0) / rest.length - 5)).toBeLessThan(0.05);
+    expect(recipeProblem({ kind: 'sprinkle', mean: 0, std: 1, values: ['nan'], fraction: 0.5 }, 'int32')).toMatch(/names NaN, which int32 cannot hold/);
+  });
+
+  it('only independent draws symmetric around zero count as random for the probabilistic bounds', () => {
+    expect(isSignSymmetricRandom({ kind: 'uniform', low: -4, high: 4 })).toBe(true);
+    expect(isSignSymmetricRandom({ kind: 'normal', mean: 0, std: 3 })).toBe(true);
+    expect(isSignSymmetricRandom({ kind: 'uniform', low: 1 / 64, high: 16 })).toBe(false);
+    expect(isSignSymmetricRandom({ kind: 'normal', mean: 1e4, std: 1 })).toBe(false);
+    expect(isSignSymmetricRandom({ kind: 'grid', low: -8, high: 8, exponent: 0 })).toBe(false);
+    expect(isSignSymmetricRandom({ kind: 'special' })).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { decodeValues, encodeValues } from './codec.js';
-import { dtypeInfo, floatFormat, minSubnormal, type DType } from './dtype.js';
+import { castTo, dtypeInfo, floatFormat, minSubnormal, type DType } from './dtype.js';
 import { PhiloxStream } from './prng.js';
-import type { Recipe } from './spec.js';
+import type { Recipe, RecipeValue } from './spec.js';
 
 /*
  * Value recipes: how an input's logical values are drawn from (seed, input index). Every value returned is
@@ -22,6 +22,12 @@ import type { Recipe } from './spec.js';
  * - subnormal: floats only. Three quarters of the values are subnormals, a random multiple of the smallest
  *   subnormal with a random sign; the rest are ±0, ±smallest normal and ±largest subnormal, so that sums,
  *   differences and products cross the subnormal boundary both ways.
+ * - grid {low, high, exponent}: integers uniform in [low, high] times 2^exponent (exact in the dtype, or the
+ *   recipe is refused): every sum of them whose magnitudes add up to less than 2^(p + exponent) is exact in a
+ *   p-bit format, in any order.
+ * - choice {values}: each value picked uniformly from the list, rounded to the dtype.
+ * - sprinkle {mean, std, values, fraction}: normal(mean, std) values, each position replaced with probability
+ *   `fraction` by a value picked from the list; rounded to the dtype.
  * bool tensors accept only `bool` and `special`.
  * Except for `special` (whose shuffle depends on count), the first k values of a draw do not depend on count.
  */
@@ -38,12 +44,65 @@ export function recipeProblem(recipe: Recipe, dtype: DType): string | null {
   if (recipe.kind === 'subnormal' && info.kind !== 'float') return `recipe 'subnormal' needs a floating dtype, not ${dtype}`;
   if (recipe.kind === 'uniform' && !(recipe.low < recipe.high)) return `uniform needs low < high, got [${recipe.low}, ${recipe.high})`;
   if (recipe.kind === 'uniform' && !Number.isFinite(recipe.high - recipe.low)) return 'uniform needs a finite range';
+  if (recipe.kind === 'grid') {
+    const { low, high, exponent } = recipe;
+    const widest = Math.max(Math.abs(low), Math.abs(high));
+    // every k·2^e in the range must be exact: k needs at most p significant bits, the grid step must be a value the
+    // dtype holds (an integer for integer dtypes), and the ends must lie in its range
+    const step = 2 ** exponent;
+    let ok: boolean;
+    if (info.kind === 'float') {
+      ok = widest <= 2 ** (floatFormat(dtype).mantissaBits + 1) && step >= minSubnormal(dtype) && widest * step <= floatFormat(dtype).maxFinite;
+    } else {
+      const [lo, hi] = intBounds(dtype, low * step, high * step);
+      ok = exponent >= 0 && widest < 2 ** 53 && lo === low * step && hi === high * step;
+    }
+    if (low > high || !ok) return `grid [${low}, ${high}]·2^${exponent} is not exact in ${dtype}`;
+  }
+  if ((recipe.kind === 'choice' || recipe.kind === 'sprinkle') && info.kind !== 'float') {
+    const bad = recipe.values.map(recipeValue).find((v) => castTo(dtype, v) !== v);
+    if (bad !== undefined) return `recipe '${recipe.kind}' names ${bad}, which ${dtype} cannot hold`;
+  }
+  if ((recipe.kind === 'choice' || recipe.kind === 'sprinkle') && info.kind !== 'float' && recipe.values.some((v) => typeof v !== 'number')) {
+    return `recipe '${recipe.kind}' names non-finite values, which ${dtype} cannot hold`;
+  }
   if (recipe.kind === 'int') {
     const [lo, hi] = intBounds(dtype, recipe.low, recipe.high);
     if (lo > hi) return `int range [${recipe.low}, ${recipe.high}] holds no ${dtype} value`;
     if (hi - lo >= 2 ** 53) return `int range [${recipe.low}, ${recipe.high}] is wider than 2^53`;
   }
   return null;
+}
+
+/** The number a recipe value names. */
+export function recipeValue(v: RecipeValue): number {
+  return v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v;
+}
+
+/**
+ * Whether values drawn by the recipe are independent draws from a wide distribution (uniform, normal, int), whose
+ * rounding errors in sums behave as independent mean-zero variables; structured data (constant, a few listed
+ * values, a witness grid, special values, ties) does not.
+ */
+export function isRandomDraw(recipe: Recipe): boolean {
+  return recipe.kind === 'uniform' || recipe.kind === 'normal' || recipe.kind === 'int';
+}
+
+/**
+ * Whether values drawn by the recipe are independent random draws, symmetric around zero: the data for which a
+ * probabilistic error bound of sums and products applies (Higham & Mary 2019). Structured or same-sign data
+ * keeps the worst-case bound.
+ */
+export function isSignSymmetricRandom(recipe: Recipe): boolean {
+  switch (recipe.kind) {
+    case 'uniform':
+    case 'int':
+      return recipe.low === -recipe.high && recipe.high > 0;
+    case 'normal':
+      return recipe.mean === 0;
+    default:
+      return false;
+  }
 }
 
 /** The dtype's edge values in the order `special` uses them (most telling first). */
@@ -152,11 +211,40 @@ export function drawValues(recipe: Recipe, dtype: DType, count: number, seed: st
       uniformIntegers(out, rng, 0, 0, recipe.levels - 1);
       return isFloat ? roundInPlace(dtype, out) : clampInt(dtype, out);
     }
+    case 'grid': {
+      uniformIntegers(out, rng, 0, recipe.low, recipe.high);
+      const scale = 2 ** recipe.exponent;
+      for (let i = 0; i < count; i++) out[i] = (out[i] as number) * scale + 0;
+      return out;
+    }
+    case 'choice': {
+      pick(out, rng, 0, recipe.values.map(recipeValue));
+      return isFloat ? roundInPlace(dtype, out) : clampInt(dtype, out);
+    }
+    case 'sprinkle': {
+      rng.fillNormal(out);
+      for (let i = 0; i < count; i++) out[i] = recipe.mean + recipe.std * (out[i] as number);
+      // normals and uniforms are separate domains of the stream, so positions and picks leave the base values
+      // alone; position i uses uniform 2i and its pick 2i + 1, so a longer draw starts with a shorter one
+      const u = rng.fillUniform(new Float64Array(2 * count), 0);
+      const values = recipe.values.map(recipeValue);
+      for (let i = 0; i < count; i++) {
+        if ((u[2 * i] as number) < recipe.fraction) out[i] = values[Math.min(Math.floor((u[2 * i + 1] as number) * values.length), values.length - 1)] as number;
+      }
+      return isFloat ? roundInPlace(dtype, out) : clampInt(dtype, out);
+    }
     case 'special':
       return drawSpecial(dtype, out, rng);
     case 'subnormal':
       return drawSubnormal(dtype, out, rng);
   }
+}
+
+/** Fills `out` with values picked uniformly from `values`, from the stream's uniforms starting at `start`. */
+function pick(out: Float64Array, rng: PhiloxStream, start: number, values: readonly number[]): Float64Array {
+  rng.fillUniform(out, start);
+  for (let i = 0; i < out.length; i++) out[i] = values[Math.min(Math.floor((out[i] as number) * values.length), values.length - 1)] as number;
+  return out;
 }
 
 function drawSubnormal(dtype: DType, out: Float64Array, rng: PhiloxStream): Float64Array {

@@ -32,7 +32,16 @@ export type Layout = z.infer<typeof LayoutSchema>;
  *   exactly those cases), with ±0 and ±smallest normal around them
  * - bool: true with probability p
  * - ties: integers-valued floats from a small set, so that maxima repeat (for argmax and friends)
+ * - grid: integers in [low, high] times 2^exponent: values on a common grid, so that sums and products of a
+ *   bounded number of them are exact in float32 in any order (precision witnesses)
+ * - choice: each value picked uniformly from a list (constant rows, values one bit beyond a narrow format)
+ * - sprinkle: N(mean, std), with a fraction of the positions replaced by values picked from a list (NaN or ±inf
+ *   inside reductions and products, masked rows of a softmax)
  */
+/** A value a recipe names: a number, or the text of a value JSON cannot spell. */
+export const RecipeValueSchema = z.union([z.number(), z.enum(['inf', '-inf', 'nan'])]);
+export type RecipeValue = z.infer<typeof RecipeValueSchema>;
+
 export const RecipeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('uniform'), low: z.number(), high: z.number() }),
   z.object({ kind: z.literal('normal'), mean: z.number(), std: z.number().positive() }),
@@ -41,6 +50,15 @@ export const RecipeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('subnormal') }),
   z.object({ kind: z.literal('bool'), p: z.number().min(0).max(1) }),
   z.object({ kind: z.literal('ties'), levels: z.number().int().positive() }),
+  z.object({ kind: z.literal('grid'), low: z.number().int(), high: z.number().int(), exponent: z.number().int() }),
+  z.object({ kind: z.literal('choice'), values: z.array(RecipeValueSchema).min(1) }),
+  z.object({
+    kind: z.literal('sprinkle'),
+    mean: z.number(),
+    std: z.number().positive(),
+    values: z.array(RecipeValueSchema).min(1),
+    fraction: z.number().gt(0).max(1),
+  }),
 ]);
 export type Recipe = z.infer<typeof RecipeSchema>;
 
