@@ -36,6 +36,20 @@ describe('the core suite', () => {
     expect(unbound).toEqual([]);
   });
 
+  it('sweeps every regime every op states, in every dtype the regime applies to', () => {
+    const missing: string[] = [];
+    for (const op of OPS) {
+      for (const regime of op.regimes ?? []) {
+        for (const dtype of ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32'] as const) {
+          if (regime.recipe(dtype, 0) === null) continue;
+          const swept = opCases.some((c) => c.op === op.name && c.dtype === dtype && c.id.endsWith(`-${regime.name}`));
+          if (!swept) missing.push(`${op.name} ${regime.name} ${dtype}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('refuses a case group of an op the catalogue lacks, and a suite that declares a case twice', () => {
     expect(() => CaseGroup.of('aten.nope.default')).toThrow(/no aten\.nope\.default/);
     const twice = CaseGroup.of('aten.neg.default').dtypes('float32').shapes({ one: [[3]] }).call((t) => ({ args: [t[0] ?? arg.none()] }));
