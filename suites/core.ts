@@ -94,6 +94,7 @@ export const core: SuiteDefinition = {
       .call((t) => ({ args: [...t, arg.float(-3.5)] })),
     binary('aten.div.Tensor', F).inputRecipe((_d, i, r) => (i === 1 && r === 'uniform' ? 'nonzero-pos' : r)),
     regimes('aten.add.Tensor', SQUARE2),
+    regimes('aten.sub.Tensor', SQUARE2),
     regimes('aten.mul.Tensor', SQUARE2),
     regimes('aten.div.Tensor', SQUARE2),
     CaseGroup.of('aten.div.Tensor')

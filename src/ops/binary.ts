@@ -8,7 +8,7 @@ import type { ScalarArg } from './params.js';
 import { scalarParam, strParam } from './params.js';
 import { DEFAULT_FLOAT, opmathType } from './promotion.js';
 import type { Accuracy, BoundOp, OpCall, OpDef, RefOutput } from './types.js';
-import { ADD_OVERFLOW, DIV_REGIMES, MUL_REGIMES, withRegimes } from './regimes.js';
+import { ADD_OVERFLOW, DIV_REGIMES, MUL_REGIMES, SUB_CANCELLATION, withRegimes } from './regimes.js';
 
 const ONE: ScalarArg = { value: 1, kind: 'int' };
 
@@ -148,12 +148,15 @@ export const addScalar = addLike('aten.add.Scalar', (call) => ({
   sign: 1,
 }));
 // sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1)
-export const subTensor = addLike('aten.sub.Tensor', (call) => ({
-  self: tensorSide(call, 0, 'self'),
-  other: tensorSide(call, 1, 'other'),
-  alpha: scalarParam(call, -1, 'alpha', ONE),
-  sign: -1,
-}));
+export const subTensor = withRegimes(
+  addLike('aten.sub.Tensor', (call) => ({
+    self: tensorSide(call, 0, 'self'),
+    other: tensorSide(call, 1, 'other'),
+    alpha: scalarParam(call, -1, 'alpha', ONE),
+    sign: -1,
+  })),
+  SUB_CANCELLATION,
+);
 
 function mulLike(name: string, parse: (call: OpCall) => [Side, Side]): OpDef {
   return {

@@ -110,6 +110,15 @@ export const GELU_REGIMES: Regime[] = [
 /** Sums that overflow: both operands in the top half of the range. */
 export const ADD_OVERFLOW: Regime = everyInput('overflow-edge', 'sums near the largest finite value overflow to inf exactly where the exact sum rounds past it', (d) => uniform(largest(d) / 2, largest(d)));
 
+/**
+ * Differences of nearly equal values: both operands within a few ULPs of 1, so x − y is exact (Sterbenz), tiny, and
+ * ±0 where they are equal (whose sign PyTorch fixes: +0 for x − x).
+ */
+export const SUB_CANCELLATION: Regime = everyInput('cancellation', 'x − y for x ≈ y: the exact difference is tiny or zero; a fused or reassociated kernel that loses it differs', (d) => {
+  const ulp1 = 2 ** -floatFormat(d).mantissaBits;
+  return { kind: 'choice', values: [1, 1 + ulp1, 1 + 2 * ulp1, 1 - ulp1 / 2, 1 - ulp1] };
+});
+
 /** Products near overflow and near the subnormal range. */
 export const MUL_REGIMES: Regime[] = [
   everyInput('overflow-edge', 'products around the largest finite value', (d) => uniform(Math.sqrt(largest(d)) / 2, 2 * Math.sqrt(largest(d)))),
