@@ -166,11 +166,13 @@ export const core: SuiteDefinition = {
         .dtypes(F, 'int64', 'int32', 'int8', 'uint8', 'bool')
         .shapes({ [name]: shape })
         .layouts('contiguous', 'transposed', 'strided')
+        .values('uniform', 'subnormal')
         .call((t) => ({ args: [...t, arg.ints(dims), arg.bool(keepdim)] })),
       CaseGroup.of('aten.mean.dim')
         .dtypes(F)
         .shapes({ [name]: shape })
         .layouts('contiguous', 'transposed')
+        .values('uniform', 'subnormal')
         .call((t) => ({ args: [...t, arg.ints(dims), arg.bool(keepdim)] })),
       CaseGroup.of('aten.amax.default')
         .dtypes(F, I)
@@ -195,9 +197,9 @@ export const core: SuiteDefinition = {
 
     // realistic lengths, random data (probabilistic bound), NaN and ±inf inside, precision witnesses
     ...LONG_REDUCTIONS.flatMap(({ name, shape, dims }) => [
-      CaseGroup.of('aten.sum.dim_IntList').dtypes(F).shapes({ [name]: shape }).values('uniform', 'special').regimes().call(reduceOver(dims)),
+      CaseGroup.of('aten.sum.dim_IntList').dtypes(F).shapes({ [name]: shape }).values('uniform', 'special', 'subnormal').regimes().call(reduceOver(dims)),
       CaseGroup.of('aten.sum.dim_IntList').dtypes('int64', 'int32').shapes({ [name]: shape }).values('uniform').regimes().call(reduceOver(dims)),
-      CaseGroup.of('aten.mean.dim').dtypes(F).shapes({ [name]: shape }).values('uniform', 'special').regimes().call(reduceOver(dims)),
+      CaseGroup.of('aten.mean.dim').dtypes(F).shapes({ [name]: shape }).values('uniform', 'special', 'subnormal').regimes().call(reduceOver(dims)),
     ]),
     CaseGroup.of('aten.sum.dim_IntList').dtypes(F).shapes({ '256x256-strided': [[256, 256]] }).layouts('contiguous', 'transposed').values('uniform').regimes('witness').call(reduceOver([0])),
     CaseGroup.of('aten.amax.default').dtypes(F, I).shapes({ '16x4096': [[16, 4096]] }).values('uniform', 'ties').regimes().call(reduceOver([1])),
@@ -261,7 +263,13 @@ export const core: SuiteDefinition = {
       .shapes({ '8x4096': [[8, 4096]] })
       .layouts('contiguous', 'transposed')
       .values('normal', 'special')
-      .regimes()
+      .regimes('large-logits', 'constant', 'masked')
+      .call((t) => ({ args: [...t, arg.int(-1), arg.bool(false)] })),
+    CaseGroup.of('aten._softmax.default')
+      .dtypes(F)
+      .shapes({ '64x3': [[64, 3]] })
+      .values()
+      .regimes('mostly-masked')
       .call((t) => ({ args: [...t, arg.int(-1), arg.bool(false)] })),
     CaseGroup.of('aten.native_layer_norm.default')
       .dtypes(F)

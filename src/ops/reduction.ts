@@ -104,7 +104,7 @@ export const sumDimIntList: OpDef = {
       },
     };
   },
-  regimes: [SUM_WITNESS, NAN_INF, INT_SUM_LARGE],
+  regimes: [SUM_WITNESS, NAN_INF, NAN_SPARSE, INT_SUM_LARGE],
 };
 
 // mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None)
@@ -127,7 +127,7 @@ export const meanDim: OpDef = {
       },
     };
   },
-  regimes: [SUM_WITNESS, NAN_INF],
+  regimes: [SUM_WITNESS, NAN_INF, NAN_SPARSE],
 };
 
 /** max that propagates NaN, as PyTorch's max reductions do on CPU and CUDA */

@@ -135,7 +135,14 @@ export const DIV_REGIMES: Regime[] = [
 export const SOFTMAX_REGIMES: Regime[] = [
   everyInput('large-logits', 'finite logits far beyond e^x\'s overflow threshold: only a softmax that subtracts the row maximum stays finite', (d) => uniform(-Math.min(1e4, largest(d) / 4), Math.min(1e4, largest(d) / 4))),
   everyInput('constant', 'equal logits: every output is exactly 1/n, a witness for the precision of the row sum on long rows', () => ({ kind: 'choice', values: [1.5] })),
-  everyInput('masked', 'half the logits −inf, as attention masks make them: the masked outputs are exactly 0, an all-masked row is NaN', () => ({ kind: 'sprinkle', mean: 0, std: 2, values: ['-inf'], fraction: 0.5 })),
+  everyInput('masked', 'half the logits −inf, as attention masks make them: the masked outputs are exactly 0', () => ({ kind: 'sprinkle', mean: 0, std: 2, values: ['-inf'], fraction: 0.5 })),
+  everyInput('mostly-masked', 'seven logits in eight −inf: on short rows many rows are entirely masked, and PyTorch returns NaN for them (a kernel that returns 1/n there differs)', () => ({
+    kind: 'sprinkle',
+    mean: 0,
+    std: 2,
+    values: ['-inf'],
+    fraction: 7 / 8,
+  })),
 ];
 
 /** Normalisation rows whose mean dwarfs their spread; constant rows; NaN inside a row. */
@@ -147,8 +154,14 @@ export const NORM_REGIMES: Regime[] = [
   firstInput('nan', 'a NaN inside a row makes that row\'s outputs and statistics NaN', () => ({ kind: 'sprinkle', mean: 0, std: 1, values: ['nan'], fraction: 1 / 256 })),
 ];
 
-/** Reductions whose extreme values include a sparse NaN (a max that drops NaN, like fmaxf, differs). */
-export const NAN_SPARSE: Regime = everyInput('nan', 'a single NaN in a slice must make its maximum NaN (and argmax its index)', () => ({ kind: 'sprinkle', mean: 0, std: 1, values: ['nan'], fraction: 1 / 64 }));
+/** A sparse NaN alone (no infinity beside it to hide a skipped NaN): a max like fmaxf, or a nansum, differs. */
+export const NAN_SPARSE: Regime = everyInput('nan', 'a single NaN in a slice must make its maximum, its argmax and its sum NaN (a kernel that skips NaN, like fmaxf or nansum, differs)', () => ({
+  kind: 'sprinkle',
+  mean: 0,
+  std: 1,
+  values: ['nan'],
+  fraction: 1 / 64,
+}));
 
 /** Integer sums whose total overflows 32 bits: PyTorch accumulates integer sums in int64. */
 export const INT_SUM_LARGE: Regime = {

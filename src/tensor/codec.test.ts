@@ -244,3 +244,24 @@ describe('encodeValues / decodeValues', () => {
     expect(float32Bits(1 + 3 * 2 ** -24)).toBe(0x3f800002);
   });
 });
+
+describe('NaN bytes', () => {
+  it('every NaN encodes as the one positive quiet NaN, whatever sign and payload it carried', () => {
+    const raw = new Float64Array(2);
+    const bytes = new Uint8Array(raw.buffer);
+    raw[0] = NaN;
+    raw[1] = NaN;
+    bytes[7] = 0xff; // sign set: the default NaN x86 computes
+    bytes[8] = 0x01; // a payload
+    const nans = [raw[0] as number, raw[1] as number];
+    const expected: Record<string, number[]> = {
+      float64: [0, 0, 0, 0, 0, 0, 0xf8, 0x7f],
+      float32: [0, 0, 0xc0, 0x7f],
+      float16: [0x00, 0x7e],
+      bfloat16: [0xc0, 0x7f],
+    };
+    for (const [dtype, one] of Object.entries(expected)) {
+      expect(Array.from(encodeValues(dtype as DType, nans)), dtype).toEqual([...one, ...one]);
+    }
+  });
+});

@@ -204,7 +204,8 @@ const PLAIN_ARRAYS: Partial<Record<DType, PlainArray>> = {
 };
 
 /**
- * Encodes values as contiguous little-endian elements of `dtype`.
+ * Encodes values as contiguous little-endian elements of `dtype`. Every NaN is stored as the one quiet NaN
+ * (positive, payload 0), whatever sign or payload the computation that made it left.
  * Floats round to nearest even (narrow floats straight from float64; float32 as `Math.fround`), overflowing as
  * PyTorch does. Integers truncate toward zero and wrap like `castTo` (typed-array stores are exactly that
  * conversion; NaN and ±inf, undefined in C++, store 0). int64 values outside [-2^63, 2^63) saturate; int64
@@ -218,11 +219,19 @@ export function encodeValues(dtype: DType, values: ArrayLike<number>): Uint8Arra
   const small = smallFormatOf(dtype);
   if (small) {
     const out = itemsize === 2 ? new Uint16Array(buf) : new Uint8Array(buf);
-    for (let i = 0; i < n; i++) out[i] = encodeSmall(small.f, values[i] as number);
+    for (let i = 0; i < n; i++) {
+      const x = values[i] as number;
+      out[i] = x !== x ? small.f.nanBits : encodeSmall(small.f, x);
+    }
   } else {
     const plain = PLAIN_ARRAYS[dtype];
-    if (plain && dtype !== 'bool') new plain(buf).set(values);
-    else if (dtype === 'bool') {
+    if (plain && dtype !== 'bool') {
+      const out = new plain(buf);
+      out.set(values);
+      // NaN's sign and payload depend on how it was computed (x86's default NaN is negative); store one NaN, so
+      // that the same value always has the same bytes
+      if (dtype === 'float32' || dtype === 'float64') for (let i = 0; i < n; i++) if (values[i] !== values[i]) (out as Float64Array)[i] = NaN;
+    } else if (dtype === 'bool') {
       const out = new Uint8Array(buf);
       for (let i = 0; i < n; i++) out[i] = (values[i] as number) !== 0 ? 1 : 0;
     } else if (dtype === 'int64') {
