@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // tests never read or fill the user's oracle cache; those that test the cache name their own folder
+    env: { ACCELCERT_CACHE: 'off' },
   },
 });

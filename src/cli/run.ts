@@ -8,11 +8,13 @@ import { deviceName } from '../device/device.js';
 import { buildReport, runExitCode } from '../report/build.js';
 import { loadWaivers } from '../report/waivers.js';
 import { writeRunOutputs } from '../render/write.js';
+import { oracleCacheFromEnv } from '../runner/oracle-cache.js';
 import { runCases } from '../runner/run.js';
 import { DEFAULT_PROFILE, getProfile, requiredCases } from '../suite/profile.js';
 import { shippedSuites } from '../../suites/index.js';
 import { findSuite } from '../suite/suite.js';
 import { parseDtypes, parseShard, selectCases } from '../suite/select.js';
+import { userSeedProblem } from '../tensor/prng.js';
 import { printJson } from './output.js';
 
 const RunOptionsSchema = z.object({
@@ -23,6 +25,7 @@ const RunOptionsSchema = z.object({
   filter: z.array(z.string()).default([]),
   dtype: z.array(z.string()).default([]),
   shard: z.string().optional(),
+  seed: z.string().optional(),
   out: z.string().optional(),
   key: z.string().optional(),
   sign: z.boolean().default(true),
@@ -35,6 +38,14 @@ const RunOptionsSchema = z.object({
 });
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/** The user seed of `--seed`, or null without one; a bad seed is one sentence naming the flag (exit 2). */
+function parseSeed(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  const problem = userSeedProblem(text);
+  if (problem !== null) throw new UserError(`--seed ${JSON.stringify(text)} ${problem}`);
+  return text;
+}
 
 function positiveNumber(text: string, flag: string): number {
   const n = Number(text);
@@ -53,6 +64,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
     .option('--filter <glob>', 'only cases whose id matches (repeatable; `*` within a segment, `**` across)', collect)
     .option('--dtype <dtype>', 'only cases filed under this dtype (repeatable)', collect)
     .option('--shard <K/N>', 'only the K-th of N shards of the selection')
+    .option('--seed <seed>', "mix this seed into every case's inputs (1 to 64 letters, digits, '.', '_', '-'; default: none, the suites' own inputs)")
     .option('--out <dir>', 'run folder (default: reports/<time>-<driver>-<device>)')
     .option('--key <file>', 'private key (PEM) to sign the report with (default: the user key, created on first use)')
     .option('--no-sign', 'leave the report unsigned')
@@ -73,6 +85,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         '  ACCELCERT_PYTHON         python interpreter for the pytorch driver (after --python)',
         '  ACCELCERT_TORCH_PLUGINS  comma-separated modules the pytorch worker imports first, e.g. torch_npu',
         '  ACCELCERT_HOME           folder of the default signing key (default ~/.config/accelcert)',
+        '  ACCELCERT_CACHE          folder of the oracle\'s answer cache, or off (default $XDG_CACHE_HOME/accelcert, ~/.cache/accelcert)',
         '  CI                       plain progress lines instead of a progress bar',
       ].join('\n'),
     )
@@ -80,6 +93,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
       const opts = RunOptionsSchema.parse(raw);
       const timeoutMs = positiveNumber(opts.timeout, '--timeout') * 1000;
       const depth = Math.floor(positiveNumber(opts.depth, '--depth'));
+      const seed = parseSeed(opts.seed);
 
       // Validate everything the user typed before starting any device.
       const profile = getProfile(opts.profile);
@@ -106,7 +120,8 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
       }
 
       const outDir = resolve(opts.out ?? join(defaultReportsDir(), runFolderName(driver.name, device)));
-      const out = await runCases({ driver, device, openOptions, cases, outDir, timeoutMs, depth });
+      const cache = oracleCacheFromEnv(process.env);
+      const out = await runCases({ driver, device, openOptions, cases, outDir, timeoutMs, depth, seed, cache });
       const report = buildReport({
         command: ['accelcert', ...process.argv.slice(2)],
         startedAt: out.startedAt,
@@ -115,7 +130,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         suites: suites.filter((s) => profile.suites.includes(s.name)),
         profile: profile.name,
         requiredIds: required.map((c) => c.id),
-        selection: { suites: opts.suite, ...selection, cases: cases.length },
+        selection: { suites: opts.suite, ...selection, cases: cases.length, seed },
         results: out.results,
         waivers,
         run: out.interrupted

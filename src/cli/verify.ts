@@ -4,7 +4,7 @@ import { defaultKeyPaths, keyFingerprint, loadPublicKey } from '../signing/keys.
 import { loadVerifyInput } from '../verify/load.js';
 import { shippedCatalog } from '../verify/shipped.js';
 import { shippedSuites } from '../../suites/index.js';
-import { verifyRun, type Check, type TrustedKey, type VerifyOutcome } from '../verify/verify.js';
+import { verifyRunAsync, type Check, type TrustedKey, type VerifyOutcome } from '../verify/verify.js';
 import { printJson } from './output.js';
 
 /** Per failed check, how many details the text output shows (--json has them all). */
@@ -18,10 +18,10 @@ export const registerVerify: RegisterCommand = (program, setExitCode) => {
     .option('--key <pub>', 'trusted public key (PEM); repeat to trust several (default: your own default key)', collect, [])
     .option('--allow-unsigned', 'check the content of an unsigned report instead of failing it')
     .option('--json', 'machine-readable checklist on stdout')
-    .action((path: string, opts: { key: string[]; allowUnsigned?: boolean; json?: boolean }) => {
+    .action(async (path: string, opts: { key: string[]; allowUnsigned?: boolean; json?: boolean }) => {
       const keys = trustedKeys(opts.key);
       const input = loadVerifyInput(path);
-      const outcome = verifyRun(input, { keys, allowUnsigned: opts.allowUnsigned === true }, shippedCatalog(shippedSuites()));
+      const outcome = await verifyRunAsync(input, { keys, allowUnsigned: opts.allowUnsigned === true }, shippedCatalog(shippedSuites()));
       if (opts.json) printJson({ path, ...outcome });
       else process.stdout.write(renderChecklist(path, outcome));
       setExitCode(outcome.valid ? 0 : 1);

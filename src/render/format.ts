@@ -1,5 +1,6 @@
 import { describeOutput } from '../judge/describe.js';
 import { outputFailed } from '../judge/result.js';
+import type { Report } from '../report/schema.js';
 import type { CaseResult } from '../runner/result.js';
 import { DEFAULT_PROFILE } from '../suite/profile.js';
 
@@ -23,10 +24,13 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:=@+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The command that reruns one case alone on the same driver and device. */
-export function rerunCommand(driver: string, device: string, profile: string, caseId: string): string {
-  const profileFlag = profile === DEFAULT_PROFILE ? '' : ` --profile ${shellQuote(profile)}`;
-  return `npx accelcert run --driver ${shellQuote(driver)} --device ${shellQuote(device)}${profileFlag} --filter '${caseId.replaceAll("'", `'\\''`)}'`;
+/** The command that reruns one case alone on the same driver and device, with the same inputs (the run's seed). */
+export function rerunCommand(report: Pick<Report, 'target' | 'profile' | 'selection'>, caseId: string): string {
+  const { driver, device } = report.target;
+  const profileFlag = report.profile.name === DEFAULT_PROFILE ? '' : ` --profile ${shellQuote(report.profile.name)}`;
+  const seed = report.selection.seed;
+  const seedFlag = seed ? ` --seed ${shellQuote(seed)}` : '';
+  return `npx accelcert run --driver ${shellQuote(driver)} --device ${shellQuote(device)}${profileFlag}${seedFlag} --filter '${caseId.replaceAll("'", `'\\''`)}'`;
 }
 
 /** Why a case did not pass: every failing output in one line each, with the numbers; the message for other statuses. */

@@ -76,7 +76,7 @@ export function renderJunit(report: Report): string {
 
 function testcase(report: Report, r: CaseResult): string[] {
   const open = `    <testcase classname="${esc(`${r.family}/${r.subject}`)}" name="${esc(r.id)}" time="${seconds(r.timings.execMs)}"`;
-  const rerun = rerunCommand(report.target.driver, report.target.device, report.profile.name, r.id);
+  const rerun = rerunCommand(report, r.id);
   switch (r.status) {
     case 'pass':
       return [`${open}/>`];

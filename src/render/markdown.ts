@@ -61,7 +61,7 @@ export function renderMarkdown(report: Report): string {
       out.push('Rerun each alone:');
       out.push('');
       out.push('```sh');
-      for (const r of shown) out.push(rerunCommand(target.driver, target.device, report.profile.name, r.id));
+      for (const r of shown) out.push(rerunCommand(report, r.id));
       out.push('```');
       out.push('');
     }

@@ -20,7 +20,7 @@ export interface BuildReportInput {
   profile: string;
   /** ids of every case the profile requires: `requiredCases(getProfile(profile), shippedSuites()).map((c) => c.id)` */
   requiredIds: readonly string[];
-  /** what narrowed the run (empty lists / null shard when nothing did) and how many cases were selected */
+  /** what narrowed the run (empty lists / null shard when nothing did), how many cases were selected, and the user seed (absent: none) */
   selection: Selection;
   /** one result per executed case, with the judge's statuses (waivers are applied here) */
   results: readonly CaseResult[];
@@ -60,7 +60,7 @@ export function buildReport(input: BuildReportInput): Report {
     target: input.target,
     suites,
     profile: { name: input.profile, requiredCases: input.requiredIds.length },
-    selection: input.selection,
+    selection: { ...input.selection, seed: input.selection.seed ?? null },
     run: input.run,
     results,
     waivers,

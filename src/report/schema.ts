@@ -3,6 +3,7 @@ import { FingerprintSchema } from '../device/device.js';
 import { StatusSchema, STATUSES } from '../judge/result.js';
 import { CaseResultSchema } from '../runner/result.js';
 import { DTypeSchema } from '../tensor/dtype.js';
+import { USER_SEED_PATTERN } from '../tensor/prng.js';
 
 /** Bumped on any change a reader of report.json must know about; verify rejects versions it does not know. */
 export const REPORT_SCHEMA_VERSION = 2;
@@ -58,6 +59,15 @@ export const SelectionSchema = z.object({
   shard: ShardSchema.nullable(),
   /** number of cases the selection held */
   cases: z.number().int().nonnegative(),
+  /**
+   * the user seed of `--seed`, mixed into every case's inputs (see docs/report-format.md); null: none, every case
+   * drew its inputs from its own seed. Absent in reports of accelcert versions without `--seed` (read as null).
+   */
+  seed: z
+    .string()
+    .regex(USER_SEED_PATTERN, "1 to 64 ASCII letters, digits, '.', '_' or '-'")
+    .nullable()
+    .optional(),
 });
 export type Selection = z.infer<typeof SelectionSchema>;
 

@@ -4,7 +4,8 @@ import { judgeCase } from '../judge/judge.js';
 import { validateView } from '../tensor/materialize.js';
 import type { TensorData } from '../tensor/tensor.js';
 import { caseSubject, type Case } from '../workload/case.js';
-import { planCase } from './plan.js';
+import { inThreadOracle, type Oracle, type OracleAnswer } from './oracle.js';
+import { checkCase, planFrom, type CasePlan, type NotRun } from './plan.js';
 import type { CaseResult } from './result.js';
 
 export interface ExecuteOptions {
@@ -16,6 +17,13 @@ export interface ExecuteOptions {
   reopen: () => Promise<Session>;
   /** stops scheduling new cases; results of the cases already run are kept */
   signal?: AbortSignal;
+  /** the user seed (`--seed`) mixed into every case's inputs; null or absent: the cases' own seeds */
+  seed?: string | null;
+  /**
+   * computes each case's inputs and expected outputs (default: in this thread, no cache). An oracle with threads is
+   * asked for the cases it computes on them ahead of the device, so that its threads work while the device does.
+   */
+  oracle?: Oracle;
   onResult: (result: CaseResult) => void;
 }
 
@@ -43,6 +51,28 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
   let deviceLost: string | null = null;
   const results = new Array<CaseResult>(cases.length);
   let next = 0;
+  const oracle = opts.oracle ?? inThreadOracle();
+  const seed = opts.seed ?? null;
+
+  // Answers asked for ahead of the device, by case index: only of cases the oracle computes off this thread, and
+  // used once (a case run again after a crash gets fresh inputs, whatever the device did to the first ones).
+  const ahead = new Map<number, Promise<OracleAnswer>>();
+  const lookahead = oracle.parallelism > 0 ? Math.max(opts.depth, 4 * oracle.parallelism) : 0;
+  const askAhead = (from: number): void => {
+    for (let j = from; j < Math.min(cases.length, from + lookahead); j++) {
+      const c = cases[j] as Case;
+      if (ahead.has(j) || c.kind !== 'op' || !oracle.offloads(c)) continue;
+      const checked = checkCase(c, session.capabilities);
+      if ('bound' in checked) ahead.set(j, oracle.compute(checked.c, seed));
+    }
+  };
+  const plan = async (i: number, c: Case): Promise<CasePlan | NotRun> => {
+    const pending = ahead.get(i);
+    ahead.delete(i);
+    const checked = checkCase(c, session.capabilities);
+    if (!('bound' in checked)) return checked;
+    return planFrom(checked, await (pending ?? oracle.compute(checked.c, seed)));
+  };
 
   // A crash or timeout kills the session. The case that saw `crash` or `timeout` is the culprit (workers
   // answer in order and charge the failure to the oldest request); the others in flight were `aborted`
@@ -69,7 +99,10 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
     while (next < cases.length && !opts.signal?.aborted) {
       const i = next++;
       const c = cases[i] as Case;
+      askAhead(i + 1);
       for (let attempt = 1; ; attempt++) {
+        // the oracle's answer first (its threads may take a while), then the session as it is once that is there
+        const planned = await plan(i, c);
         if (reopening) await reopening;
         if (deviceLost !== null) {
           // never silently skipped: every case the dead device could not run is a crash, with the reason
@@ -77,7 +110,7 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
           break;
         }
         const gen = generation;
-        const outcome = await runOne(session, c, opts.timeoutMs, opts.depth);
+        const outcome = await runOne(session, c, planned, opts.timeoutMs, opts.depth);
         if (outcome.kind === 'done') {
           results[i] = outcome.result;
           break;
@@ -109,19 +142,19 @@ function baseResult(c: Case): BaseResult {
     dtype: c.dtype,
     outputs: [],
     outputDigest: null,
+    inputDigest: null,
     timings: { execMs: 0, deviceMs: null },
   };
 }
 
 /**
- * Runs one case in DESIGN's order: plans it (inputs, then the oracle's answer), sends its request (twice when it must
- * repeat, back to back), gathers the answers and their timings, and hands them to the judge, which alone decides
- * the status. The other cases in flight keep the device busy while this one's reference is computed.
+ * Runs one case in DESIGN's order, once it is planned (inputs, then the oracle's answer): sends its request (twice
+ * when it must repeat, back to back), gathers the answers and their timings, and hands them to the judge, which alone
+ * decides the status. The other cases in flight keep the device busy while this one's reference is computed.
  */
-async function runOne(session: Session, c: Case, timeoutMs: number, depth: number): Promise<Outcome> {
-  const base = baseResult(c);
-  const plan = planCase(c, session.capabilities);
-  if (!('request' in plan)) return { kind: 'done', result: { ...base, ...plan } };
+async function runOne(session: Session, c: Case, plan: CasePlan | NotRun, timeoutMs: number, depth: number): Promise<Outcome> {
+  const base = { ...baseResult(c), inputDigest: plan.inputDigest ?? null };
+  if (!('request' in plan)) return { kind: 'done', result: { ...base, status: plan.status, message: plan.message } };
 
   const perCase = plan.repeat ? 2 : 1;
   const limitMs = timeoutMs * (depth * perCase + 1) + 5000;

@@ -1,28 +1,47 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { findPython } from '../drivers/pytorch/python.js';
 import { pytorchDriver } from '../drivers/pytorch/driver.js';
 import { getProfile, requiredCases } from '../suite/profile.js';
 import { shippedSuites } from '../../suites/index.js';
+import { oracleCodeDigest, type OracleCacheConfig } from './oracle-cache.js';
 import { runCases } from './run.js';
 
 /**
  * The strongest check of the oracle and the judge: a real PyTorch build on the CPU must pass every case the
- * default profile requires. CI installs Debian's python3-torch; elsewhere the test runs when torch is found.
+ * default profile requires, with the vectorised kernels this CPU selects and with the scalar kernels every CPU has
+ * (`ATEN_CPU_CAPABILITY=default`): the CPU must not change the outcome. CI installs Debian's python3-torch; elsewhere
+ * the test runs when torch is found.
  */
 const python = await findPython({}).catch(() => null);
 const haveTorch = python?.torchVersion != null;
 if (!haveTorch && process.env.CI) throw new Error(`CI must have PyTorch for the pytorch driver tests: ${python?.reason ?? 'no python'}`);
 
+// The expected outputs do not depend on the device: both runs share one oracle cache, so the second skips the oracle.
+const cache: OracleCacheConfig = { dir: mkdtempSync(join(tmpdir(), 'accelcert-pytorch-cpu-cache-')), version: 'test', code: oracleCodeDigest() };
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
 describe.runIf(haveTorch)(`PyTorch ${python?.torchVersion ?? ''} on the CPU`, () => {
-  it('passes every case of the inference-fp32 profile', async () => {
+  it.each([
+    ['the kernels this CPU selects', null],
+    ['the scalar kernels (ATEN_CPU_CAPABILITY=default)', 'default'],
+  ])('passes every case of the inference-fp32 profile with %s', async (_, capability) => {
+    // the worker inherits this process's environment when it starts; the stub is undone after this test alone
+    if (capability !== null) vi.stubEnv('ATEN_CPU_CAPABILITY', capability);
     const cases = requiredCases(getProfile('inference-fp32'), shippedSuites());
     const outDir = mkdtempSync(join(tmpdir(), 'accelcert-pytorch-cpu-'));
-    const out = await runCases({ driver: pytorchDriver, device: 'cpu', openOptions: { python: python?.path }, cases, outDir, timeoutMs: 60_000, depth: 4 });
+    const out = await runCases({ driver: pytorchDriver, device: 'cpu', openOptions: { python: python?.path }, cases, outDir, timeoutMs: 60_000, depth: 4, cache });
+    // the fingerprint records which kernels ran, so a report says it too
+    const kernels = out.device.fingerprint.extra['cpu_capability'] ?? 'unknown';
+    if (capability === 'default') expect(kernels).toMatch(/^(NO AVX|DEFAULT)$/);
+    else expect(kernels).not.toBe('unknown');
     const notPassed = out.results.filter((r) => r.status !== 'pass').map((r) => `${r.id}: ${r.status}: ${r.message}`);
-    expect(notPassed).toEqual([]);
+    expect(notPassed, `with ${kernels} kernels`).toEqual([]);
     expect(out.results).toHaveLength(cases.length);
     // every completed result was journalled as it completed
     expect(readFileSync(join(outDir, 'journal.jsonl'), 'utf8').trim().split('\n')).toHaveLength(cases.length);

@@ -22,6 +22,12 @@ export const CaseResultSchema = z.object({
    * (numerics policy 6). Null when the op is documented as nondeterministic or no second run happened.
    */
   repeatDigest: z.string().nullable().optional(),
+  /**
+   * sha256 (hex) over the storage bytes of every input, in order, as the harness generated them for the device from
+   * the case and the run's seed (see docs/report-format.md); null when no input was generated (the case was not
+   * run). Absent in reports of accelcert versions that did not record it.
+   */
+  inputDigest: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 digest in lowercase hex').nullable().optional(),
   timings: z.object({
     /** wall time of the device call, as seen by the harness */
     execMs: z.number().nonnegative(),

@@ -8,6 +8,8 @@ import type { Case } from '../workload/case.js';
 import { executeCases } from './execute.js';
 import { Journal } from './journal.js';
 import { openRunLog } from './log.js';
+import type { OracleCacheConfig } from './oracle-cache.js';
+import { OraclePool } from './oracle-pool.js';
 import { Progress } from './progress.js';
 import type { CaseResult } from './result.js';
 
@@ -19,6 +21,12 @@ export interface RunSpec {
   outDir: string;
   timeoutMs: number;
   depth: number;
+  /** the user seed (`--seed`) mixed into every case's inputs; null or absent: the cases' own seeds */
+  seed?: string | null;
+  /** where the oracle's answers are cached (see oracleCacheFromEnv); null or absent: no cache */
+  cache?: OracleCacheConfig | null;
+  /** the oracle's worker threads at most (default: the available cores); 0 computes every case in the runner's thread */
+  oracleThreads?: number;
 }
 
 export interface RunOutput {
@@ -42,7 +50,7 @@ export async function runCases(spec: RunSpec): Promise<RunOutput> {
   const journal = new Journal(join(spec.outDir, 'journal.jsonl'));
   const openOptions: OpenOptions = { ...spec.openOptions, timeoutMs: spec.timeoutMs, log: (line) => log.info({ source: 'worker' }, line) };
   const startedAt = new Date();
-  log.info({ driver: spec.driver.name, device: spec.device, cases: spec.cases.length }, 'run started');
+  log.info({ driver: spec.driver.name, device: spec.device, cases: spec.cases.length, seed: spec.seed ?? null }, 'run started');
   const open = (): Promise<Session> => spec.driver.open(spec.device, openOptions);
   let session: Session;
   try {
@@ -65,10 +73,18 @@ export async function runCases(spec: RunSpec): Promise<RunOutput> {
   process.once('SIGTERM', onSignal);
   const progress = new Progress(spec.cases.length, `${spec.driver.name}:${session.device.device}`);
   let current = session;
+  const oracle = new OraclePool({
+    ...(spec.oracleThreads !== undefined ? { size: spec.oracleThreads } : {}),
+    cache: spec.cache ?? null,
+    onProblem: (message) => log.warn({ reason: message }, 'oracle threads unavailable'),
+  });
+  log.info({ threads: oracle.parallelism, cache: spec.cache?.dir ?? null }, 'oracle ready');
   try {
     const { results, deviceLost } = await executeCases(session, spec.cases, {
       timeoutMs: spec.timeoutMs,
       depth: spec.depth,
+      seed: spec.seed ?? null,
+      oracle,
       signal: controller.signal,
       reopen: async () => {
         log.warn('device session lost; opening a fresh one');
@@ -82,10 +98,13 @@ export async function runCases(spec: RunSpec): Promise<RunOutput> {
       },
     });
     if (deviceLost) log.error({ reason: deviceLost }, 'device lost for good');
+    const { hits, computed, offloaded, cacheProblem } = oracle.stats;
+    log.info({ cached: hits, computed, offloaded, cacheProblem }, 'oracle answers');
     return { device: session.device, results, startedAt, endedAt: new Date(), interrupted, deviceLost, log };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await oracle.close();
     await current.close().catch(() => undefined);
     log.info('run ended');
   }

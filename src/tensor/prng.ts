@@ -64,6 +64,32 @@ export function seedFromId(id: string): string {
   return createHash('sha256').update(id, 'utf8').digest('hex').slice(0, 16);
 }
 
+/**
+ * A user seed (`accelcert run --seed S`): 1 to 64 characters, each an ASCII letter, a digit, `.`, `_` or `-`, so
+ * that it reads the same in a shell, a file name, JSON and a report, and its UTF-8 bytes are its characters.
+ */
+export const USER_SEED_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Why a text is not a user seed, as the end of a sentence ("must be …"), or null when it is one. */
+export function userSeedProblem(seed: string): string | null {
+  if (seed.length === 0) return 'must not be empty';
+  if (seed.length > 64) return `must be at most 64 characters (it has ${seed.length})`;
+  const bad = [...seed].find((ch) => !/[A-Za-z0-9._-]/.test(ch));
+  return bad === undefined ? null : `may hold only ASCII letters, digits, '.', '_' and '-' (it holds ${JSON.stringify(bad)})`;
+}
+
+/**
+ * The seed a case's inputs are drawn from. Without a user seed it is the case's own seed, unchanged (so a run
+ * without `--seed` draws exactly the inputs it always drew); with one it is the first 16 hex digits (64 bits) of
+ * sha256 of the UTF-8 text `caseSeed + ':' + userSeed`.
+ */
+export function mixSeed(caseSeed: string, userSeed: string | null): string {
+  if (userSeed === null) return caseSeed;
+  const problem = userSeedProblem(userSeed);
+  if (problem !== null) throw new Error(`a user seed ${problem}`);
+  return createHash('sha256').update(`${caseSeed}:${userSeed}`, 'utf8').digest('hex').slice(0, 16);
+}
+
 /** What a block is drawn for; part of the counter, so the same index used two ways gives independent numbers. */
 const DOMAIN_UINT32 = 0;
 const DOMAIN_UNIFORM = 1;

@@ -2,6 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { vi } from 'vitest';
 import { main } from '../cli/main.js';
+import { inProcessSession, referenceExec, REFERENCE_DEVICE } from '../drivers/reference/driver.js';
+import type { Session } from '../drivers/types.js';
+import type { TensorData } from '../tensor/tensor.js';
 import { UserError } from '../errors.js';
 import { PACKAGE_ROOT } from '../version.js';
 
@@ -48,4 +51,18 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): { code: num
     env: { ...process.env, CI: '1', ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The reference device, recording the inputs of the first request of every case it is sent. */
+export function recordingReference(): { session: Session; sent: Map<string, TensorData[]> } {
+  const base = inProcessSession(REFERENCE_DEVICE, referenceExec);
+  const sent = new Map<string, TensorData[]>();
+  const session: Session = {
+    ...base,
+    exec: (req) => {
+      if (req.kind === 'op' && !sent.has(req.caseId)) sent.set(req.caseId, req.inputs);
+      return base.exec(req);
+    },
+  };
+  return { session, sent };
 }

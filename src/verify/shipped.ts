@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { OutputMetrics } from '../judge/result.js';
 import { ruleLabel } from '../judge/interval.js';
 import { getOp } from '../ops/registry.js';
@@ -8,6 +9,9 @@ import { getProfile, requiredCases } from '../suite/profile.js';
 import type { Suite } from '../suite/suite.js';
 import { firstLine } from '../errors.js';
 import { HARNESS_VERSION } from '../version.js';
+import { caseInputDigest } from '../runner/inputs.js';
+import { OraclePool } from '../runner/oracle-pool.js';
+import type { DigestAnswer } from '../runner/oracle.js';
 import type { ShippedCase, ShippedCatalog } from './verify.js';
 
 /** The accumulation length k depends on the reference's values, which verify does not recompute. */
@@ -40,12 +44,25 @@ export function outputsProblemOf(c: Case, outputs: readonly OutputMetrics[]): st
 }
 
 /**
+ * Worker threads for generating inputs again in `verify`, beside the main thread, which helps: one per other core, from
+ * 4 cores up. Each thread costs ≈0.3 s to start and as much again to warm up; on 2 cores that is more than it saves
+ * (inference-fp32 on a busy 2-core machine: 1.2 s in one thread, 2.5 s with two more).
+ */
+function verifyThreads(): number {
+  const cores = availableParallelism();
+  return cores >= 4 ? cores - 1 : 0;
+}
+
+/**
  * What verify compares a report against: the suites this accelcert version ships (passed in by the CLI, so verify
  * knows no suite file), and its profiles, ops and judge.
  */
-export function shippedCatalog(suites: readonly Suite[]): ShippedCatalog {
+export function shippedCatalog(suites: readonly Suite[], options: { /** threads for input digests (default: verifyThreads()) */ threads?: number } = {}): ShippedCatalog {
   const byId = new Map<string, Case>();
   for (const s of suites) for (const c of s.cases) byId.set(c.id, c);
+  // input digests computed ahead, by seed and case id: a digest, or why the inputs cannot be generated
+  const prepared = new Map<string, string | Error>();
+  const preparedKey = (id: string, seed: string | null): string => `${seed ?? ''}\n${id}`;
   const required = new Map<string, readonly string[]>();
   return {
     harnessVersion: HARNESS_VERSION,
@@ -77,6 +94,31 @@ export function shippedCatalog(suites: readonly Suite[]): ShippedCatalog {
       } catch (err) {
         // an op that cannot describe a shipped case is a harness bug; say so instead of crashing the checklist
         return `accelcert cannot derive the outputs of ${c.subject} for this case: ${firstLine(err)}`;
+      }
+    },
+    inputDigest: (c: ShippedCase, seed: string | null) => {
+      const known = prepared.get(preparedKey(c.id, seed));
+      if (known instanceof Error) throw known;
+      if (known !== undefined) return known;
+      const full = byId.get(c.id);
+      if (!full) throw new Error(`${c.id} is not a shipped case`);
+      return caseInputDigest(full, seed);
+    },
+    // generating the inputs of every case again is most of verify's time: large cases go to worker threads
+    prepareInputDigests: async (ids, seed) => {
+      const cases = ids.flatMap((id) => {
+        const c = byId.get(id);
+        return c && !prepared.has(preparedKey(id, seed)) ? [c] : [];
+      });
+      const pool = new OraclePool({ size: options.threads ?? verifyThreads() });
+      try {
+        const digests = await pool.inputDigests(cases, seed);
+        cases.forEach((c, i) => {
+          const d = digests[i] as DigestAnswer;
+          prepared.set(preparedKey(c.id, seed), d.ok ? d.digest : new Error(d.message));
+        });
+      } finally {
+        await pool.close();
       }
     },
   };

@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import canonicalize from 'canonicalize';
@@ -22,8 +22,14 @@ const trust = (key: KeyObject, source: string): TrustedKey => ({ key: createPubl
 const VENDOR = trust(vendorKey, 'vendor.pub');
 
 const FAILING = 'core/binary/aten.mul.Tensor/float32/case-000001';
-function fixture(): { catalog: ShippedCatalog; report: Report } {
-  return syntheticReport({ cases: 40, margins: { [FAILING]: 2.5 } });
+/** The synthetic cases have no inputs to generate: their "inputs" hash the id and the seed, so the check has something to derive. */
+const fakeInputDigest = (id: string, seed: string | null): string => createHash('sha256').update(`${id}:${seed ?? '-'}`).digest('hex');
+
+function fixture(seed: string | null = null): { catalog: ShippedCatalog; report: Report } {
+  const { report, catalog } = syntheticReport({ cases: 40, margins: { [FAILING]: 2.5 } });
+  report.selection.seed = seed;
+  for (const r of report.results) r.inputDigest = fakeInputDigest(r.id, seed);
+  return { report, catalog: { ...catalog, inputDigest: (c, s) => fakeInputDigest(c.id, s) } };
 }
 
 function verifySigned(report: Report, catalog: ShippedCatalog, key: KeyObject = vendorKey, keys = [VENDOR]): VerifyOutcome {
@@ -38,8 +44,8 @@ function check(outcome: VerifyOutcome, id: CheckId): { state: string; message: s
 }
 
 /** A forger holding the vendor's key: edits the report, then re-signs it. */
-function forge(edit: (r: Report) => void): { report: Report; catalog: ShippedCatalog } {
-  const { report, catalog } = fixture();
+function forge(edit: (r: Report) => void, seed: string | null = null): { report: Report; catalog: ShippedCatalog } {
+  const { report, catalog } = fixture(seed);
   const copy = structuredClone(report);
   edit(copy);
   return { report: copy, catalog };
@@ -178,6 +184,51 @@ describe('tamper matrix: each forgery is caught by a specific check', () => {
     expect(out.valid).toBe(false);
     expect(check(out, 'verdict').message).toBe(`the report claims CERTIFIED, but its results give NOT_CERTIFIED: 1 required cases failed: ${FAILING}`);
     expect(check(out, 'statuses').state).toBe('ok');
+  });
+
+  it('an edited inputDigest: the inputs its case generates hash to something else', () => {
+    const { report, catalog } = forge((r) => {
+      const res = r.results.find((x) => x.id === FAILING);
+      if (res) res.inputDigest = 'a'.repeat(64);
+    });
+    const out = verifySigned(report, catalog);
+    expect(out.valid).toBe(false);
+    expect(check(out, 'inputs').message).toBe(
+      `1 results record inputs other than their cases generate without a seed; first: ${FAILING}: inputDigest ${'a'.repeat(64)}, but its inputs without a seed hash to ${fakeInputDigest(FAILING, null)}`,
+    );
+    expect(check(out, 'statuses').state).toBe('ok');
+  });
+
+  it('a seed claimed that the cases did not run with: every input digest disagrees', () => {
+    const { report, catalog } = forge((r) => {
+      r.selection.seed = 'reviewer-2025-06';
+    });
+    const out = verifySigned(report, catalog);
+    expect(out.valid).toBe(false);
+    expect(check(out, 'inputs').message).toMatch(/^40 results record inputs other than their cases generate with seed "reviewer-2025-06"; first: /);
+  });
+
+  it('a seeded run whose digests were stripped: nothing shows that the seed was used', () => {
+    const { report, catalog } = forge((r) => {
+      for (const x of r.results) delete x.inputDigest;
+    }, 'reviewer-2025-06');
+    const out = verifySigned(report, catalog);
+    expect(out.valid).toBe(false);
+    expect(check(out, 'inputs').message).toMatch(/^the report names seed "reviewer-2025-06", but 40 judged results record no inputDigest: /);
+  });
+
+  it('an honest seeded report verifies; one without a seed or digests (an older writer) is a warning', () => {
+    const seeded = fixture('reviewer-2025-06');
+    const out = verifySigned(seeded.report, seeded.catalog);
+    expect(out.valid).toBe(true);
+    expect(check(out, 'inputs')).toMatchObject({ state: 'ok', message: '40 input digests equal sha256 of the inputs their cases generate with seed "reviewer-2025-06"' });
+    const { report, catalog } = forge((r) => {
+      for (const x of r.results) delete x.inputDigest;
+      delete r.selection.seed;
+    });
+    const old = verifySigned(report, catalog);
+    expect(old.valid).toBe(true);
+    expect(check(old, 'inputs')).toMatchObject({ state: 'warn', message: expect.stringMatching(/^40 judged results record no inputDigest/) as unknown });
   });
 
   it('the verdict reasons edited alone', () => {

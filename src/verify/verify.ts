@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { firstIssue, issueText } from '../errors.js';
+import { firstIssue, firstLine, issueText } from '../errors.js';
 import canonicalize from 'canonicalize';
 import { describeOutput } from '../judge/describe.js';
 import { outputFailed, statusFromOutputs, type OutputMetrics } from '../judge/result.js';
@@ -22,6 +22,13 @@ export interface ShippedCatalog {
   requiredIds(profile: string): readonly string[] | undefined;
   /** why a case's recorded outputs do not fit the shipped op (output count, dtype, shape, acceptance rule), or null */
   outputsProblem(c: ShippedCase, outputs: readonly OutputMetrics[]): string | null;
+  /**
+   * the `inputDigest` a run of the case with this user seed (null: none) records: sha256 of the inputs it generates.
+   * Absent from a catalog that cannot generate inputs (a synthetic one): recorded digests are then not checked.
+   */
+  inputDigest?(c: ShippedCase, seed: string | null): string;
+  /** computes ahead (in parallel) the input digests of these cases with this seed, which `inputDigest` then returns */
+  prepareInputDigests?(ids: readonly string[], seed: string | null): Promise<void>;
 }
 
 /** A shipped case as verify compares a result with it: where it is filed and what it runs. */
@@ -48,6 +55,7 @@ export const CHECKS = [
   ['schema', 'report schema'],
   ['suites', 'suite digests'],
   ['completeness', 'required cases'],
+  ['inputs', 'input digests'],
   ['statuses', 'statuses vs metrics'],
   ['summary', 'summary counts'],
   ['verdict', 'verdict'],
@@ -116,6 +124,30 @@ class Checklist {
  * nothing is read from disk here (see cli/verify.ts for that).
  */
 export function verifyRun(input: VerifyInput, options: VerifyOptions, catalog: ShippedCatalog): VerifyOutcome {
+  const steps = verifySteps(input, options, catalog);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+/**
+ * `verifyRun`, with the catalog first asked to prepare the input digests the report records (`prepareInputDigests`,
+ * e.g. on worker threads) once the report is known to be authentic and well formed.
+ */
+export async function verifyRunAsync(input: VerifyInput, options: VerifyOptions, catalog: ShippedCatalog): Promise<VerifyOutcome> {
+  const steps = verifySteps(input, options, catalog);
+  let step = steps.next();
+  while (!step.done) {
+    const report = step.value;
+    const seed = report.selection.seed ?? null;
+    await catalog.prepareInputDigests?.(report.results.filter((r) => r.inputDigest != null).map((r) => r.id), seed);
+    step = steps.next();
+  }
+  return step.value;
+}
+
+/** verifyRun's checks in order; yields the report once, after the schema check, before its content is checked. */
+function* verifySteps(input: VerifyInput, options: VerifyOptions, catalog: ShippedCatalog): Generator<Report, VerifyOutcome, void> {
   const checks = new Checklist();
   const outcome = (report: Report | null, recomputed: Verdict | null, signedBy: string | null): VerifyOutcome => {
     const list = checks.list();
@@ -202,9 +234,11 @@ export function verifyRun(input: VerifyInput, options: VerifyOptions, catalog: S
   }
   const report = parsed.data;
   checks.set('schema', 'ok', `a valid schemaVersion ${REPORT_SCHEMA_VERSION} report with ${report.results.length} results`);
+  yield report;
 
   checkSuites(report, catalog, checks);
   const requiredIds = checkCompleteness(report, catalog, checks);
+  checkInputs(report, catalog, checks);
   checkStatuses(report, catalog, checks);
   checkSummary(report, checks);
   let recomputed: Verdict | null = null;
@@ -366,6 +400,55 @@ function shippedCaseIndex(catalog: ShippedCatalog): Map<string, ShippedCase> {
     indexCache.set(catalog, index);
   }
   return index;
+}
+
+/**
+ * Every recorded input digest equals the digest of the inputs its shipped case generates with the report's seed, so
+ * a report cannot claim a reviewer's seed (or none) while its cases ran on other inputs. A judged result without a
+ * digest fails when the report names a seed; without a seed it is a warning (a report from before digests).
+ */
+function checkInputs(report: Report, catalog: ShippedCatalog, checks: Checklist): void {
+  const seed = report.selection.seed ?? null;
+  const withSeed = seed === null ? 'without a seed' : `with seed ${JSON.stringify(seed)}`;
+  const shipped = shippedCaseIndex(catalog);
+  const problems: string[] = [];
+  const missing: string[] = [];
+  let checked = 0;
+  let recorded = 0;
+  for (const r of report.results) {
+    if (r.inputDigest == null) {
+      if (r.status === 'pass' || r.status === 'fail' || r.status === 'waived') missing.push(r.id);
+      continue;
+    }
+    recorded += 1;
+    const c = shipped.get(r.id);
+    if (!c || !catalog.inputDigest) continue; // an unknown case fails completeness
+    let derived: string;
+    try {
+      derived = catalog.inputDigest(c, seed);
+    } catch (err) {
+      problems.push(`${r.id}: accelcert cannot generate the inputs of this case: ${firstLine(err)}`);
+      continue;
+    }
+    checked += 1;
+    if (derived !== r.inputDigest) problems.push(`${r.id}: inputDigest ${r.inputDigest}, but its inputs ${withSeed} hash to ${derived}`);
+  }
+  if (problems.length > 0) {
+    checks.set(
+      'inputs',
+      'fail',
+      `${problems.length} results record inputs other than their cases generate ${withSeed}; first: ${problems[0]}`,
+      problems.slice(0, MAX_DETAILS),
+    );
+  } else if (missing.length > 0 && seed !== null) {
+    checks.set('inputs', 'fail', `the report names seed ${JSON.stringify(seed)}, but ${missing.length} judged results record no inputDigest: ${firstFew(missing)}`, missing.slice(0, MAX_DETAILS));
+  } else if (missing.length > 0) {
+    checks.set('inputs', 'warn', `${missing.length} judged results record no inputDigest (written by an accelcert that did not record them); their inputs are not checked`, missing.slice(0, MAX_DETAILS));
+  } else if (recorded > checked) {
+    checks.set('inputs', 'warn', `${recorded} input digests recorded, but this catalog cannot generate inputs to check them`);
+  } else {
+    checks.set('inputs', 'ok', `${checked} input digests equal sha256 of the inputs their cases generate ${withSeed}`);
+  }
 }
 
 function checkStatuses(report: Report, catalog: ShippedCatalog, checks: Checklist): void {

@@ -205,6 +205,17 @@ def cpu_model():
     return vendor or platform.machine() or "unknown", model or platform.processor() or platform.machine() or "unknown"
 
 
+def cpu_capability():
+    """The CPU kernels ATen dispatches to, as torch reports them (torch 2.x has an API; 1.13 only prints it)."""
+    getter = getattr(getattr(torch.backends, "cpu", None), "get_cpu_capability", None)
+    if getter is not None:
+        return str(getter())
+    for line in torch.__config__.show().splitlines():
+        if "CPU capability usage:" in line:
+            return line.split(":", 1)[1].strip()
+    return None
+
+
 def base_extra():
     extra = dict(NUMERICS)
     extra["python"] = platform.python_version()
@@ -237,6 +248,10 @@ def fingerprint(device):
     if kind == "cpu":
         vendor, model = cpu_model()
         extra["threads"] = str(torch.get_num_threads())
+        # which vectorised kernels ATen chose (AVX512, AVX2, or NO AVX under ATEN_CPU_CAPABILITY=default)
+        capability = cpu_capability()
+        if capability:
+            extra["cpu_capability"] = capability
         return dict(vendor=vendor, model=model, memoryBytes=host_memory(), driverVersion=None, framework=framework(), extra=extra)
     if kind == "cuda":
         props = torch.cuda.get_device_properties(device)

@@ -1,0 +1,207 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { firstLine } from '../errors.js';
+import { getOp } from '../ops/registry.js';
+import { opCall, type OutputSpec, type RefOutput } from '../ops/types.js';
+import { toRef } from '../tensor/materialize.js';
+import type { InputSpec } from '../tensor/spec.js';
+import { numel, type RefTensor, type TensorData } from '../tensor/tensor.js';
+import type { OpCase } from '../workload/case.js';
+import { caseInputDigest, caseInputs, inputDigest } from './inputs.js';
+import { MIN_CACHED_ELEMENTS, oracleCacheKey, readEntry, writeEntry, type OracleCacheConfig } from './oracle-cache.js';
+
+/*
+ * The oracle's side of a case: its inputs generated (the bytes the device gets, and their exact float64 values), then
+ * the float64 reference, or the reference's answer from the disk cache. `computeOracle` is one pure function of its
+ * task, run in the runner's thread for small cases and in a worker thread (oracle-pool.ts) for large ones: both give
+ * the same bytes.
+ */
+
+/** One case for the oracle: plain data, so that it can travel to a worker thread. */
+export interface OracleTask {
+  case: OpCase;
+  /** the user seed of `--seed`, or null */
+  seed: string | null;
+  /** where answers are cached, or null for no cache */
+  cache: OracleCacheConfig | null;
+}
+
+export interface OracleResult {
+  ok: true;
+  /** the inputs as the device gets them */
+  inputs: TensorData[];
+  /** the same inputs' logical values, decoded exactly (what the reference read, and what property rules read) */
+  refs: RefTensor[];
+  /** sha256 of the inputs' bytes (inputs.ts) */
+  inputDigest: string;
+  /** the reference's answer, one per output */
+  expected: RefOutput[];
+  /** whether the answer came from the disk cache ('hit'), was computed and stored ('miss'), or is not cached ('off': no cache, or a case too small to be worth it) */
+  cache: 'hit' | 'miss' | 'off';
+  /** why the computed answer could not be stored, or null */
+  cacheProblem: string | null;
+}
+
+export interface OracleFailure {
+  ok: false;
+  /** why the harness cannot run the case: one sentence for the result's message */
+  message: string;
+  inputDigest: string | null;
+}
+
+export type OracleAnswer = OracleResult | OracleFailure;
+
+/** sha256 of the case's canonical (RFC 8785) JSON: the same digest means the same case, inputs and call. */
+export function caseDigest(c: OpCase): string {
+  const text = canonicalize(c);
+  if (text === undefined) throw new Error(`case ${c.id} cannot be canonicalised`);
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** The elements of all inputs: how much work generating and referencing a case is, roughly. */
+export function oracleWork(c: { inputs: readonly InputSpec[] }): number {
+  return c.inputs.reduce((n, spec) => n + numel(spec.shape), 0);
+}
+
+/** Outputs read from the cache, when they are what the op's outputs need (count, shape, one value per element). */
+function fitting(outputs: Record<string, unknown>[], specs: readonly OutputSpec[]): RefOutput[] | null {
+  if (outputs.length !== specs.length) return null;
+  for (let i = 0; i < specs.length; i++) {
+    const o = outputs[i] as Record<string, unknown>;
+    const spec = specs[i] as OutputSpec;
+    const shape = o['shape'];
+    if (!Array.isArray(shape) || shape.length !== spec.shape.length || shape.some((d, k) => d !== spec.shape[k])) return null;
+    if (!(o['values'] instanceof Float64Array) || o['values'].length !== numel(spec.shape)) return null;
+  }
+  return outputs as unknown as RefOutput[];
+}
+
+/**
+ * The oracle's answer for one case: inputs (generated from the case's seed mixed with the user seed), their digest and
+ * decoded values, and the reference's outputs, read from the cache when an entry for this case, seed, version and
+ * code is there and intact, else computed (and stored). Never throws: a case the harness cannot run is a failure.
+ */
+export function computeOracle(task: OracleTask): OracleAnswer {
+  const c = task.case;
+  let inputs: TensorData[];
+  try {
+    inputs = caseInputs(c, task.seed);
+  } catch (err) {
+    return { ok: false, message: `the harness cannot generate this case's inputs: ${firstLine(err)}`, inputDigest: null };
+  }
+  const digest = inputDigest(inputs);
+  try {
+    const refs = inputs.map(toRef);
+    const op = getOp(c.op);
+    if (!op) return { ok: false, message: `the harness has no definition of ${c.op}`, inputDigest: digest };
+    const bound = op.bind(opCall(c));
+    const cache = task.cache && oracleWork(c) >= (task.cache.minElements ?? MIN_CACHED_ELEMENTS) ? task.cache : null;
+    const key = cache ? oracleCacheKey(caseDigest(c), task.seed, cache) : null;
+    if (cache && key) {
+      const stored = readEntry(cache, key);
+      const expected = stored && fitting(stored, bound.outputs);
+      if (expected) return { ok: true, inputs, refs, inputDigest: digest, expected, cache: 'hit', cacheProblem: null };
+    }
+    const expected = bound.reference(refs);
+    const cacheProblem = cache && key ? writeEntry(cache, key, expected) : null;
+    return { ok: true, inputs, refs, inputDigest: digest, expected, cache: cache ? 'miss' : 'off', cacheProblem };
+  } catch (err) {
+    return { ok: false, message: `the reference cannot compute this case: ${firstLine(err)}`, inputDigest: digest };
+  }
+}
+
+/** A case's input digest alone, for `verify`: its inputs (any workload kind) and seeds. */
+export interface DigestTask {
+  inputs: readonly InputSpec[];
+  /** the case's own seed */
+  seed: string;
+  userSeed: string | null;
+}
+
+export type DigestAnswer = { ok: true; digest: string } | { ok: false; message: string };
+
+/** The digest a run of the case with the user seed records (inputs.ts); never throws. */
+export function computeInputDigest(task: DigestTask): DigestAnswer {
+  try {
+    return { ok: true, digest: caseInputDigest(task, task.userSeed) };
+  } catch (err) {
+    return { ok: false, message: `the harness cannot generate this case's inputs: ${firstLine(err)}` };
+  }
+}
+
+/** What a thread of the pool is asked to do, and what it answers. */
+export type Job = { kind: 'answer'; task: OracleTask } | { kind: 'inputDigest'; task: DigestTask };
+export type Reply = { kind: 'answer'; answer: OracleAnswer } | { kind: 'inputDigest'; digest: DigestAnswer };
+
+export function runJob(job: Job): Reply {
+  return job.kind === 'answer' ? { kind: 'answer', answer: computeOracle(job.task) } : { kind: 'inputDigest', digest: computeInputDigest(job.task) };
+}
+
+/** The reply of a job that could not run: why, in one sentence. */
+export function failedReply(job: Job, message: string): Reply {
+  return job.kind === 'answer' ? { kind: 'answer', answer: { ok: false, message, inputDigest: null } } : { kind: 'inputDigest', digest: { ok: false, message } };
+}
+
+/**
+ * The buffers an answer can hand to another thread instead of copying: each one that some typed array of the answer
+ * covers whole (a buffer shared with something else, such as Node's pool of small buffers, is copied instead).
+ */
+export function transferables(reply: Reply | OracleAnswer): ArrayBuffer[] {
+  const answer = 'kind' in reply ? (reply.kind === 'answer' ? reply.answer : null) : reply;
+  if (!answer?.ok) return [];
+  const buffers = new Set<ArrayBuffer>();
+  const add = (v: unknown): void => {
+    if (!ArrayBuffer.isView(v) || !(v.buffer instanceof ArrayBuffer)) return;
+    if (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) buffers.add(v.buffer);
+  };
+  for (const t of answer.inputs) add(t.storage);
+  for (const r of answer.refs) add(r.values);
+  for (const o of answer.expected) for (const v of Object.values(o)) add(v);
+  return [...buffers];
+}
+
+/** Computes cases' oracle answers: in this thread, or on a pool of worker threads (oracle-pool.ts). */
+export interface Oracle {
+  /** how many cases it computes at once off this thread (0: none); the runner asks for up to four times this many ahead of the device */
+  readonly parallelism: number;
+  /** whether the case is computed off this thread (then it is worth asking for ahead of time) */
+  offloads(c: OpCase): boolean;
+  /** the case's answer; never rejects */
+  compute(c: OpCase, seed: string | null): Promise<OracleAnswer>;
+  /** stops its threads; answers still pending resolve as failures */
+  close(): Promise<void>;
+  /** how many answers came from the cache, were computed, and the first reason an answer could not be stored */
+  readonly stats: OracleStats;
+}
+
+export interface OracleStats {
+  hits: number;
+  computed: number;
+  offloaded: number;
+  cacheProblem: string | null;
+}
+
+export function newStats(): OracleStats {
+  return { hits: 0, computed: 0, offloaded: 0, cacheProblem: null };
+}
+
+export function count(stats: OracleStats, answer: OracleAnswer): OracleAnswer {
+  if (answer.ok) {
+    if (answer.cache === 'hit') stats.hits += 1;
+    else stats.computed += 1;
+    stats.cacheProblem ??= answer.cacheProblem;
+  }
+  return answer;
+}
+
+/** The oracle in the runner's own thread (what the runner always did), with an optional cache. */
+export function inThreadOracle(cache: OracleCacheConfig | null = null): Oracle {
+  const stats = newStats();
+  return {
+    parallelism: 0,
+    stats,
+    offloads: () => false,
+    compute: (c, seed) => Promise.resolve(count(stats, computeOracle({ case: c, seed, cache }))),
+    close: () => Promise.resolve(),
+  };
+}
