@@ -167,6 +167,7 @@ export const core: SuiteDefinition = {
         .shapes({ [name]: shape })
         .layouts('contiguous', 'transposed', 'strided')
         .values('uniform', 'subnormal')
+        .regimes('witness')
         .call((t) => ({ args: [...t, arg.ints(dims), arg.bool(keepdim)] })),
       CaseGroup.of('aten.mean.dim')
         .dtypes(F)
@@ -210,12 +211,14 @@ export const core: SuiteDefinition = {
       .dtypes(F)
       .shapes({ '17x31x9': [[17, 31], [31, 9]], '8x1024x8': [[8, 1024], [1024, 8]], 'k0': [[3, 0], [0, 4]] })
       .layouts('contiguous', 'transposed')
-      .values('small'),
+      .values('small')
+      .regimes('witness'),
     CaseGroup.of('aten.bmm.default')
       .dtypes(F)
       .shapes({ '3x9x65x7': [[3, 9, 65], [3, 65, 7]] })
       .layouts('contiguous', 'transposed')
-      .values('small'),
+      .values('small')
+      .regimes('witness'),
     CaseGroup.of('aten.addmm.default')
       .dtypes(F)
       .shapes({ '12x40x10': [[10], [12, 40], [40, 10]] })
