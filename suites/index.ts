@@ -1,5 +1,5 @@
 import { expandSuite, type Suite, type SuiteDefinition } from '../src/suite/suite.js';
-import { core } from './core.js';
+import { core } from './core/index.js';
 
 /**
  * Every suite this accelcert version ships, in listing order. The suite machinery in src/suite knows no suite;
