@@ -54,7 +54,8 @@ describe('accelcert run', () => {
     expect(report.verdict.status).toBe('CERTIFIED');
     const v = cli(['verify', out, '--key', join(home, 'default.pub')], { ACCELCERT_HOME: home });
     expect(v.code).toBe(0);
-  });
+    // the whole default profile through the float64 oracle, without its cache: minutes on a busy 2-core machine
+  }, 300_000);
 
   it('prints only JSON on stdout with --json, and a narrowed selection is INCOMPLETE', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'accelcert-run-')), 'run');

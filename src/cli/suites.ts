@@ -1,5 +1,6 @@
 import type { RegisterCommand } from './command.js';
 import { shippedSuites } from '../../suites/index.js';
+import { CORE_OPSET } from '../ops/core-opset.js';
 import { PROFILES, requiredCases } from '../suite/profile.js';
 import { printJson, printLines, table } from './output.js';
 
@@ -29,8 +30,9 @@ export const registerSuites: RegisterCommand = (program) => {
         };
       });
       const profiles = PROFILES.map((p) => ({ name: p.name, description: p.description, suites: p.suites, dtypes: p.dtypes, requiredCases: requiredCases(p, suites).length }));
+      const coreOpset = opsetCoverage(summary.flatMap((s) => s.ops.map((o) => o.op)));
       if (opts.json) {
-        printJson({ suites: summary, profiles });
+        printJson({ suites: summary, profiles, coreOpset });
         return;
       }
       const lines: string[] = [];
@@ -39,8 +41,26 @@ export const registerSuites: RegisterCommand = (program) => {
         lines.push(...table(s.ops.map((o) => [`  ${o.op}`, `${o.cases}`, Object.entries(o.dtypes).map(([d, n]) => `${d}:${n}`).join(' ')])));
         lines.push('');
       }
+      lines.push(
+        `Core ATen opset: ${coreOpset.withCases} of ${coreOpset.overloads - coreOpset.notApplicable.length} device-kernel overloads have cases ` +
+          `(${coreOpset.overloads} in the opset, ${coreOpset.notApplicable.length} not device kernels)`,
+      );
+      if (coreOpset.missing.length > 0) lines.push(`  without cases: ${coreOpset.missing.join(', ')}`);
+      lines.push('');
       lines.push('profiles:');
       lines.push(...table(profiles.map((p) => [`  ${p.name}`, `${p.requiredCases} required cases`, p.description])));
       printLines(lines);
     });
 };
+
+/** The Core ATen overloads the suites cover, those they do not, and those that are not device kernels. */
+function opsetCoverage(opsWithCases: readonly string[]) {
+  const covered = new Set(opsWithCases);
+  const applicable = CORE_OPSET.filter((o) => !o.notApplicable);
+  return {
+    overloads: CORE_OPSET.length,
+    withCases: applicable.filter((o) => covered.has(o.name)).length,
+    missing: applicable.filter((o) => !covered.has(o.name)).map((o) => o.name),
+    notApplicable: CORE_OPSET.filter((o) => o.notApplicable).map((o) => ({ name: o.name, reason: o.notApplicable })),
+  };
+}

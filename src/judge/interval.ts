@@ -1,5 +1,7 @@
 import { FALSE_FAILURE_PROBABILITY, gamma, probabilisticGamma } from '../ops/numerics.js';
-import type { Accuracy, RefOutput } from '../ops/types.js';
+import type { Accuracy, RandomAccuracy, RefOutput } from '../ops/types.js';
+import { RANDOM_KINDS } from '../ops/types.js';
+import { randomRuleLabel } from './distribution.js';
 import { type DType, dtypeInfo, floatFormat, unitRoundoff } from '../tensor/dtype.js';
 import { castFunction, ulpFunction } from '../tensor/dtype.js';
 
@@ -12,7 +14,8 @@ import { castFunction, ulpFunction } from '../tensor/dtype.js';
  * - `ulp n`: the closed interval [r − n·ulp(r), r + n·ulp(r)], ulp(r) = spacing of the output dtype at r
  *   (`ulpOf`). n = 0.5 is "correctly rounded"; a reference exactly halfway between two representables
  *   accepts both of them.
- * - `accumulation`: |a − r| ≤ γ(k, u) · absSum + n · ulp(r), with k = `RefOutput.terms`, u the unit roundoff of
+ * - `accumulation`: |a − r| ≤ γ(k, u) · absSum + n · ulp(r) + k·η, with k = `RefOutput.terms`, η the smallest
+ *   subnormal of `accumDtype` (gradual underflow: each operation may err by η/2 absolutely), u the unit roundoff of
  *   `accumDtype`, absSum = Σ|terms| of the element and n = `ulps` (default 0.5: the final rounding to the
  *   output dtype). γ(k, u) = k·u / (1 − k·u); when k·u ≥ 1 the bound is +inf (every value, including either
  *   overflow value, is accepted): the classic bound says nothing there, so the rule stops constraining.
@@ -48,21 +51,37 @@ export interface ValueRule {
   halfWidth(i: number, r: number): number;
   /**
    * The same half-width in parts, for loops that already hold u = ulp(r):
-   * halfWidth(i, r) = ulps·u + (scale ? (factor === Infinity ? Infinity : factor·scale[i]) : 0);
+   * halfWidth(i, r) = ulps·u + absolute + (scale ? (factor === Infinity ? Infinity : factor·scale[i]) : 0);
    * scale is absSum with factor γ for accumulation, the reference's bound with factor 1 for `bound`.
    */
   readonly ulps: number;
   readonly factor: number;
   readonly scale: Float64Array | null;
+  /** an absolute allowance added to every half-width: the accumulation rule's gradual underflow (k·2^emin−p) */
+  readonly absolute: number;
+  /**
+   * accumulation rule: 1 where a partial sum may leave the accumulation dtype's range (Σ|terms| before any
+   * division reaches its overflow threshold); there ±inf and NaN are accepted too, whatever the reference
+   */
+  readonly mayOverflow: Uint8Array | null;
   /** castTo(dtype, ·), specialised */
   readonly cast: (x: number) => number;
 }
 
 
+/** Is this rule one of the random ones (judge/distribution.ts)? */
+export function isRandom(accuracy: Accuracy): accuracy is RandomAccuracy {
+  return RANDOM_KINDS.includes(accuracy.kind);
+}
+
 /** Human label of an accuracy rule, as recorded in `OutputMetrics.rule`. */
 export function ruleLabel(accuracy: Accuracy, dtype: DType, expected?: RefOutput): string {
   const kind = dtypeInfo(dtype).kind;
   if (accuracy.kind === 'index-of-extreme') return `index-of-extreme(${accuracy.extreme})`;
+  if (accuracy.kind === 'unspecified') return 'unspecified';
+  if (accuracy.kind === 'index-of-values') return accuracy.stable ? 'index-of-values(stable)' : 'index-of-values';
+  if (accuracy.kind === 'unordered') return 'exact(any-order)';
+  if (isRandom(accuracy)) return randomRuleLabel(accuracy);
   if (kind !== 'float' || accuracy.kind === 'exact') {
     return accuracy.kind === 'exact' && accuracy.signedZero ? 'exact(signed-zero)' : 'exact';
   }
@@ -76,12 +95,15 @@ export function ruleLabel(accuracy: Accuracy, dtype: DType, expected?: RefOutput
 }
 
 /**
- * Prepares the value rule of one output. Throws for `index-of-extreme` (a property judge, see extreme.ts)
+ * Prepares the value rule of one output. Throws for the property rules (`index-of-extreme`, extreme.ts;
+ * `index-of-values` and `unordered`, order.ts)
  * and for an accumulation rule whose reference lacks `terms` or `absSum`: both are harness bugs, never a
  * device's fault.
  */
 export function valueRule(accuracy: Accuracy, dtype: DType, expected: RefOutput): ValueRule {
-  if (accuracy.kind === 'index-of-extreme') throw new Error('index-of-extreme is a property judge, not a value rule');
+  if (accuracy.kind === 'index-of-extreme' || accuracy.kind === 'unspecified' || accuracy.kind === 'index-of-values' || accuracy.kind === 'unordered' || isRandom(accuracy)) {
+    throw new Error(`${accuracy.kind} is not a value rule`);
+  }
   const info = dtypeInfo(dtype);
   const isFloat = info.kind === 'float';
   const label = ruleLabel(accuracy, dtype, expected);
@@ -96,7 +118,7 @@ export function valueRule(accuracy: Accuracy, dtype: DType, expected: RefOutput)
   const base = { dtype, label, isFloat, overflowAt, hasInfinity, cast: castFunction(dtype) };
   if (!isFloat || accuracy.kind === 'exact') {
     const signedZero = accuracy.kind === 'exact' && accuracy.signedZero === true;
-    return { ...base, mode: 'exact', signedZero, halfWidth: () => 0, ulps: 0, factor: 0, scale: null };
+    return { ...base, mode: 'exact', signedZero, halfWidth: () => 0, ulps: 0, factor: 0, scale: null, absolute: 0, mayOverflow: null };
   }
   const ulp = ulpFunction(dtype);
   if (accuracy.kind === 'ulp') return tolerance(base, accuracy.ulps, 0, null, ulp);
@@ -120,7 +142,29 @@ export function valueRule(accuracy: Accuracy, dtype: DType, expected: RefOutput)
     checkLength('exact', exact, expected);
     scale = absSum.map((s, i) => (exact[i] === 1 ? 0 : s));
   }
-  return tolerance(base, accuracy.ulps ?? 0.5, g + passRounding, scale, ulp);
+  const mayOverflow = expected.sumScale === undefined ? null : overflowMask(expected.sumScale, accuracy.accumDtype);
+  // relative error bounds fail in gradual underflow, where each operation errs by up to half the smallest
+  // subnormal of the accumulation dtype whatever its operands' size: k operations, k of them
+  const acc = dtypeInfo(accuracy.accumDtype).float;
+  const underflow = acc === undefined ? 0 : terms * 2 ** (acc.minExponent - acc.mantissaBits);
+  return { ...tolerance(base, accuracy.ulps ?? 0.5, g + passRounding, scale, ulp, underflow), mayOverflow };
+}
+
+/**
+ * Where Σ|terms| reaches the accumulation dtype's overflow threshold, a partial sum may overflow in some order
+ * (PyTorch's own kernels do: an average pool of values near float32's maximum returns ±inf or NaN), so the
+ * element's final value is not constrained by the classic bound. Null when no element is affected.
+ */
+function overflowMask(sums: Float64Array, accumDtype: DType): Uint8Array | null {
+  if (dtypeInfo(accumDtype).kind !== 'float') return null;
+  // float64's threshold, 2^1024, is not a double: its largest finite value stands in (a sum that reaches it
+  // was already rounded up to it or to inf)
+  const limit = floatFormat(accumDtype).maxFinite;
+  let mask: Uint8Array | null = null;
+  for (let i = 0; i < sums.length; i++) {
+    if ((sums[i] as number) >= limit) (mask ??= new Uint8Array(sums.length))[i] = 1;
+  }
+  return mask;
 }
 
 
@@ -132,16 +176,16 @@ function checkLength(name: string, a: ArrayLike<number>, expected: RefOutput): v
 
 type RuleBase = Pick<ValueRule, 'dtype' | 'label' | 'isFloat' | 'overflowAt' | 'hasInfinity' | 'cast'>;
 
-function tolerance(base: RuleBase, ulps: number, factor: number, scale: Float64Array | null, ulp: (x: number) => number): ValueRule {
+function tolerance(base: RuleBase, ulps: number, factor: number, scale: Float64Array | null, ulp: (x: number) => number, absolute = 0): ValueRule {
   const halfWidth =
     scale === null
-      ? (_i: number, r: number) => ulps * ulp(r)
+      ? (_i: number, r: number) => ulps * ulp(r) + absolute
       : (i: number, r: number) => {
           // 0·inf would be NaN: with an unbounded factor even a zero-scale element is left unconstrained.
           const s = scale[i] ?? 0;
-          return (factor === Infinity ? Infinity : factor * s) + ulps * ulp(r);
+          return (factor === Infinity ? Infinity : factor * s) + ulps * ulp(r) + absolute;
         };
-  return { ...base, mode: 'tolerance', signedZero: false, halfWidth, ulps, factor, scale };
+  return { ...base, mode: 'tolerance', signedZero: false, halfWidth, ulps, factor, scale, absolute, mayOverflow: null };
 }
 
 /** Verdict codes of one element (see `Assessment`). */
@@ -211,6 +255,10 @@ export function assess(rule: ValueRule, i: number, r: number, actual: number, ou
   out.expected = r;
   if (Number.isNaN(r)) {
     out.verdict = Number.isNaN(actual) ? IN : PLACEMENT;
+    return;
+  }
+  if (rule.mayOverflow !== null && rule.mayOverflow[i] === 1 && !Number.isFinite(actual)) {
+    out.verdict = IN;
     return;
   }
   if (!Number.isFinite(r)) {

@@ -90,6 +90,16 @@ describe('value rules', () => {
     expect(out.worst).toEqual({ index: [1, 1], actual: '4', expected: '-4', allowed: '0' });
   });
 
+  it('keeps every metric finite where the error is 97 and the reference 0 or the smallest subnormal of float64', () => {
+    const spec: Out = { dtype: 'float64', shape: [2] };
+    const { status, out } = judge1(spec, refOut([2], [0, 5e-324]), { kind: 'exact', signedZero: true }, tensor('float64', [2], [97, 1e300]));
+    expect(status).toBe('fail');
+    // err / ulp(0) and err / 5e-324 overflow: recorded as the largest double, never as Infinity (reports are JSON)
+    expect(out.maxUlpError).toBe(Number.MAX_VALUE);
+    expect(out.maxRelError).toBe(Number.MAX_VALUE);
+    expect(out.maxAbsError).toBe(1e300);
+  });
+
   it('NaN turned into 0 fails with a problem', () => {
     const spec: Out = { dtype: 'float32', shape: [3] };
     const { status, out } = judge1(spec, refOut([3], [1, NaN, 2]), CR, tensor('float32', [3], [1, 0, 2]));
@@ -301,5 +311,14 @@ describe('digests and the repeated run', () => {
     expect(j.repeatDigest).not.toBe(j.outputDigest);
     const fewer = judgeCase(e, { first: [first], repeat: [] });
     expect(fewer.outputs[0]?.problem).toBe('the repeated run returned fewer outputs');
+  });
+});
+
+describe('values PyTorch leaves undefined', () => {
+  it('judges only dtype and shape', () => {
+    const spec = { dtype: 'float32' as const, shape: [2], accuracy: { kind: 'unspecified' as const } };
+    const any = judgeOutput(0, spec, refOut([2], [0, 0]), tensor('float32', [2], [NaN, 7]), []);
+    expect(any).toMatchObject({ rule: 'unspecified', mismatches: 0, margin: 0, problem: null });
+    expect(judgeOutput(0, spec, refOut([2], [0, 0]), tensor('float16', [2], [0, 0]), []).problem).toBe('returned dtype float16, expected float32');
   });
 });

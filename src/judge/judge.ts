@@ -5,8 +5,10 @@ import type { RefTensor, TensorData } from '../tensor/tensor.js';
 import { numel, unravelIndex } from '../tensor/tensor.js';
 import { failureMessage } from './describe.js';
 import { judgeIndexOfExtreme } from './extreme.js';
+import { judgeIndexOfValues, judgeUnordered, type PropertyOutcome } from './order.js';
 import { formatValue } from './format.js';
-import { IN, PLACEMENT, UNBOUNDED, assess, newAssessment, ruleLabel, valueRule } from './interval.js';
+import { IN, PLACEMENT, UNBOUNDED, assess, isRandom, newAssessment, ruleLabel, valueRule } from './interval.js';
+import { judgeRandom } from './distribution.js';
 import { compareRepeat, digestBytes } from './repeat.js';
 import { type CaseJudgement, type OutputMetrics, statusFromOutputs } from './result.js';
 
@@ -15,8 +17,10 @@ import { type CaseJudgement, type OutputMetrics, statusFromOutputs } from './res
  * - The device must return exactly the expected number of outputs, each with the expected dtype and shape
  *   (PyTorch's promotion, broadcasting and keepdim rules); otherwise the output carries a `problem` and its
  *   values are not compared.
- * - Values: each element against its acceptance interval (interval.ts), or the index-of-extreme property
- *   (extreme.ts). Metrics, all against the float64 reference r:
+ * - Values: each element against its acceptance interval (interval.ts), or a property: index-of-extreme
+ *   (extreme.ts), index-of-values and unordered (order.ts); index-of-values reads the device's own values output of
+ *   the same run (`outputs`), so sort and topk indices are judged against what the device returned beside them.
+ *   Metrics, all against the float64 reference r:
  *   maxAbsError = max |a − r|; maxRelError = max |a − r| / |r| over elements with finite nonzero r;
  *   maxUlpError = max |a − r| / ulp(r) (float outputs only); each null when no element was measured
  *   (matched NaN/inf count as error 0; misplaced ones are not measured) and always null for index outputs.
@@ -28,7 +32,8 @@ import { type CaseJudgement, type OutputMetrics, statusFromOutputs } from './res
  *   one), null when margin is 0; its actual/expected/allowed are full-precision text (nan, inf, -0).
  *   problem = the first structural problem, including the first NaN/inf placement error.
  * - Repeat (numerics policy 6): the case ran twice; an output whose bytes differ the second time has the
- *   difference as its problem, unless the call is documented as nondeterministic (then it ran once).
+ *   difference as its problem, unless the call is documented as nondeterministic (then it ran once). A random
+ *   output (distribution.ts) must instead differ the second time, and the two draws must not correlate.
  * Status comes only from `statusFromOutputs`, so status and recorded metrics cannot disagree.
  */
 
@@ -57,8 +62,19 @@ function structural(index: number, spec: OutputSpec, rule: string, problem: stri
   };
 }
 
-/** Metrics of one output: dtype and shape recorded are the expected ones; a deviation is the `problem`. */
-export function judgeOutput(index: number, spec: OutputSpec, expected: RefOutput, actual: RefTensor, inputs: readonly RefTensor[]): OutputMetrics {
+/**
+ * Metrics of one output: dtype and shape recorded are the expected ones; a deviation is the `problem`. `outputs`: every
+ * output the device returned in this run (a property such as index-of-values reads a sibling output).
+ */
+export function judgeOutput(
+  index: number,
+  spec: OutputSpec,
+  expected: RefOutput,
+  actual: RefTensor,
+  inputs: readonly RefTensor[],
+  outputs: readonly (RefTensor | undefined)[] = [],
+  again: RefTensor | null = null,
+): OutputMetrics {
   const accuracy = spec.accuracy;
   // an alternative dtype PyTorch documents for this output is judged as if it were the expected one
   if (actual.dtype !== spec.dtype && spec.alternativeDtypes?.includes(actual.dtype)) spec = { ...spec, dtype: actual.dtype };
@@ -76,8 +92,23 @@ export function judgeOutput(index: number, spec: OutputSpec, expected: RefOutput
     return structural(index, spec, rule, `returned ${actual.values.length} values for shape ${shapeText(spec.shape)}`);
   }
 
-  if (accuracy.kind === 'index-of-extreme') {
-    const r = judgeIndexOfExtreme(accuracy, actual, inputs);
+  // PyTorch leaves these values undefined (empty, empty_strided): dtype and shape were all there was to judge
+  if (accuracy.kind === 'unspecified') {
+    return { index, dtype: spec.dtype, shape: [...spec.shape], rule, elements: n, mismatches: 0, maxAbsError: null, maxRelError: null, maxUlpError: null, margin: 0, worst: null, problem: null };
+  }
+  if (isRandom(accuracy)) {
+    const r = judgeRandom(accuracy, spec.dtype, expected, actual, outputs, again, (flat) => unravelIndex(flat, spec.shape));
+    const { elements, mismatches, worst, margin, problem } = r;
+    return { index, dtype: spec.dtype, shape: [...spec.shape], rule, elements, mismatches, maxAbsError: null, maxRelError: null, maxUlpError: null, margin, worst, problem };
+  }
+  if (accuracy.kind === 'index-of-extreme' || accuracy.kind === 'index-of-values' || accuracy.kind === 'unordered') {
+    const r: PropertyOutcome =
+      accuracy.kind === 'index-of-extreme'
+        ? { ...judgeIndexOfExtreme(accuracy, actual, inputs), problem: null }
+        : accuracy.kind === 'index-of-values'
+          ? judgeIndexOfValues(accuracy, actual, inputs, outputs)
+          : judgeUnordered(accuracy, spec.dtype, expected.values, actual);
+    if (r.problem !== null) return structural(index, spec, rule, r.problem);
     return {
       index,
       dtype: spec.dtype,
@@ -119,6 +150,7 @@ export function judgeOutput(index: number, spec: OutputSpec, expected: RefOutput
   const nUlps = vr.ulps;
   const factor = vr.factor;
   const scale = vr.scale;
+  const absolute = vr.absolute;
   const exact = vr.mode === 'exact';
   const cast = vr.cast;
   const signedZero = vr.signedZero;
@@ -135,7 +167,7 @@ export function judgeOutput(index: number, spec: OutputSpec, expected: RefOutput
     // finite expected value) repeat `assess`'s decision inline: this loop must handle millions of elements.
     if (tolerance && finite) {
       u = ulp(r);
-      const hw = nUlps * u + (scale === null ? 0 : factor === Infinity ? Infinity : factor * (scale[i] as number));
+      const hw = nUlps * u + absolute + (scale === null ? 0 : factor === Infinity ? Infinity : factor * (scale[i] as number));
       err = a > r ? a - r : r - a;
       // `!(err <= hw)` so that a NaN allowance (a harness bug) fails, as in `assess`
       out = !(err <= hw);
@@ -178,11 +210,12 @@ export function judgeOutput(index: number, spec: OutputSpec, expected: RefOutput
     if (err > 0 && err < Infinity) {
       if (err > maxAbs) maxAbs = err;
       if (rFinite && r !== 0) {
-        const rel = err / (r < 0 ? -r : r);
+        const rel = Math.min(err / (r < 0 ? -r : r), Number.MAX_VALUE);
         if (rel > maxRel) maxRel = rel;
       }
       if (ulp !== null && rFinite) {
-        const ue = err / (u === 0 ? ulp(r) : u);
+        // err / ulp(0) overflows for float64 (ulp(0) = 2^-1074): the report holds finite numbers only
+        const ue = Math.min(err / (u === 0 ? ulp(r) : u), Number.MAX_VALUE);
         if (ue > maxUlp) maxUlp = ue;
       }
     }
@@ -250,17 +283,22 @@ export function judgeCase(e: Expectation, answers: Answers): CaseJudgement {
   if (e.expected.length !== specs.length) throw new Error(`case has ${specs.length} outputs but ${e.expected.length} references`);
   const { first, repeat } = answers;
   const outputs: OutputMetrics[] = [];
+  const actual = first.map(toRef);
+  // a random output's repeat is a second draw: judged for independence, never for equal bytes
+  const random = specs.map((spec) => isRandom(spec.accuracy));
+  const again = repeat?.map(toRef) ?? null;
   specs.forEach((spec, i) => {
-    const a = first[i];
-    outputs.push(a ? judgeOutput(i, spec, e.expected[i] as RefOutput, toRef(a), e.inputs) : missing(i, spec, e.expected[i]));
+    const a = actual[i];
+    const second = random[i] ? (again?.[i] ?? null) : null;
+    outputs.push(a ? judgeOutput(i, spec, e.expected[i] as RefOutput, a, e.inputs, actual, second) : missing(i, spec, e.expected[i]));
   });
-  for (let i = specs.length; i < first.length; i++) outputs.push(extra(i, toRef(first[i] as TensorData)));
+  for (let i = specs.length; i < actual.length; i++) outputs.push(extra(i, actual[i] as RefTensor));
   const firstBytes = first.map(contiguousBytes);
   let repeatDigest: string | null = null;
   if (repeat !== null) {
     const repeatBytes = repeat.map(contiguousBytes);
     repeatDigest = digestBytes(repeatBytes);
-    compareRepeat(firstBytes, repeatBytes, outputs);
+    compareRepeat(firstBytes, repeatBytes, outputs, random);
   }
   const status = statusFromOutputs(outputs);
   return {

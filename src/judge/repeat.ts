@@ -20,12 +20,13 @@ function differingElements(a: Uint8Array, b: Uint8Array, elements: number): numb
 /**
  * Numerics policy 6: the same case run again must give the same bytes. An output that differs gets the difference
  * as its problem and an unbounded margin, as every output with a problem has (one that already has a problem keeps
- * its first one).
+ * its first one). `draws[k]` marks a random output, which is exempt.
  */
-export function compareRepeat(first: readonly Uint8Array[], repeat: readonly Uint8Array[], outputs: OutputMetrics[]): void {
+export function compareRepeat(first: readonly Uint8Array[], repeat: readonly Uint8Array[], outputs: OutputMetrics[], draws: readonly boolean[] = []): void {
   first.forEach((bytes, k) => {
     const o = outputs[k];
-    if (!o || o.problem !== null) return;
+    // a draw from the device's generator is judged for independence of the repeat instead (distribution.ts)
+    if (!o || o.problem !== null || draws[k] === true) return;
     const other = repeat[k];
     if (!other) o.problem = 'the repeated run returned fewer outputs';
     else if (Buffer.compare(bytes, other) !== 0) {

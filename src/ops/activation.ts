@@ -1,8 +1,9 @@
 import type { DType } from '../tensor/dtype.js';
-import { isFloating, unitRoundoff } from '../tensor/dtype.js';
+import { castTo, isFloating, LOW_PRECISION, ulpFunction, unitRoundoff } from '../tensor/dtype.js';
 import { erfc } from './erf.js';
 import { gamma } from './numerics.js';
-import { strParam } from './params.js';
+import { isFloat8, notImplemented } from './math-common.js';
+import { meta, scalarParam, strParam, tensorParam } from './params.js';
 import { opmathType } from './promotion.js';
 import type { OpCall, OpDef } from './types.js';
 import type { UnaryKernel, UnaryRule } from './unary.js';
@@ -84,4 +85,61 @@ export const gelu: OpDef = {
   regimes: GELU_REGIMES,
 };
 
-export const ACTIVATION_OPS: readonly OpDef[] = [relu, gelu];
+/**
+ * hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1) = clamp(self, min_val, max_val) (Activation.cpp). NaN
+ * propagates (clamp's kernels return NaN for NaN, as PyTorch tests); min_val > max_val gives max_val everywhere.
+ * Integer inputs take the bounds truncated to integers (Scalar::toLong: −1.5 → −1), uint8 refuses negative bounds,
+ * bool is refused. Exact; the sign of a zero is free (a clamp against a bound of 0 may return either zero).
+ */
+export const hardtanh: OpDef = {
+  name: 'aten.hardtanh.default',
+  family: 'activation',
+  bind(call) {
+    const self = tensorParam(call, 0, 'self');
+    const m = meta(call, self);
+    if (m.dtype === 'bool') throw new Error('Bool inputs not supported for hardtanh');
+    if (isFloat8(m.dtype)) throw notImplemented('clamp_scalar_cpu', m.dtype);
+    let lo = scalarParam(call, 1, 'min_val', { value: -1, kind: 'int' }).value;
+    let hi = scalarParam(call, 2, 'max_val', { value: 1, kind: 'int' }).value;
+    if (!isFloating(m.dtype)) {
+      lo = Math.trunc(lo);
+      hi = Math.trunc(hi);
+      if (m.dtype === 'uint8' && (lo < 0 || hi < 0)) throw new Error('cannot do hardtanh on an unsigned type with negative limits');
+    }
+    return bindUnary(call, { dtype: (d) => d, accuracy: () => ({ kind: 'exact', signedZero: false }) }, () => ({
+      // min(max(x, lo), hi), NaN-propagating; the value is converted to the dtype by the exact rule
+      f: (x) => (Number.isNaN(x) ? NaN : Math.min(Math.max(x, lo), hi)),
+    }));
+  },
+};
+
+/**
+ * leaky_relu(Tensor self, Scalar negative_slope=0.01): x for x > 0, else x·slope, floating dtypes only. PyTorch's
+ * CPU and CUDA kernels convert the slope to the compute dtype (float32 for float16/bfloat16) and round the product
+ * once (to that compute dtype, then to the output dtype). The reference is that product; the bound admits a kernel
+ * that multiplies by the slope as given (float64), and for float16/bfloat16 the double rounding through float32.
+ */
+export const leakyRelu: OpDef = {
+  name: 'aten.leaky_relu.default',
+  family: 'activation',
+  bind(call) {
+    const self = tensorParam(call, 0, 'self');
+    const m = meta(call, self);
+    if (!isFloating(m.dtype) || isFloat8(m.dtype)) throw notImplemented('leaky_relu_cpu', m.dtype);
+    const slope = scalarParam(call, 1, 'negative_slope', { value: 0.01, kind: 'float' }).value;
+    const compute = opmathType(m.dtype);
+    const opSlope = castTo(compute, slope);
+    const narrow = LOW_PRECISION.includes(m.dtype);
+    const ulpCompute = ulpFunction(compute);
+    return bindUnary(call, { dtype: (d) => d, accuracy: () => ({ kind: 'bound', ulps: 0.5 }) }, () => ({
+      // NaN > 0 is false, so NaN·slope = NaN; −0 gives −0·slope
+      f: (x) => (x > 0 ? x : x * opSlope),
+      bound: (x, r) => {
+        if (x > 0 || !Number.isFinite(r)) return 0;
+        return Math.abs(x * (slope - opSlope)) + (narrow ? 0.5 * ulpCompute(r) : 0);
+      },
+    }));
+  },
+};
+
+export const ACTIVATION_OPS: readonly OpDef[] = [relu, gelu, hardtanh, leakyRelu];

@@ -5,7 +5,7 @@ import type { Side } from './elementwise.js';
 import { broadcastOf, commonDtype, scalarSide, sideValues, tensorSide } from './elementwise.js';
 import { AccurateSum, intOp, rounder, wrapInt } from './numerics.js';
 import type { ScalarArg } from './params.js';
-import { scalarParam, strParam } from './params.js';
+import { meta, scalarParam, strParam } from './params.js';
 import { DEFAULT_FLOAT, opmathType } from './promotion.js';
 import type { Accuracy, BoundOp, OpCall, OpDef, RefOutput } from './types.js';
 import { ADD_OVERFLOW, DIV_REGIMES, MUL_REGIMES, SUB_CANCELLATION, withRegimes } from './regimes.js';
@@ -46,7 +46,7 @@ interface Operands {
   shape: number[];
 }
 
-interface AddLike {
+export interface AddLike {
   self: Side;
   other: Side;
   alpha: ScalarArg;
@@ -65,10 +65,19 @@ function roundingRule(dtype: DType, single: boolean): Accuracy {
   return single ? { kind: 'ulp', ulps: 0.5 } : { kind: 'bound', ulps: 1 };
 }
 
+/** sub_check in BinaryOps.h: PyTorch refuses a bool operand of a subtraction, with these words. */
+function checkSubtraction(call: OpCall, c: AddLike): void {
+  const bools = [c.self, c.other].filter((s) => (s.kind === 'tensor' ? meta(call, s.index).dtype === 'bool' : s.scalar.kind === 'bool')).length;
+  if (bools === 2) throw new Error('Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.');
+  if (bools === 1) {
+    throw new Error('Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.');
+  }
+}
+
 function bindAdd(call: OpCall, c: AddLike): BoundOp {
+  if (c.sign < 0) checkSubtraction(call, c);
   const dtype = commonDtype(call, [c.self, c.other]);
   checkAlpha(dtype, c.alpha);
-  if (dtype === 'bool' && c.sign < 0) throw new Error('subtraction with two bool tensors is not supported');
   const shape = broadcastOf(call, [c.self, c.other]);
   const single = isFloating(dtype) && addIsSingleRounding(dtype, c);
   const ops: Operands & AddLike = { ...c, dtype, shape };
@@ -79,7 +88,7 @@ function bindAdd(call: OpCall, c: AddLike): BoundOp {
  * self + sign·alpha·other. Integers: exact, wrapped like C. Floats: the exact value of a + αb on the operands
  * converted to the result dtype; when alpha or a scalar is not exact in that dtype, `bound` holds the largest
  * deviation of the evaluation orders PyTorch kernels use (alpha and scalar in the result dtype, in opmath or
- * exact; product rounded to opmath or fused), so none of them fails.
+ * exact; product rounded to opmath or fused, or every operation rounded to the dtype), so none of them fails.
  */
 function addReference(inputs: readonly RefTensor[], c: Operands & AddLike, single: boolean): RefOutput {
   const { dtype, shape } = c;
@@ -104,6 +113,8 @@ function addReference(inputs: readonly RefTensor[], c: Operands & AddLike, singl
   if (single) return { shape, values };
   const acc = opmathType(dtype);
   const flAcc = rounder(acc);
+  // PyTorch 1.13 CPU evaluates a + alpha·b in float16 arithmetic for float16 (each operation rounded to the dtype)
+  const flOut = rounder(dtype);
   const bound = new Float64Array(n);
   const alphas = scalarCandidates(alpha, dtype);
   for (let i = 0; i < n; i++) {
@@ -116,7 +127,7 @@ function addReference(inputs: readonly RefTensor[], c: Operands & AddLike, singl
         const fused = new AccurateSum();
         fused.add(ai);
         fused.addProduct(al, bv);
-        for (const alt of [flAcc(fused.value()), flAcc(ai + flAcc(al * bv))]) {
+        for (const alt of [flAcc(fused.value()), flAcc(ai + flAcc(al * bv)), flOut(ai + flOut(al * bv))]) {
           const d = Math.abs(alt - (values[i] ?? NaN));
           if (d > worst) worst = d; // NaN/inf mismatches are the judge's business: they agree by construction
         }
@@ -127,7 +138,7 @@ function addReference(inputs: readonly RefTensor[], c: Operands & AddLike, singl
   return { shape, values, bound };
 }
 
-function addLike(name: string, parse: (call: OpCall) => AddLike): OpDef {
+export function addLike(name: string, parse: (call: OpCall) => AddLike): OpDef {
   return { name, family: 'binary', bind: (call) => bindAdd(call, parse(call)) };
 }
 
@@ -205,9 +216,9 @@ export const mulTensor = withRegimes(
 );
 export const mulScalar = mulLike('aten.mul.Scalar', (call) => [tensorSide(call, 0, 'self'), scalarSide(call, 1, 'other')]);
 
-type RoundingMode = 'true' | 'trunc' | 'floor';
+export type RoundingMode = 'true' | 'trunc' | 'floor';
 
-function roundingMode(call: OpCall): RoundingMode {
+export function roundingMode(call: OpCall): RoundingMode {
   const m = strParam(call, -1, 'rounding_mode', null);
   if (m !== null && m !== 'trunc' && m !== 'floor') throw new Error(`div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${m}'`);
   return m ?? 'true';
@@ -216,12 +227,13 @@ function roundingMode(call: OpCall): RoundingMode {
 /**
  * c10::div_floor_floating (Python's float floor division), each operation rounded by `fl`: with fl = identity
  * on float64 inputs it is PyTorch's float64 result bit for bit, and on float32 or narrower inputs it is the exact
- * floor (a − fmod(a, b) is exact and the quotient an integer of at most 24 bits).
+ * floor (a − fmod(a, b) is exact and the quotient an integer of at most 24 bits). `quotient` divides (a − mod) by b:
+ * CUDA's kernel for a scalar divisor multiplies by a rounded 1/b instead.
  */
-export function divFloorFloating(a: number, b: number, fl: (x: number) => number = (x) => x): number {
+export function divFloorFloating(a: number, b: number, fl: (x: number) => number = (x) => x, quotient: (x: number, b: number) => number = (x, y) => x / y): number {
   if (b === 0) return a / b;
   const mod = a % b; // JavaScript % is C fmod: exact
-  let div = fl(fl(a - mod) / b);
+  let div = fl(quotient(fl(a - mod), b));
   if (mod !== 0 && b < 0 !== mod < 0) div = fl(div - 1);
   if (div !== 0) {
     let floordiv = Math.floor(div);
@@ -232,7 +244,7 @@ export function divFloorFloating(a: number, b: number, fl: (x: number) => number
   return q < 0 || Object.is(q, -0) ? -0 : 0;
 }
 
-function intDiv(a: number, b: number, mode: 'trunc' | 'floor'): bigint {
+export function intDiv(a: number, b: number, mode: 'trunc' | 'floor'): bigint {
   if (b === 0) throw new Error('integer division by zero (PyTorch raises ZeroDivisionError on CPU; cases must not divide integers by zero)');
   const A = BigInt(a);
   const B = BigInt(b);

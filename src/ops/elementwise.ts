@@ -1,5 +1,5 @@
 import type { DType } from '../tensor/dtype.js';
-import { castFunction, castTo } from '../tensor/dtype.js';
+import { castFunction, torchCastFromFloat64 } from '../tensor/dtype.js';
 import { numel } from '../tensor/tensor.js';
 import { broadcastIndex, broadcastShapes } from './broadcast.js';
 import type { Operand } from './promotion.js';
@@ -41,13 +41,14 @@ export function broadcastOf(call: OpCall, sides: readonly Side[]): number[] {
 /**
  * The operand's values, converted to `dtype` as TensorIterator does before computing (so an int64 value
  * compared with a float32 tensor is first rounded to float32) and broadcast to `shape`.
- * Scalars are returned unconverted when `convert` is false (callers that model several conversions).
+ * Scalars (wrapped doubles) convert as c10 converts them, through float32 for float16/bfloat16; they are returned
+ * unconverted when `convert` is false (callers that model several conversions).
  */
 export function sideValues(inputs: readonly RefTensor[], s: Side, dtype: DType, shape: readonly number[], convert = true): Float64Array {
   const n = numel(shape);
   const out = new Float64Array(n);
   if (s.kind === 'scalar') {
-    out.fill(convert ? castTo(dtype, s.scalar.value) : s.scalar.value);
+    out.fill(convert ? torchCastFromFloat64(dtype, s.scalar.value) : s.scalar.value);
     return out;
   }
   const t = input(inputs, s.index);

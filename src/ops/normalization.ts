@@ -7,6 +7,9 @@ import { opmathType } from './promotion.js';
 import type { OpCall, OpDef, OutputSpec, RefOutput } from './types.js';
 import type { RefTensor } from '../tensor/tensor.js';
 import { NORM_REGIMES } from './regimes.js';
+import { BATCH_NORM_OPS } from './normalization-batch.js';
+import { GROUP_NORM_OPS } from './normalization-group.js';
+import { nativeLayerNormBackward } from './normalization-layer-backward.js';
 
 // native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps)
 //   -> (Tensor out, Tensor mean, Tensor rstd)
@@ -47,6 +50,7 @@ function outputUlps(dtype: DType): number {
  * worst-case γ(k, u), or Higham & Mary's probabilistic γ̃ when the row is a random draw:
  *   E_μ   = γ(N + 1)·mean|x|                                 (a sum of N terms and a division)
  *   E_σ²  = γ(2N + 4)·(σ² + E_μ²) + E_μ² + u·(σ² + |eps|)     (two-pass or Welford on x − μ̂: a mean off by e adds
+ *           + γ(N + 2)·|μ|·σ + 2·E_μ·mean|x − μ|              (Welford and merged chunks, normalization-stats.ts)
  *                                                             e² to the centred moment; the one-pass E[x²] − μ²,
  *                                                             whose error scales with mean(x²), is not admitted)
  *   rel_r = E_σ² / (2(σ² + eps)) + γ(3)                      (√ halves the relative error; add, sqrt, divide)
@@ -77,9 +81,11 @@ function layerNormReference(inputs: readonly RefTensor[], p: LayerNormCall): Ref
     }
     const mu = s.value() / n;
     const v2 = new AccurateSum();
+    let dev = 0;
     for (let j = 0; j < n; j++) {
       const d = (x[r * n + j] ?? NaN) - mu;
       v2.addProduct(d, d);
+      dev += Math.abs(d);
     }
     const variance = v2.value() / n;
     const rs = 1 / Math.sqrt(variance + eps);
@@ -89,7 +95,10 @@ function layerNormReference(inputs: readonly RefTensor[], p: LayerNormCall): Ref
     // A kernel may use mean and rstd rounded to their output dtype (PyTorch 1.13 on CPU does for
     // bfloat16), and form x − mean in the input dtype: each is one more rounding at that dtype's u.
     const eMu = g(n + 1) * (sa.value() / n) + uStat * (Math.abs(mu) + sa.value() / n);
-    const eVar = g(2 * n + 4) * (variance + eMu * eMu) + eMu * eMu + u * (variance + Math.abs(eps));
+    // Welford's running mean (γ(N + 2)·|μ|·σ) and the merge of chunk moments (2·E_μ·mean|x − μ|): see
+    // normalizeForward in normalization-stats.ts
+    const eVar =
+      g(2 * n + 4) * (variance + eMu * eMu) + eMu * eMu + g(n + 2) * Math.abs(mu) * Math.sqrt(variance) + (2 * eMu * dev) / n + u * (variance + Math.abs(eps));
     const relR = eVar / (2 * (variance + eps)) + gamma(3, u) + uStat;
     rstdBound[r] = Number.isFinite(rs) ? rs * relR : 0;
     for (let j = 0; j < n; j++) {
@@ -130,4 +139,4 @@ export const nativeLayerNorm: OpDef = {
   regimes: NORM_REGIMES,
 };
 
-export const NORMALIZATION_OPS: readonly OpDef[] = [nativeLayerNorm];
+export const NORMALIZATION_OPS: readonly OpDef[] = [nativeLayerNorm, nativeLayerNormBackward, ...BATCH_NORM_OPS, ...GROUP_NORM_OPS];

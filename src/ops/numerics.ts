@@ -98,9 +98,16 @@ function twoProduct(a: number, b: number): [number, number] {
  * in twice the working precision, then rounded, so the oracle's own error is negligible even for float64 cases.
  * NaN and infinities propagate as IEEE addition would.
  */
+/** |x| for a finite x, 0 for ±inf and NaN: the terms of `RefOutput.sumScale`. */
+export function finiteMagnitude(x: number): number {
+  return x - x === 0 ? Math.abs(x) : 0;
+}
+
 export class AccurateSum {
   private s = 0;
   private c = 0;
+  /** finite terms moved out of s when it would overflow, scaled by 1/4 so they stay finite */
+  private over = 0;
   private special = 0; // plain sum of non-finite terms, so inf − inf gives NaN
   private hasSpecial = false;
   add(x: number): void {
@@ -111,9 +118,10 @@ export class AccurateSum {
     }
     const [s, e] = twoSum(this.s, x);
     if (!Number.isFinite(s)) {
-      // the running sum overflowed the float64 range: the correctly rounded result is that infinity
-      this.special += s;
-      this.hasSpecial = true;
+      // the running sum left the float64 range, yet later terms may bring it back (max + max − max):
+      // keep it scaled instead of calling it infinite
+      this.over += this.s / 4 + x / 4;
+      this.s = 0;
       return;
     }
     this.s = s;
@@ -126,7 +134,9 @@ export class AccurateSum {
     if (Number.isFinite(p)) this.c += e;
   }
   value(): number {
-    if (this.hasSpecial) return this.special + this.s;
+    // a true infinity decides the sum whatever the finite terms add up to
+    if (this.hasSpecial) return this.special;
+    if (this.over !== 0) return (this.over + (this.s + this.c) / 4) * 4;
     return this.s + this.c;
   }
 }

@@ -9,9 +9,9 @@ import type { OpDef, Regime } from './types.js';
  * `CaseGroup.regimes()`. Thresholds come from the dtype's format, so every floating dtype gets its own edges.
  */
 
-const isFloat = (d: DType): boolean => dtypeInfo(d).kind === 'float';
-const largest = (d: DType): number => floatFormat(d).maxFinite;
-const smallestNormal = (d: DType): number => 2 ** floatFormat(d).minExponent;
+export const isFloat = (d: DType): boolean => dtypeInfo(d).kind === 'float';
+export const largest = (d: DType): number => floatFormat(d).maxFinite;
+export const smallestNormal = (d: DType): number => 2 ** floatFormat(d).minExponent;
 
 /** ln of the largest finite value: e^x overflows above it (float32 88.72, float16 11.09, bfloat16 88.72). */
 export function expOverflowAt(d: DType): number {
@@ -19,16 +19,16 @@ export function expOverflowAt(d: DType): number {
 }
 
 /** A regime that gives every input the same recipe, floating dtypes only. */
-function everyInput(name: string, why: string, recipe: (d: DType) => Recipe): Regime {
+export function everyInput(name: string, why: string, recipe: (d: DType) => Recipe): Regime {
   return { name, why, recipe: (d) => (isFloat(d) ? recipe(d) : null) };
 }
 
 /** A regime for one input; the other inputs stay N(0, 1) (weights and biases of a normalisation, say). */
-function firstInput(name: string, why: string, recipe: (d: DType) => Recipe | null): Regime {
+export function firstInput(name: string, why: string, recipe: (d: DType) => Recipe | null): Regime {
   return { name, why, recipe: (d, i) => (!isFloat(d) ? null : i === 0 ? recipe(d) : { kind: 'normal', mean: 0, std: 1 }) };
 }
 
-const uniform = (low: number, high: number): Recipe => ({ kind: 'uniform', low, high });
+export const uniform = (low: number, high: number): Recipe => ({ kind: 'uniform', low, high });
 
 /** NaN and ±inf sprinkled sparsely into ordinary values: inside a reduction or product they must propagate. */
 export const NAN_INF: Regime = everyInput('nan-inf', 'NaN and ±inf inside the data must reach exactly the outputs they touch (a kernel that skips NaN, or treats it as zero, differs)', () => ({

@@ -25,6 +25,30 @@ export const clone: OpDef = {
   },
 };
 
+// resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!)
+// Keeps the storage and gives self contiguous strides of the new size: the first numel(size) elements of a contiguous
+// self, in order. Elements beyond the old size are uninitialised memory, so the suite only shrinks or keeps the size.
+export const resizeInPlace: OpDef = {
+  name: 'aten.resize_.default',
+  family: 'shape',
+  bind(call) {
+    const self = tensorParam(call, 0, 'self');
+    const m = meta(call, self);
+    const size = intsParam(call, 1, 'size') ?? [];
+    const negative = size.find((d) => d < 0);
+    if (negative !== undefined) throw new Error(`Trying to create tensor with negative dimension ${negative}: [${size.join(', ')}]`);
+    const n = size.reduce((a, b) => a * b, 1);
+    const have = m.shape.reduce((a, b) => a * b, 1);
+    if (n > have) throw new Error(`resize_ to [${size.join(', ')}] grows the tensor (${have} to ${n} elements): the new elements are uninitialised, and accelcert cannot judge them`);
+    return {
+      outputs: [{ dtype: m.dtype, shape: [...size], accuracy: COPY }],
+      reference(inputs) {
+        return [{ shape: [...size], values: input(inputs, self).values.slice(0, n) }];
+      },
+    };
+  },
+};
+
 // view(Tensor(a) self, SymInt[] size)
 export const view: OpDef = {
   name: 'aten.view.default',
@@ -136,4 +160,4 @@ export const cat: OpDef = {
   },
 };
 
-export const SHAPE_OPS: readonly OpDef[] = [cat, permute, view, clone];
+export const SHAPE_OPS: readonly OpDef[] = [cat, permute, view, clone, resizeInPlace];

@@ -15,6 +15,11 @@ export const OP_FAMILIES = [
   'softmax',
   'normalization',
   'shape',
+  'indexing',
+  'creation',
+  'convolution',
+  'pooling',
+  'random',
 ] as const;
 export type OpFamily = (typeof OP_FAMILIES)[number];
 
@@ -66,6 +71,11 @@ export interface RefOutput {
   values: Float64Array;
   /** for accumulating ops: Σ|term| per element (the scale of the accumulation error bound) */
   absSum?: Float64Array;
+  /**
+   * for the `accumulation` rule: Σ|finite terms| before any division (an average divides its sum). Where it
+   * reaches the accumulation dtype's largest value a partial sum may overflow, and ±inf or NaN are accepted too.
+   */
+  sumScale?: Float64Array;
   /** for accumulating ops: number of terms accumulated per element (k in γ(k, u)) */
   terms?: number;
   /**
@@ -88,6 +98,15 @@ export interface RefOutput {
  * - index-of-extreme: an index output of argmax/argmin/max.dim; any index holding the extreme value passes
  * - bound: |actual − ref| ≤ RefOutput.bound[i] + ulps · ulp(ref) in the output dtype (a per-element error bound
  *   the reference derives; used for softmax, layer_norm, gelu, scalar and alpha overloads, rounding division)
+ * - unspecified: PyTorch leaves the values undefined (empty, empty_strided): only dtype and shape are judged
+ * - unordered: exact as a multiset along `dim` (sign of zero free): values whose order PyTorch leaves open
+ *   (topk with sorted=False)
+ * - index-of-values: an index output of sort/topk, judged by property against the device's own values output
+ *   (output `values`): each index is in range along `dim` of input `input`, the input there equals the returned
+ *   value (NaN matches NaN, ±0 match), and the indices of a slice are distinct (for sort: a permutation). Which
+ *   of several equal elements is named is PyTorch's free choice (unstable sort, topk ties), so any of them passes;
+ *   a stable sort also keeps equal elements in input order (−0 and +0 may still come in either order: backends
+ *   differ, pytorch #162235)
  */
 export type Accuracy =
   | { kind: 'exact'; signedZero?: boolean }
@@ -102,7 +121,31 @@ export type Accuracy =
    */
   | { kind: 'accumulation'; accumDtype: DType; ulps?: number; passes?: number; model?: 'probabilistic' }
   | { kind: 'index-of-extreme'; extreme: 'max' | 'min'; input: number; dim: number | null; keepdim: boolean }
-  | { kind: 'bound'; ulps: number };
+  | { kind: 'bound'; ulps: number }
+  | { kind: 'unspecified' }
+  | { kind: 'unordered'; dim: number }
+  /** stable: equal elements (the same value and sign of zero; NaN alike) must also keep their input order */
+  | { kind: 'index-of-values'; input: number; dim: number; values: number; stable: boolean }
+  | RandomAccuracy;
+
+/**
+ * Draws from the device's generator, judged by distribution and property, never by value (judge/distribution.ts):
+ * - distribution: every value in the law's support (uniform: [0, 1); normal: finite), the empirical CDF within the
+ *   Dvoretzky–Kiefer–Wolfowitz band of the law's CDF, the first two moments, and no correlation between neighbours
+ * - permutation: each of 0 … n−1 exactly once, and no rank correlation with the identity
+ * - bernoulli: values 0 or 1, the share of ones within a Hoeffding band of p, and no correlation between neighbours
+ * - dropout: the values of output `mask`'s kept elements equal the reference (input·1/(1−p)) within `ulps`, the
+ *   others are zero
+ * Each statistic is tested at the false-failure probability FALSE_FAILURE_PROBABILITY; a random output run twice
+ * must differ, and the two draws must not be correlated (the generator advances between calls).
+ */
+export type RandomAccuracy =
+  | { kind: 'distribution'; law: 'uniform' | 'normal' }
+  | { kind: 'permutation' }
+  | { kind: 'bernoulli'; p: number }
+  | { kind: 'dropout'; mask: number; ulps: number };
+
+export const RANDOM_KINDS: readonly Accuracy['kind'][] = ['distribution', 'permutation', 'bernoulli', 'dropout'];
 
 /** An op bound to one call: everything the harness needs of it, from one parse of the arguments. */
 export interface BoundOp {
@@ -112,6 +155,12 @@ export interface BoundOp {
   reference(inputs: readonly RefTensor[]): RefOutput[];
   /** PyTorch documents this call as nondeterministic (e.g. scatter_add with atomics): a repeated run may differ */
   nondeterministic?: boolean;
+  /**
+   * For ops that draw from the device's generator (rand, randn, randperm, native_dropout): one draw as a correct
+   * device makes it, from `random` (uniform in [0, 1)). The reference device runs this instead of `reference`, whose
+   * values then hold only what the judge compares against (dropout's input·scale).
+   */
+  sample?(inputs: readonly RefTensor[], random: () => number): RefOutput[];
 }
 
 /** A region of an op's domain where implementations differ, and the input values that sweep it. */

@@ -3,6 +3,7 @@ import type { Status } from '../judge/result.js';
 import type { CaseResult } from '../runner/result.js';
 import type { Report } from '../report/schema.js';
 import { formatMargin } from '../judge/describe.js';
+import { coverageMatrix, type CoverageCell } from './coverage.js';
 import { failureText, marginRank, rerunCommand, worstMargin } from './format.js';
 
 const NOT_PASSED: readonly Status[] = ['fail', 'error', 'crash', 'timeout', 'unsupported'];
@@ -33,6 +34,12 @@ export function renderMarkdown(report: Report): string {
   out.push(`| status | cases |`, `| --- | ---: |`);
   for (const [s, n] of counts) out.push(`| ${s} | ${n} |`);
   out.push(`| **total** | **${summary.total}** |`);
+  out.push('');
+  const cov = summary.coverage;
+  out.push(
+    `Core ATen coverage: **${cov.passed}** overloads passed of ${cov.run} run, of the ${cov.overloads - cov.notApplicable} device kernels ` +
+      `in the opset (${cov.overloads} overloads; ${cov.notApplicable} are not device kernels). The op × dtype matrix is at the end.`,
+  );
   out.push('');
 
   const failing = report.results.filter((r) => NOT_PASSED.includes(r.status));
@@ -92,6 +99,8 @@ export function renderMarkdown(report: Report): string {
     out.push('');
   }
 
+  out.push(...matrixSection(report));
+
   const fw = fp.framework ? `${fp.framework.name} ${fp.framework.version}` : 'no framework';
   out.push(
     `<sub>${deviceName(fp)}, driver version ${fp.driverVersion ?? 'unknown'}, ${fw}; ` +
@@ -100,4 +109,21 @@ export function renderMarkdown(report: Report): string {
   );
   out.push('');
   return out.join('\n');
+}
+
+const MARK: Record<CoverageCell, string> = { pass: '✓', fail: '✗', unsupported: 'U', error: 'E', waived: 'W', none: '·' };
+
+/** The op × dtype matrix, folded: ✓ every case passed, ✗ a case failed, E errored, U unsupported, W waived, · no case. */
+function matrixSection(report: Report): string[] {
+  const m = coverageMatrix(report);
+  if (m.dtypes.length === 0) return [];
+  const out = ['<details><summary>Core ATen overloads × dtypes</summary>', ''];
+  out.push('✓ every case passed · ✗ a case failed · E error, crash or timeout · U unsupported · W waived · `·` no case · n/a not a device kernel', '');
+  out.push(`| op | ${m.dtypes.join(' | ')} |`, `| --- |${m.dtypes.map(() => ' :-: |').join('')}`);
+  for (const r of m.rows) {
+    const cells = r.notApplicable !== null ? m.dtypes.map(() => 'n/a') : r.cells.map((c) => MARK[c]);
+    out.push(`| \`${r.op.replace(/^aten\./, '')}\` | ${cells.join(' | ')} |`);
+  }
+  out.push('', '</details>', '');
+  return out;
 }

@@ -8,6 +8,8 @@ import type { Report } from '../report/schema.js';
 import { syntheticReport } from '../testing/synthetic.js';
 import { computeVerdict, summarize } from '../report/verdict.js';
 import { renderJunit } from './junit.js';
+import { coverageMatrix } from './coverage.js';
+import type { CaseResult } from '../runner/result.js';
 import { renderMarkdown } from './markdown.js';
 
 // the strict Apache Ant JUnit schema (windyroad/JUnit-Schema, Apache-2.0), kept with the fixtures
@@ -100,3 +102,20 @@ describe('summary.md', () => {
   });
 });
 
+
+describe('the op × dtype matrix', () => {
+  it('shows the worst status of each overload and dtype, every core overload, and n/a for those that are not kernels', () => {
+    const r = (subject: string, dtype: 'float32' | 'int32', status: CaseResult['status']) => ({ kind: 'op' as const, subject, dtype, status });
+    const m = coverageMatrix({
+      results: [r('aten.add.Tensor', 'float32', 'pass'), r('aten.add.Tensor', 'float32', 'unsupported'), r('aten.add.Tensor', 'int32', 'pass'), r('aten.mul.Tensor', 'float32', 'fail'), r('aten.mul.Tensor', 'float32', 'pass'), r('aten.extra.default', 'int32', 'crash')] as unknown as CaseResult[],
+    });
+    expect(m.dtypes).toEqual(['float32', 'int32']);
+    const row = (op: string) => m.rows.find((x) => x.op === op);
+    expect(row('aten.add.Tensor')?.cells).toEqual(['unsupported', 'pass']);
+    expect(row('aten.mul.Tensor')?.cells).toEqual(['fail', 'none']);
+    expect(row('aten.exp.default')?.cells).toEqual(['none', 'none']);
+    expect(row('aten.extra.default')?.cells).toEqual(['none', 'error']);
+    expect(row('aten.sym_numel.default')?.notApplicable).toMatch(/no device kernel/);
+    expect(m.rows).toHaveLength(191);
+  });
+});

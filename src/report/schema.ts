@@ -105,10 +105,24 @@ export type ListedWaiver = z.infer<typeof ListedWaiverSchema>;
 const StatusCountsSchema = z.record(StatusSchema, z.number().int().nonnegative());
 export type StatusCounts = z.infer<typeof StatusCountsSchema>;
 
+/**
+ * How much of the Core ATen opset (src/ops/core-opset.ts) the results cover: `overloads` in the opset, of which
+ * `notApplicable` are not device kernels; `run`, the applicable overloads with at least one result; `passed`, those
+ * whose every result passed or was waived.
+ */
+export const CoverageSchema = z.object({
+  overloads: z.number().int().nonnegative(),
+  notApplicable: z.number().int().nonnegative(),
+  run: z.number().int().nonnegative(),
+  passed: z.number().int().nonnegative(),
+});
+export type Coverage = z.infer<typeof CoverageSchema>;
+
 export const SummarySchema = z.object({
   total: z.number().int().nonnegative(),
   byStatus: StatusCountsSchema,
   byFamily: z.record(z.string(), StatusCountsSchema),
+  coverage: CoverageSchema,
 });
 export type Summary = z.infer<typeof SummarySchema>;
 

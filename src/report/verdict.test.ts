@@ -72,13 +72,27 @@ describe('verdict', () => {
 describe('summary', () => {
   it('counts every status overall and per op family', () => {
     const s = summarize([
-      { family: 'binary', status: 'pass' },
-      { family: 'binary', status: 'fail' },
-      { family: 'unary', status: 'pass' },
+      { kind: 'op', subject: 'aten.add.Tensor', family: 'binary', status: 'pass' },
+      { kind: 'op', subject: 'aten.add.Tensor', family: 'binary', status: 'fail' },
+      { kind: 'op', subject: 'aten.exp.default', family: 'unary', status: 'pass' },
     ]);
     expect(s.total).toBe(3);
     expect(s.byStatus).toMatchObject({ pass: 2, fail: 1, crash: 0, waived: 0 });
     expect(s.byFamily['binary']).toMatchObject({ pass: 1, fail: 1 });
     expect(s.byFamily['unary']).toMatchObject({ pass: 1, fail: 0 });
+  });
+
+  it('counts the Core ATen overloads run and passed: an overload passes only when all its cases do', () => {
+    const s = summarize([
+      { kind: 'op', subject: 'aten.add.Tensor', family: 'binary', status: 'pass' },
+      { kind: 'op', subject: 'aten.add.Tensor', family: 'binary', status: 'fail' },
+      { kind: 'op', subject: 'aten.exp.default', family: 'unary', status: 'pass' },
+      { kind: 'op', subject: 'aten.exp.default', family: 'unary', status: 'waived' },
+      // not a core overload, not an op case, not applicable: none counts
+      { kind: 'op', subject: 'aten.not_core.default', family: 'unary', status: 'pass' },
+      { kind: 'graph', subject: 'aten.mm.default', family: 'mlp', status: 'pass' },
+      { kind: 'op', subject: 'aten.sym_numel.default', family: 'shape', status: 'pass' },
+    ]);
+    expect(s.coverage).toEqual({ overloads: 190, notApplicable: 6, run: 2, passed: 1 });
   });
 });

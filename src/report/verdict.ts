@@ -1,6 +1,7 @@
 import type { Status } from '../judge/result.js';
 import type { CaseResult } from '../runner/result.js';
-import { emptyStatusCounts, type RunOutcome, type Selection, type Summary, type Verdict } from './schema.js';
+import { CORE_OPSET } from '../ops/core-opset.js';
+import { emptyStatusCounts, type Coverage, type RunOutcome, type Selection, type Summary, type Verdict } from './schema.js';
 
 /** How many case ids a reason names before it says "and N more". */
 const FIRST_FEW = 5;
@@ -14,8 +15,8 @@ export interface VerdictInput {
   run: RunOutcome;
 }
 
-/** Counts by status, overall and per op family. */
-export function summarize(results: readonly Pick<CaseResult, 'family' | 'status'>[]): Summary {
+/** Counts by status, overall and per op family, and the coverage of the Core ATen opset. */
+export function summarize(results: readonly Pick<CaseResult, 'kind' | 'subject' | 'family' | 'status'>[]): Summary {
   const byStatus = emptyStatusCounts();
   const byFamily: Summary['byFamily'] = {};
   for (const r of results) {
@@ -23,7 +24,24 @@ export function summarize(results: readonly Pick<CaseResult, 'family' | 'status'
     const fam = (byFamily[r.family] ??= emptyStatusCounts());
     fam[r.status] += 1;
   }
-  return { total: results.length, byStatus, byFamily };
+  return { total: results.length, byStatus, byFamily, coverage: coverageOf(results) };
+}
+
+/** Core ATen overloads run and passed by these results (op cases only: a graph or benchmark is not an overload's test). */
+export function coverageOf(results: readonly Pick<CaseResult, 'kind' | 'subject' | 'status'>[]): Coverage {
+  const applicable = new Set(CORE_OPSET.filter((o) => !o.notApplicable).map((o) => o.name));
+  const allPassed = new Map<string, boolean>();
+  for (const r of results) {
+    if (r.kind !== 'op' || !applicable.has(r.subject)) continue;
+    const ok = r.status === 'pass' || r.status === 'waived';
+    allPassed.set(r.subject, (allPassed.get(r.subject) ?? true) && ok);
+  }
+  return {
+    overloads: CORE_OPSET.length,
+    notApplicable: CORE_OPSET.length - applicable.size,
+    run: allPassed.size,
+    passed: [...allPassed.values()].filter(Boolean).length,
+  };
 }
 
 export function isNarrowed(selection: VerdictInput['selection']): boolean {

@@ -6,14 +6,16 @@ import { findPython } from '../drivers/pytorch/python.js';
 import { pytorchDriver } from '../drivers/pytorch/driver.js';
 import { getProfile, requiredCases } from '../suite/profile.js';
 import { shippedSuites } from '../../suites/index.js';
+import { unexplained } from '../testing/pytorch-findings.js';
 import { oracleCodeDigest, type OracleCacheConfig } from './oracle-cache.js';
 import { runCases } from './run.js';
 
 /**
  * The strongest check of the oracle and the judge: a real PyTorch build on the CPU must pass every case the
  * default profile requires, with the vectorised kernels this CPU selects and with the scalar kernels every CPU has
- * (`ATEN_CPU_CAPABILITY=default`): the CPU must not change the outcome. CI installs Debian's python3-torch; elsewhere
- * the test runs when torch is found.
+ * (`ATEN_CPU_CAPABILITY=default`). The only exceptions are `unsupported` in PyTorch's own words (an overload the
+ * build lacks) and PyTorch's own defects, each traced and listed in testing/pytorch-findings.ts. CI installs
+ * Debian's python3-torch; elsewhere the test runs when torch is found.
  */
 const python = await findPython({}).catch(() => null);
 const haveTorch = python?.torchVersion != null;
@@ -30,7 +32,7 @@ describe.runIf(haveTorch)(`PyTorch ${python?.torchVersion ?? ''} on the CPU`, ()
   it.each([
     ['the kernels this CPU selects', null],
     ['the scalar kernels (ATEN_CPU_CAPABILITY=default)', 'default'],
-  ])('passes every case of the inference-fp32 profile with %s', async (_, capability) => {
+  ])('passes every case of the inference-fp32 profile with %s, but for unsupported overloads and traced PyTorch defects', async (_, capability) => {
     // the worker inherits this process's environment when it starts; the stub is undone after this test alone
     if (capability !== null) vi.stubEnv('ATEN_CPU_CAPABILITY', capability);
     const cases = requiredCases(getProfile('inference-fp32'), shippedSuites());
@@ -40,8 +42,9 @@ describe.runIf(haveTorch)(`PyTorch ${python?.torchVersion ?? ''} on the CPU`, ()
     const kernels = out.device.fingerprint.extra['cpu_capability'] ?? 'unknown';
     if (capability === 'default') expect(kernels).toMatch(/^(NO AVX|DEFAULT)$/);
     else expect(kernels).not.toBe('unknown');
-    const notPassed = out.results.filter((r) => r.status !== 'pass').map((r) => `${r.id}: ${r.status}: ${r.message}`);
-    expect(notPassed, `with ${kernels} kernels`).toEqual([]);
+    expect(unexplained(out.results, kernels), `with ${kernels} kernels`).toEqual([]);
+    // the overloads a 2.x build adds are unsupported here, never most of the run
+    expect(out.results.filter((r) => r.status === 'unsupported').length).toBeLessThan(out.results.length / 10);
     expect(out.results).toHaveLength(cases.length);
     // every completed result was journalled as it completed
     expect(readFileSync(join(outDir, 'journal.jsonl'), 'utf8').trim().split('\n')).toHaveLength(cases.length);

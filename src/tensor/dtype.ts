@@ -226,3 +226,23 @@ export function castFunction(dtype: DType): (x: number) => number {
   // `+ 0` turns -0 into 0: integers have no negative zero
   return (x) => (!isBool && Number.isInteger(x) && x >= lo && x <= hi ? x + 0 : castTo(dtype, x));
 }
+
+/** c10's ScalarType names, as PyTorch's messages spell dtypes ("not implemented for 'Half'", "torch.FloatTensor"). */
+export const SCALAR_TYPE_NAMES: Readonly<Record<DType, string>> = {
+  float64: 'Double',
+  float32: 'Float',
+  float16: 'Half',
+  bfloat16: 'BFloat16',
+  float8_e4m3fn: 'Float8_e4m3fn',
+  float8_e5m2: 'Float8_e5m2',
+  int64: 'Long',
+  int32: 'Int',
+  int16: 'Short',
+  int8: 'Char',
+  uint8: 'Byte',
+  bool: 'Bool',
+};
+
+export function scalarTypeName(dtype: DType): string {
+  return SCALAR_TYPE_NAMES[dtype];
+}

@@ -15,6 +15,7 @@ const RECIPES: Recipe[] = [
   { kind: 'grid', low: -64, high: 64, exponent: -3 },
   { kind: 'choice', values: [1, -1, 0.5, 3] },
   { kind: 'sprinkle', mean: 0, std: 1, values: ['nan', '-inf', 2], fraction: 0.1 },
+  { kind: 'permutation', n: 12, length: 10, stride: 3, wrap: 0.5 },
 ];
 const COMBOS = DTYPES.flatMap((dtype) =>
   RECIPES.filter((r) => recipeProblem(r, dtype) === null).map((recipe) => ({ dtype, recipe, name: `${recipe.kind} ${dtype}` })),
@@ -198,5 +199,63 @@ describe('witness and regime recipes', () => {
     expect(isSignSymmetricRandom({ kind: 'normal', mean: 1e4, std: 1 })).toBe(false);
     expect(isSignSymmetricRandom({ kind: 'grid', low: -8, high: 8, exponent: 0 })).toBe(false);
     expect(isSignSymmetricRandom({ kind: 'special' })).toBe(false);
+  });
+});
+
+describe('index recipes: permutation and arange', () => {
+  it('fills each row of the last dim with distinct values of 0..n−1, every value in turn', () => {
+    // a [40, 16] index into a dim of 16: every row a full permutation
+    const v = drawValues({ kind: 'permutation', n: 16, length: 16 }, 'int64', 640, SEED, 0);
+    for (let r = 0; r < 40; r++) expect(new Set(v.subarray(r * 16, r * 16 + 16))).toEqual(new Set(Array.from({ length: 16 }, (_, k) => k)));
+    // rows differ: they are independent permutations
+    expect(Array.from(v.subarray(0, 16))).not.toEqual(Array.from(v.subarray(16, 32)));
+  });
+
+  it('runs lines along an earlier dim with a stride: every column of a [5, 7] index distinct in 0..9', () => {
+    const v = drawValues({ kind: 'permutation', n: 10, length: 5, stride: 7 }, 'int32', 35, SEED, 1);
+    for (let c = 0; c < 7; c++) {
+      const col = Array.from({ length: 5 }, (_, r) => v[r * 7 + c] as number);
+      expect(new Set(col).size).toBe(5);
+      expect(col.every((x) => Number.isInteger(x) && x >= 0 && x < 10)).toBe(true);
+    }
+    // rows are not permutations here: some row repeats a value somewhere (with overwhelming probability)
+    const rowsDistinct = Array.from({ length: 5 }, (_, r) => new Set(v.subarray(r * 7, r * 7 + 7)).size === 7);
+    expect(rowsDistinct.every(Boolean)).toBe(false);
+  });
+
+  it('a partial line is a prefix of a permutation: 3 distinct values of 0..99 per row', () => {
+    const v = drawValues({ kind: 'permutation', n: 100, length: 3 }, 'int64', 3000, SEED, 2);
+    for (let r = 0; r < 1000; r++) expect(new Set(v.subarray(3 * r, 3 * r + 3)).size).toBe(3);
+    // all of 0..99 appear somewhere: the prefix is drawn from the whole range, not its start
+    expect(new Set(v).size).toBe(100);
+  });
+
+  it('wraps a fraction of the values to v − n, which index the same positions', () => {
+    const v = drawValues({ kind: 'permutation', n: 8, length: 8, wrap: 0.5 }, 'int8', 800, SEED, 3);
+    const negative = Array.from(v).filter((x) => x < 0).length;
+    expect(negative).toBeGreaterThan(300);
+    expect(negative).toBeLessThan(500);
+    for (let r = 0; r < 100; r++) {
+      const row = Array.from(v.subarray(8 * r, 8 * r + 8));
+      expect(row.every((x) => x >= -8 && x < 8)).toBe(true);
+      expect(new Set(row.map((x) => (x + 8) % 8)).size).toBe(8);
+    }
+  });
+
+  it('arange counts from start by step, whatever the seed, rounded to floats, clamped to integer ranges', () => {
+    expect(Array.from(drawValues({ kind: 'arange', start: -7, step: 3 }, 'int64', 4, '00c0ffee12345679', 5))).toEqual([-7, -4, -1, 2]);
+    expect(Array.from(drawValues({ kind: 'arange', start: 0, step: 3 }, 'int32', 5, SEED, 0))).toEqual([0, 3, 6, 9, 12]);
+    expect(Array.from(drawValues({ kind: 'arange', start: 120, step: 4 }, 'int8', 4, SEED, 0))).toEqual([120, 124, 127, 127]);
+    expect(Array.from(drawValues({ kind: 'arange', start: 0, step: 0.1 }, 'float32', 3, SEED, 0))).toEqual([0, Math.fround(0.1), Math.fround(0.2)]);
+    expect(recipeProblem({ kind: 'arange', start: 0, step: 0.5 }, 'int64')).toMatch(/not integral/);
+  });
+
+  it('refuses more values than the range holds and dtypes that cannot hold the range', () => {
+    expect(recipeProblem({ kind: 'permutation', n: 4, length: 5 }, 'int64')).toMatch(/no 5 distinct values/);
+    expect(recipeProblem({ kind: 'permutation', n: 300, length: 3 }, 'int8')).toMatch(/does not fit int8/);
+    expect(recipeProblem({ kind: 'permutation', n: 4, length: 3, wrap: 0.5 }, 'uint8')).toMatch(/negative wraps does not fit uint8/);
+    expect(recipeProblem({ kind: 'permutation', n: 4, length: 3 }, 'uint8')).toBeNull();
+    expect(recipeProblem({ kind: 'permutation', n: 4000, length: 3 }, 'float16')).toMatch(/does not fit float16/);
+    expect(recipeProblem({ kind: 'permutation', n: 4, length: 3 }, 'bool')).toMatch(/cannot fill a bool tensor/);
   });
 });

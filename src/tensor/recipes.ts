@@ -28,6 +28,14 @@ import type { Recipe, RecipeValue } from './spec.js';
  * - choice {values}: each value picked uniformly from the list, rounded to the dtype.
  * - sprinkle {mean, std, values, fraction}: normal(mean, std) values, each position replaced with probability
  *   `fraction` by a value picked from the list; rounded to the dtype.
+ * - permutation {n, length, stride = 1, wrap = 0}: element i lies on line ⌊i / (length·stride)⌋·stride + i mod stride at
+ *   position ⌊i / stride⌋ mod length, so lines run along an axis of stride `stride` in row-major order (1: the last
+ *   dim; the product of the later dims: an earlier one); each line holds the first `length` entries of its own random
+ *   permutation of 0..n−1 (partial Fisher–Yates), so no value repeats within a line; each value v is then written as
+ *   v − n with probability `wrap` (a negative index that wraps to the same position). Needs length ≤ n and a dtype that
+ *   holds every integer of [−n, n − 1] (of [0, n − 1] without wrap).
+ * - arange {start, step}: start + i·step, rounded to a float dtype; an integer dtype needs integer start and step and
+ *   takes the values clamped to its range.
  * bool tensors accept only `bool` and `special`.
  * Except for `special` (whose shuffle depends on count), the first k values of a draw do not depend on count.
  */
@@ -65,6 +73,17 @@ export function recipeProblem(recipe: Recipe, dtype: DType): string | null {
   }
   if ((recipe.kind === 'choice' || recipe.kind === 'sprinkle') && info.kind !== 'float' && recipe.values.some((v) => typeof v !== 'number')) {
     return `recipe '${recipe.kind}' names non-finite values, which ${dtype} cannot hold`;
+  }
+  if (recipe.kind === 'arange' && info.kind !== 'float' && !(Number.isInteger(recipe.start) && Number.isInteger(recipe.step))) {
+    return `arange from ${recipe.start} by ${recipe.step} is not integral, as ${dtype} needs`;
+  }
+  if (recipe.kind === 'permutation') {
+    const { n, length } = recipe;
+    if (length > n) return `a permutation of 0..${n - 1} has no ${length} distinct values`;
+    const lo = (recipe.wrap ?? 0) > 0 ? -n : 0;
+    // every integer of the range must be exact: within the dtype's range, and below 2^(p) for a float
+    const exact = info.kind === 'float' ? n <= 2 ** (floatFormat(dtype).mantissaBits + 1) : intBounds(dtype, lo, n - 1)[0] === lo && intBounds(dtype, lo, n - 1)[1] === n - 1;
+    if (!exact) return `a permutation of 0..${n - 1}${lo < 0 ? ' with negative wraps' : ''} does not fit ${dtype}`;
   }
   if (recipe.kind === 'int') {
     const [lo, hi] = intBounds(dtype, recipe.low, recipe.high);
@@ -233,6 +252,12 @@ export function drawValues(recipe: Recipe, dtype: DType, count: number, seed: st
       }
       return isFloat ? roundInPlace(dtype, out) : clampInt(dtype, out);
     }
+    case 'permutation':
+      return drawPermutation(recipe, out, rng);
+    case 'arange': {
+      for (let i = 0; i < count; i++) out[i] = recipe.start + i * recipe.step;
+      return isFloat ? roundInPlace(dtype, out) : clampInt(dtype, out);
+    }
     case 'special':
       return drawSpecial(dtype, out, rng);
     case 'subnormal':
@@ -244,6 +269,33 @@ export function drawValues(recipe: Recipe, dtype: DType, count: number, seed: st
 function pick(out: Float64Array, rng: PhiloxStream, start: number, values: readonly number[]): Float64Array {
   rng.fillUniform(out, start);
   for (let i = 0; i < out.length; i++) out[i] = values[Math.min(Math.floor((out[i] as number) * values.length), values.length - 1)] as number;
+  return out;
+}
+
+/**
+ * Lines of distinct values (see `permutation` above). Line ℓ's Fisher–Yates step j takes uniform 2·(ℓ·length + j) and
+ * element i's wrap takes uniform 2i + 1, so neither depends on count: a longer draw starts with a shorter one.
+ */
+function drawPermutation(recipe: Extract<Recipe, { kind: 'permutation' }>, out: Float64Array, rng: PhiloxStream): Float64Array {
+  const { n, length } = recipe;
+  const stride = recipe.stride ?? 1;
+  const wrap = recipe.wrap ?? 0;
+  const block = length * stride;
+  const perm = new Int32Array(n);
+  const lines = Math.ceil(out.length / block) * stride;
+  for (let line = 0; line < lines; line++) {
+    for (let k = 0; k < n; k++) perm[k] = k;
+    const first = Math.floor(line / stride) * block + (line % stride);
+    for (let j = 0; j < length; j++) {
+      const k = j + Math.min(Math.floor(rng.uniform(2 * (line * length + j)) * (n - j)), n - j - 1);
+      const t = perm[j] as number;
+      perm[j] = perm[k] as number;
+      perm[k] = t;
+      const i = first + j * stride;
+      if (i < out.length) out[i] = perm[j] as number;
+    }
+  }
+  if (wrap > 0) for (let i = 0; i < out.length; i++) if (rng.uniform(2 * i + 1) < wrap) out[i] = (out[i] as number) - n;
   return out;
 }
 

@@ -37,6 +37,10 @@ export type Layout = z.infer<typeof LayoutSchema>;
  * - choice: each value picked uniformly from a list (constant rows, values one bit beyond a narrow format)
  * - sprinkle: N(mean, std), with a fraction of the positions replaced by values picked from a list (NaN or ±inf
  *   inside reductions and products, masked rows of a softmax)
+ * - permutation: index values without duplicates: lines of `length` elements (along an axis of `stride` in row-major
+ *   order), each the first `length` entries of a random permutation of 0..n−1; with `wrap`, a fraction of them
+ *   written as the negative index v − n that wraps to the same position (index_put without duplicates, scatter)
+ * - arange: start + i·step for the i-th element in row-major order: sorted values (the offsets of embedding bags)
  */
 /** A value a recipe names: a number, or the text of a value JSON cannot spell. */
 export const RecipeValueSchema = z.union([z.number(), z.enum(['inf', '-inf', 'nan'])]);
@@ -59,6 +63,14 @@ export const RecipeSchema = z.discriminatedUnion('kind', [
     values: z.array(RecipeValueSchema).min(1),
     fraction: z.number().gt(0).max(1),
   }),
+  z.object({
+    kind: z.literal('permutation'),
+    n: z.number().int().positive(),
+    length: z.number().int().positive(),
+    stride: z.number().int().positive().optional(),
+    wrap: z.number().min(0).max(1).optional(),
+  }),
+  z.object({ kind: z.literal('arange'), start: z.number(), step: z.number() }),
 ]);
 export type Recipe = z.infer<typeof RecipeSchema>;
 

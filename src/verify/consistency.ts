@@ -36,7 +36,7 @@ export function metricsProblem(o: OutputMetrics): string | null {
   if ((o.mismatches === 0) !== within) {
     return `${o.mismatches} elements outside the acceptance interval but margin ${o.margin === null ? 'unbounded' : o.margin}`;
   }
-  if (o.margin !== null && o.worst && !o.rule.startsWith('exact') && !o.rule.startsWith('index-of-extreme')) {
+  if (o.margin !== null && o.worst && !o.rule.startsWith('exact') && !o.rule.startsWith('index-of-')) {
     const a = parseValue(o.worst.actual);
     const e = parseValue(o.worst.expected);
     const allowed = parseValue(o.worst.allowed);

@@ -503,6 +503,9 @@ function summaryDiffs(claimed: Summary, actual: Summary): string[] {
     const c = claimed.byStatus[s as keyof Summary['byStatus']];
     if (c !== n) diffs.push(`${s}: ${c}, results ${n}`);
   }
+  for (const k of ['overloads', 'notApplicable', 'run', 'passed'] as const) {
+    if (claimed.coverage[k] !== actual.coverage[k]) diffs.push(`core ATen coverage ${k}: ${claimed.coverage[k]}, results ${actual.coverage[k]}`);
+  }
   const families = new Set([...Object.keys(claimed.byFamily), ...Object.keys(actual.byFamily)]);
   for (const f of families) {
     const a = actual.byFamily[f];

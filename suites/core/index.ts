@@ -7,6 +7,15 @@ import { REDUCTION } from './reduction.js';
 import { MATMUL } from './matmul.js';
 import { NORMALIZATION } from './normalization.js';
 import { SHAPE } from './shape.js';
+import { MATH } from './math.js';
+import { POINTWISE } from './pointwise.js';
+import { SORT } from './sort.js';
+import { VIEWS } from './views.js';
+import { INDEXING } from './indexing.js';
+import { CREATION } from './creation.js';
+import { CONVOLUTION } from './convolution.js';
+import { POOLING } from './pooling.js';
+import { RANDOM } from './random.js';
 
 /**
  * The core suite: Core ATen overloads, each swept over dtypes, shapes (incl. scalar and empty), layouts (transposed,
@@ -15,7 +24,7 @@ import { SHAPE } from './shape.js';
  */
 export const core: SuiteDefinition = {
   name: 'core',
-  version: '3',
-  description: 'Core ATen operators: elementwise, reductions, matmul, softmax, layer norm, shape ops',
-  groups: [...BINARY, ...UNARY, ...ACTIVATION, ...COMPARISON, ...REDUCTION, ...MATMUL, ...NORMALIZATION, ...SHAPE],
+  version: '4',
+  description: 'the Core ATen opset: math, pointwise, reductions, sort, views, indexing, creation, random, matmul, convolution, normalization, pooling',
+  groups: [...BINARY, ...UNARY, ...ACTIVATION, ...COMPARISON, ...REDUCTION, ...MATMUL, ...NORMALIZATION, ...SHAPE, ...MATH, ...POINTWISE, ...SORT, ...VIEWS, ...INDEXING, ...CREATION, ...CONVOLUTION, ...POOLING, ...RANDOM],
 };

@@ -27,4 +27,18 @@ export const SHAPE: CaseGroup[] = [
     .shapes({ '5x7': [[5, 7]], scalar: [[]] })
     .layouts('contiguous', 'transposed', 'strided', 'offset', 'expanded')
     .values('uniform', 'special', 'subnormal'),
+  // resize_ keeps the storage: shrinking, same size, to a scalar and to empty (growing leaves uninitialised memory)
+  ...[
+    { name: '4x6-to-3x5', shape: [4, 6], size: [3, 5] },
+    { name: '4x6-to-24', shape: [4, 6], size: [24] },
+    { name: '4x6-to-2x3x4', shape: [4, 6], size: [2, 3, 4] },
+    { name: '5x7-to-scalar', shape: [5, 7], size: [] },
+    { name: '5x7-to-0x3', shape: [5, 7], size: [0, 3] },
+  ].map(({ name, shape, size }) =>
+    CaseGroup.of('aten.resize_.default')
+      .dtypes(ALL)
+      .shapes({ [name]: [shape] })
+      .values('uniform', 'special')
+      .call((t) => ({ args: [...t, arg.ints(size)] })),
+  ),
 ];

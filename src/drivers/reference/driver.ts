@@ -19,6 +19,24 @@ export const REFERENCE_DEVICE: DeviceInfo = {
 };
 
 /**
+ * The reference device's generator (xorshift128+, 53-bit uniforms in [0, 1)): seeded once, so a reference run is
+ * reproducible, and advancing with every draw, so successive calls of a random op differ as on any device.
+ */
+const referenceGenerator = (() => {
+  let s0 = 0x9e3779b97f4a7c15n;
+  let s1 = 0xbf58476d1ce4e5b9n;
+  const mask = (1n << 64n) - 1n;
+  return (): number => {
+    let x = s0;
+    const y = s1;
+    s0 = y;
+    x = (x ^ (x << 23n)) & mask;
+    s1 = x ^ y ^ (x >> 17n) ^ (y >> 26n);
+    return Number(((s1 + y) & mask) >> 11n) / 2 ** 53;
+  };
+})();
+
+/**
  * Computes a case the way the oracle does (float64, then correctly rounded to the output dtype). Runs the `op`
  * workload only. Exported so that test drivers can start from a correct device and inject one fault.
  */
@@ -27,7 +45,8 @@ export function referenceExec(req: ExecRequest): ExecResult {
   const op = getOp(req.op);
   if (!op) return { ok: false, error: { kind: 'unsupported', message: `${req.op} is not in the reference op catalogue` } };
   const bound = op.bind(opCall(req));
-  const outs = bound.reference(req.inputs.map(toRef));
+  const inputs = req.inputs.map(toRef);
+  const outs = bound.sample ? bound.sample(inputs, referenceGenerator) : bound.reference(inputs);
   return {
     ok: true,
     outputs: bound.outputs.map((spec, i) => fromValues(spec.dtype, spec.shape, (outs[i] ?? { values: new Float64Array() }).values)),
