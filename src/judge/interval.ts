@@ -83,7 +83,8 @@ export function ruleLabel(accuracy: Accuracy, dtype: DType, expected?: RefOutput
   if (accuracy.kind === 'unordered') return 'exact(any-order)';
   if (isRandom(accuracy)) return randomRuleLabel(accuracy);
   if (kind !== 'float' || accuracy.kind === 'exact') {
-    return accuracy.kind === 'exact' && accuracy.signedZero ? 'exact(signed-zero)' : 'exact';
+    const flags = [accuracy.kind === 'exact' && accuracy.signedZero ? 'signed-zero' : null, expected?.choices ? 'any-write' : null].filter((f) => f !== null);
+    return flags.length > 0 ? `exact(${flags.join(',')})` : 'exact';
   }
   if (accuracy.kind === 'ulp') return accuracy.ulps === 0.5 ? 'correctly-rounded' : `ulp≤${accuracy.ulps}`;
   if (accuracy.kind === 'bound') return `bound(+${accuracy.ulps}ulp)`;

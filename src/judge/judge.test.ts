@@ -100,6 +100,20 @@ describe('value rules', () => {
     expect(out.maxAbsError).toBe(1e300);
   });
 
+  it('where several writes land on one element, any of them passes, and nothing else', () => {
+    const spec: Out = { dtype: 'float32', shape: [3] };
+    // element 1 was written 2, then 5 (the reference keeps the last); element 2 once
+    const expected = refOut([3], [0, 5, 7], { choiceStart: Int32Array.from([0, 0, 2, 2]), choices: Float64Array.from([2, 5]) });
+    const acc: Accuracy = { kind: 'exact', signedZero: true };
+    expect(judge1(spec, expected, acc, tensor('float32', [3], [0, 2, 7]))).toMatchObject({ status: 'pass', out: { rule: 'exact(signed-zero,any-write)' } });
+    expect(judge1(spec, expected, acc, tensor('float32', [3], [0, 5, 7])).status).toBe('pass');
+    const wrong = judge1(spec, expected, acc, tensor('float32', [3], [0, 3, 7]));
+    expect(wrong.status).toBe('fail');
+    expect(wrong.out.worst).toMatchObject({ index: [1], actual: '3' });
+    // an element with no choice stays exact
+    expect(judge1(spec, expected, acc, tensor('float32', [3], [0, 5, 2])).status).toBe('fail');
+  });
+
   it('NaN turned into 0 fails with a problem', () => {
     const spec: Out = { dtype: 'float32', shape: [3] };
     const { status, out } = judge1(spec, refOut([3], [1, NaN, 2]), CR, tensor('float32', [3], [1, 0, 2]));

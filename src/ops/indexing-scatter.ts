@@ -16,6 +16,7 @@ import {
   shapeText,
   sizeAt,
   stridesOf,
+  Writes,
 } from './indexing-util.js';
 import { boolParam, input, intParam, meta, optionalIntParam, scalarParam, strParam, tensorParam, wrapDim } from './params.js';
 import type { Accuracy, BoundOp, OpCall, OpDef, RefOutput } from './types.js';
@@ -23,8 +24,8 @@ import type { Accuracy, BoundOp, OpCall, OpDef, RefOutput } from './types.js';
 /*
  * Ops that write into a copy of self: index_put, scatter (src, value), scatter_add, scatter_reduce, select_scatter,
  * slice_scatter, masked_scatter. Where two writes land on one element PyTorch leaves the result undefined (index_put
- * without accumulate, scatter): the suites generate indices without duplicates there (the `permutation` recipe), and
- * the reference's choice (the last write in row-major order) never decides a case. Where they accumulate (index_put
+ * without accumulate, scatter): any of the values written there passes (`Writes`, judged by property), and the suites
+ * sweep both duplicate-free (`permutation`) and duplicate indices. Where they accumulate (index_put
  * with accumulate, scatter_add, scatter_reduce) duplicates are the point: the result is judged by an order-free
  * accumulation rule, and PyTorch documents these calls as nondeterministic on CUDA (atomics), so floating calls are
  * not required to repeat bit for bit.
@@ -64,11 +65,11 @@ export const indexPut: OpDef = {
         const inner = numel(trailing);
         const map = broadcastIndex(v.shape, result);
         if (!accumulate) {
-          const values = Float64Array.from(s.values);
+          const w = new Writes(Float64Array.from(s.values));
           offsets.forEach((o, b) => {
-            for (let t = 0; t < inner; t++) values[o + t] = v.values[map[b * inner + t] as number] as number;
+            for (let t = 0; t < inner; t++) w.write(o + t, v.values[map[b * inner + t] as number] as number);
           });
-          return [{ shape, values }];
+          return [w.output(shape)];
         }
         const acc = new Accumulator(sm.dtype, s.values.length);
         s.values.forEach((x, i) => acc.add(i, x));
@@ -149,10 +150,10 @@ export const scatterSrc: OpDef = {
     return {
       outputs: [{ dtype: sc.dtype, shape: sc.shape, accuracy: COPY }],
       reference(inputs) {
-        const values = Float64Array.from(input(inputs, sc.self).values);
+        const w = new Writes(Float64Array.from(input(inputs, sc.self).values));
         const src = input(inputs, sc.src as number).values;
-        forEachScatter(sc, inputs, (target, from) => (values[target] = src[from] as number));
-        return [{ shape: sc.shape, values }];
+        forEachScatter(sc, inputs, (target, from) => w.write(target, src[from] as number));
+        return [w.output(sc.shape)];
       },
     };
   },

@@ -236,3 +236,36 @@ export function accumulationIn(dtype: DType): Accuracy {
 export function roundTo(dtype: DType, x: number): number {
   return isFloating(dtype) ? roundToFloat(dtype, x) : x;
 }
+
+/**
+ * Writes into a copy of self where two writes may land on one element (index_put without accumulate, scatter): PyTorch
+ * leaves which one stays undefined (its CUDA kernels race), so the last write in row-major order is the reference
+ * value and every distinct value written there is an accepted choice (`RefOutput.choices`).
+ */
+export class Writes {
+  private readonly written = new Map<number, number[]>();
+  constructor(private readonly values: Float64Array) {}
+
+  write(target: number, value: number): void {
+    this.values[target] = value;
+    const list = this.written.get(target);
+    if (list) list.push(value);
+    else this.written.set(target, [value]);
+  }
+
+  output(shape: number[]): RefOutput {
+    const n = this.values.length;
+    const open = [...this.written].filter(([, list]) => new Set(list.map((v) => (Number.isNaN(v) ? 'nan' : Object.is(v, -0) ? '-0' : String(v)))).size > 1);
+    if (open.length === 0) return { shape, values: this.values };
+    const byTarget = new Map(open);
+    const choiceStart = new Int32Array(n + 1);
+    const choices: number[] = [];
+    for (let i = 0; i < n; i++) {
+      choiceStart[i] = choices.length;
+      const list = byTarget.get(i);
+      if (list) choices.push(...list);
+    }
+    choiceStart[n] = choices.length;
+    return { shape, values: this.values, choiceStart, choices: Float64Array.from(choices) };
+  }
+}

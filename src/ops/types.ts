@@ -72,6 +72,13 @@ export interface RefOutput {
   /** for accumulating ops: Σ|term| per element (the scale of the accumulation error bound) */
   absSum?: Float64Array;
   /**
+   * for a copy (`exact` rule) where PyTorch leaves open which of several writes to one element lands (index_put
+   * without accumulate, scatter with duplicate indices): element i may hold any of
+   * choices[choiceStart[i] … choiceStart[i + 1]); `values` holds one of them. Absent when no element has a choice.
+   */
+  choiceStart?: Int32Array;
+  choices?: Float64Array;
+  /**
    * for the `accumulation` rule: Σ|finite terms| before any division (an average divides its sum). Where it
    * reaches the accumulation dtype's largest value a partial sum may overflow, and ±inf or NaN are accepted too.
    */

@@ -142,6 +142,9 @@ const INDEX_PUT: Variant[] = [
   { name: '6x5-empty-index', inputs: [values([6, 5]), index(perm(6, 1), [0]), values([0, 5])], call: putCall(1, false), dtypes: ALL },
   { name: '6x5-2x3-index', inputs: [values([6, 5]), index(perm(6, 6, 1, 0.3), [2, 3]), values([2, 3, 5])], call: putCall(1, false), dtypes: ALL, ...NONCONTIG(1, 'index') },
   { name: '6x5-rows', inputs: [values([6, 5]), index(perm(6, 4), [4]), values([4, 5])], call: putCall(1, false), dtypes: ALL, ...NONCONTIG(2, 'values') },
+  // duplicate indices without accumulate: which write stays is PyTorch's to leave open, any of them passes
+  { name: '6x5-rows-duplicates', inputs: [values([6, 5]), index(between(-6, 5), [10]), values([10, 5])], call: putCall(1, false), dtypes: ALL },
+  { name: '6x5-points-duplicates', inputs: [values([6, 5]), index(between(0, 2), [12]), index(between(0, 1), [12]), values([12])], call: putCall(2, false), dtypes: ALL },
   // with accumulate: 12 or 16 indices into 4 rows, so most rows receive several contributions
   { name: '4x5-rows', tag: 'accumulate', inputs: [values([4, 5]), index(between(-4, 3), [12]), values([12, 5])], call: putCall(1, true), dtypes: ALL, layouts: ['contiguous', 'transposed'], values: ['uniform', 'ties'] },
   { name: '4x5-points', tag: 'accumulate', inputs: [values([4, 5]), index(between(-4, 3), [16]), index(between(0, 4), [16]), values([16])], call: putCall(2, true), dtypes: ALL, values: ['uniform', 'ties'] },
@@ -153,7 +156,7 @@ const INDEX_PUT: Variant[] = [
 // ── scatter, scatter_add, scatter_reduce ────────────────────────────────────────────────────────────────────
 
 const scatterCall = (dim: number, tail: Arg[] = [], kwargs: Record<string, Arg> = {}) => (t: Arg[]) => ({ args: [t[0] as Arg, int(dim), ...t.slice(1), ...tail], kwargs });
-/** scatter.src: every row of the index along the dim distinct, so no element is written twice. */
+/** scatter.src: rows of the index distinct along the dim (no element written twice), and one case with duplicates. */
 const SCATTER_SRC: Variant[] = [
   { name: '4x6-dim1', inputs: [values([4, 6]), index(perm(6, 3), [4, 3]), values([4, 5])], call: scatterCall(1), dtypes: ALL, ...MAIN },
   { name: '5x3-dim0', inputs: [values([5, 3]), index(perm(5, 4, 3), [4, 3]), values([4, 3])], call: scatterCall(0), dtypes: ALL },
@@ -161,6 +164,8 @@ const SCATTER_SRC: Variant[] = [
   { name: '4x6-empty-index', inputs: [values([4, 6]), index(between(0, 5), [4, 0]), values([4, 6])], call: scatterCall(1), dtypes: ALL },
   { name: '4x6-dim1', inputs: [values([4, 6]), index(perm(6, 3), [4, 3]), values([4, 5])], call: scatterCall(1), dtypes: ALL, ...NONCONTIG(1, 'index', ['transposed', 'strided', 'offset']) },
   { name: '4x6-dim1', inputs: [values([4, 6]), index(perm(6, 3), [4, 3]), values([4, 5])], call: scatterCall(1), dtypes: ALL, ...NONCONTIG(2, 'src') },
+  // duplicate indices along the dim: any of the writes may stay
+  { name: '4x6-dim1-duplicates', inputs: [values([4, 6]), index(between(0, 2), [4, 5]), values([4, 5])], call: scatterCall(1), dtypes: ALL },
 ];
 
 /** A scatter.value scalar per dtype: a fraction for floats, which truncates toward zero into integers (2.75 → 2). */
