@@ -396,6 +396,14 @@ def lookup_op(name):
     return overload
 
 
+def takes_device(op):
+    """Whether the overload's schema has a `device` argument (the factory ops)."""
+    try:
+        return any(a.name == "device" for a in op._schema.arguments)
+    except AttributeError:
+        return False
+
+
 def make_input(spec, body, device):
     """Rebuilds the exact view the harness sent: a storage of the same size, then as_strided on the device."""
     dtype = DTYPES.get(spec["dtype"])
@@ -479,6 +487,10 @@ def run_exec(msg, body, device):
     inputs = [make_input(spec, body, device) for spec in msg["inputs"]]
     args = [make_arg(a, inputs) for a in msg["args"]]
     kwargs = dict((k, make_arg(v, inputs)) for k, v in msg["kwargs"].items())
+    # factory ops (full, arange, rand, randperm, empty …) take no tensor to follow: without a device argument they
+    # would run on the CPU, whatever device is under test
+    if "device" not in kwargs and takes_device(op):
+        kwargs["device"] = device
     synchronize(device)
     events = None
     if device.type == "cuda":
@@ -499,8 +511,13 @@ def run_exec(msg, body, device):
         raise WorkerFailure(kind, first_line(exc))
     t1 = time.perf_counter_ns()
     device_ns = int(events[0].elapsed_time(events[1]) * 1e6) if events is not None else t1 - t0
+    results = flatten_outputs(result)
+    for r in results:
+        # a result computed elsewhere proves nothing about the device under test
+        if r.device.type != device.type:
+            raise WorkerFailure("runtime", "%s returned a tensor on %s, not on %s" % (msg["op"], r.device, device))
     outputs, chunks, keep, pos = [], [], [], 0
-    for t in [to_host(t) for t in flatten_outputs(result)]:
+    for t in [to_host(t) for t in results]:
         pad = (-pos) % ALIGN
         if pad:
             chunks.append(bytes(pad))
