@@ -244,6 +244,11 @@ function logCoincidence(acc: RandomAccuracy, n: number, dtype: DType): number {
   return n * Math.log(Math.min(1, 2 * gridStep(dtype)));
 }
 
+/** Whether a recorded rule label is a random rule's: a draw's repeat differs by right. */
+export function isRandomRuleLabel(label: string): boolean {
+  return /^(distribution|permutation|bernoulli|dropout)\(/.test(label);
+}
+
 /** Label of a random rule, as recorded in `OutputMetrics.rule`. */
 export function randomRuleLabel(acc: RandomAccuracy): string {
   const p = `p≤${FALSE_FAILURE_PROBABILITY}`;

@@ -83,7 +83,8 @@ export function ruleLabel(accuracy: Accuracy, dtype: DType, expected?: RefOutput
   if (accuracy.kind === 'unordered') return 'exact(any-order)';
   if (isRandom(accuracy)) return randomRuleLabel(accuracy);
   if (kind !== 'float' || accuracy.kind === 'exact') {
-    const flags = [accuracy.kind === 'exact' && accuracy.signedZero ? 'signed-zero' : null, expected?.choices ? 'any-write' : null].filter((f) => f !== null);
+    const exact = accuracy.kind === 'exact' ? accuracy : null;
+    const flags = [exact?.signedZero ? 'signed-zero' : null, exact?.anyWrite ? 'any-write' : null].filter((f) => f !== null);
     return flags.length > 0 ? `exact(${flags.join(',')})` : 'exact';
   }
   if (accuracy.kind === 'ulp') return accuracy.ulps === 0.5 ? 'correctly-rounded' : `ulp≤${accuracy.ulps}`;

@@ -56,7 +56,7 @@ export const indexPut: OpDef = {
     const shape = [...sm.shape];
     const float = isFloating(sm.dtype);
     return {
-      outputs: [{ dtype: sm.dtype, shape, accuracy: accumulate ? accumulationIn(sm.dtype) : COPY }],
+      outputs: [{ dtype: sm.dtype, shape, accuracy: accumulate ? accumulationIn(sm.dtype) : { ...COPY, anyWrite: true } }],
       ...(accumulate && float ? { nondeterministic: true } : {}),
       reference(inputs) {
         const s = input(inputs, self);
@@ -148,7 +148,7 @@ export const scatterSrc: OpDef = {
   bind(call) {
     const sc = scatterCall(call, true);
     return {
-      outputs: [{ dtype: sc.dtype, shape: sc.shape, accuracy: COPY }],
+      outputs: [{ dtype: sc.dtype, shape: sc.shape, accuracy: { ...COPY, anyWrite: true } }],
       reference(inputs) {
         const w = new Writes(Float64Array.from(input(inputs, sc.self).values));
         const src = input(inputs, sc.src as number).values;

@@ -116,7 +116,8 @@ export interface RefOutput {
  *   differ, pytorch #162235)
  */
 export type Accuracy =
-  | { kind: 'exact'; signedZero?: boolean }
+  /** anyWrite: where several writes land on one element, any of them (RefOutput.choices) passes */
+  | { kind: 'exact'; signedZero?: boolean; anyWrite?: boolean }
   | { kind: 'ulp'; ulps: number }
   /**
    * passes: how many reduction passes may each round to the output dtype (PyTorch reduces several dims
