@@ -1,6 +1,7 @@
 import type { DType } from '../tensor/dtype.js';
 import { isFloating, LOW_PRECISION } from '../tensor/dtype.js';
 import { numel } from '../tensor/tensor.js';
+import { FFT_OPS } from './fft.js';
 import { DISTANCE_OPS } from './convolution-distance.js';
 import type { ConvParams, ConvSum } from './convolution-geometry.js';
 import { convolutionGeometry, SCALAR_TYPE, sizes, sumIntoCoarse, sumIntoFine, sumIntoWeight, sumPerChannel, tensorType } from './convolution-geometry.js';
@@ -166,4 +167,4 @@ export const convolutionBackward: OpDef = {
 };
 
 /** The op catalogue's convolution, its backward, and the distances (_fft_r2c waits for complex outputs; see the report). */
-export const CONVOLUTION_OPS: readonly OpDef[] = [convolution, convolutionBackward, ...DISTANCE_OPS];
+export const CONVOLUTION_OPS: readonly OpDef[] = [convolution, convolutionBackward, ...DISTANCE_OPS, ...FFT_OPS];

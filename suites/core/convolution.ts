@@ -164,5 +164,19 @@ const DISTANCE: CaseGroup[] = [
   pd(1.5, { '20x16': [[20, 16]] }).regimes(),
 ];
 
+// _fft_r2c(self, dim, normalization, onesided): spectrogram frames (400 points, Whisper's window), powers of two,
+// an odd length, a 2-d transform, a transform over a leading dim, the full (two-sided) spectrum, each normalisation
+const fftCall = (dims: number[], normalization: number, onesided: boolean) => (t: Arg[]) => ({ args: [...t, arg.ints(dims), arg.int(normalization), arg.bool(onesided)] });
+const FFT: CaseGroup[] = [
+  { name: '4x64-dim1', shape: [4, 64], dims: [1], norm: 0, onesided: true },
+  { name: '2x400-dim1-frames', shape: [2, 400], dims: [1], norm: 0, onesided: true },
+  { name: '3x99-dim1-odd-backward-norm', shape: [3, 99], dims: [1], norm: 2, onesided: true },
+  { name: '2x8x16-dims12-ortho', shape: [2, 8, 16], dims: [1, 2], norm: 1, onesided: true },
+  { name: '16x6-dim0', shape: [16, 6], dims: [0], norm: 0, onesided: true },
+  { name: '3x32-dim1-two-sided', shape: [3, 32], dims: [1], norm: 0, onesided: false },
+].map(({ name, shape, dims, norm, onesided }) =>
+  CaseGroup.of('aten._fft_r2c.default').dtypes(['float32', 'float64']).shapes({ [name]: [shape] }).layouts('contiguous', 'transposed').call(fftCall(dims, norm, onesided)),
+);
+
 /** The core suite's convolution, distance and FFT cases. */
-export const CONVOLUTION: CaseGroup[] = [...CONV, ...BACKWARD, ...DISTANCE];
+export const CONVOLUTION: CaseGroup[] = [...CONV, ...BACKWARD, ...DISTANCE, ...FFT];
