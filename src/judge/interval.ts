@@ -84,7 +84,7 @@ export function ruleLabel(accuracy: Accuracy, dtype: DType, expected?: RefOutput
   if (isRandom(accuracy)) return randomRuleLabel(accuracy);
   if (kind !== 'float' || accuracy.kind === 'exact') {
     const exact = accuracy.kind === 'exact' ? accuracy : null;
-    const flags = [exact?.signedZero ? 'signed-zero' : null, exact?.anyWrite ? 'any-write' : null].filter((f) => f !== null);
+    const flags = [exact?.signedZero ? 'signed-zero' : null, exact?.anyWrite ? 'any-write' : null, exact?.anyIndex ? 'any-index' : null].filter((f) => f !== null);
     return flags.length > 0 ? `exact(${flags.join(',')})` : 'exact';
   }
   if (accuracy.kind === 'ulp') return accuracy.ulps === 0.5 ? 'correctly-rounded' : `ulp≤${accuracy.ulps}`;

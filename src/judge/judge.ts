@@ -133,7 +133,8 @@ export function judgeOutput(
   const vr = valueRule(accuracy, spec.dtype, expected);
   const isFloat = dtypeInfo(spec.dtype).kind === 'float';
   const ulp = isFloat ? ulpFunction(spec.dtype) : null;
-  const ref = accuracy.kind === 'exact' && accuracy.anyWrite === true && expected.choices ? chosen(expected, actual.values) : expected.values;
+  const open = accuracy.kind === 'exact' && (accuracy.anyWrite === true || accuracy.anyIndex === true);
+  const ref = open && expected.choices ? chosen(expected, actual.values) : expected.values;
   const act = actual.values;
   const s = newAssessment();
   let mismatches = 0;
@@ -253,7 +254,8 @@ export function judgeOutput(
 
 /**
  * The reference with every open element (RefOutput.choices) set to the choice the device made, where it made one of
- * them: which of several writes lands is PyTorch's to leave open, so any of them is judged as the reference.
+ * them: which of several writes lands, or which source element a rounded index names, is PyTorch's to leave open, so
+ * any of them is judged as the reference.
  */
 function chosen(expected: RefOutput, actual: Float64Array): Float64Array {
   const { choiceStart, choices } = expected;

@@ -116,8 +116,11 @@ export interface RefOutput {
  *   differ, pytorch #162235)
  */
 export type Accuracy =
-  /** anyWrite: where several writes land on one element, any of them (RefOutput.choices) passes */
-  | { kind: 'exact'; signedZero?: boolean; anyWrite?: boolean }
+  /**
+   * anyWrite: where several writes land on one element, any of them (RefOutput.choices) passes; anyIndex: where the
+   * source index depends on the precision of the index arithmetic (nearest upsampling), any candidate's value passes
+   */
+  | { kind: 'exact'; signedZero?: boolean; anyWrite?: boolean; anyIndex?: boolean }
   | { kind: 'ulp'; ulps: number }
   /**
    * passes: how many reduction passes may each round to the output dtype (PyTorch reduces several dims

@@ -1,5 +1,5 @@
 import type { DType } from '../tensor/dtype.js';
-import { isFloating, unitRoundoff } from '../tensor/dtype.js';
+import { castFunction, dtypeInfo, isFloating, unitRoundoff } from '../tensor/dtype.js';
 import { gamma } from './numerics.js';
 import { boolParam, input, param, tensorParam } from './params.js';
 import { inputMeta, notImplemented, outputUlps, requireFloating, shapeText } from './pooling-common.js';
@@ -186,15 +186,36 @@ export const upsampleBilinear2dVec: OpDef = {
  * i.e. after rounding to float32: a float64 tensor can read another row than a float32 one (28 → 46, o = 23).
  */
 export function nearestAxis(inSize: number, outSize: number, scale: number | null, dtype: DType = 'float32'): Int32Array {
+  return nearestIndices(inSize, outSize, scale, dtype === 'float64' ? (x: number) => x : Math.fround);
+}
+
+function nearestIndices(inSize: number, outSize: number, scale: number | null, r: (x: number) => number): Int32Array {
   const idx = new Int32Array(outSize);
-  const f = Math.fround;
-  const s = scaleValue(scale, inSize, outSize, dtype === 'float64' ? (x: number) => x : f);
+  const s = scaleValue(scale, inSize, outSize, r);
   for (let o = 0; o < outSize; o++) {
     if (outSize === inSize) idx[o] = o;
     else if (outSize === 2 * inSize) idx[o] = o >> 1;
-    else idx[o] = Math.min(Math.floor(f(o * s)), inSize - 1);
+    else idx[o] = Math.min(Math.floor(Math.fround(o * s)), inSize - 1);
   }
   return idx;
+}
+
+/**
+ * Every source index a correct kernel may take for each output index: o·in/out computed exactly, in float32 (CPU and
+ * CUDA for float32, float16, bfloat16), in float64 then rounded to float (the CPU's float64 kernel), and with the scale
+ * held in the tensor's own dtype (PyTorch 1.13's CPU kernel for bfloat16 and float16). They differ only where
+ * o·in/out lies within rounding of an integer; PyTorch documents none of them, so any passes there.
+ */
+export function nearestCandidates(inSize: number, outSize: number, scale: number | null, dtype: DType): Int32Array[] {
+  const own = castFunction(dtype);
+  return [
+    nearestAxis(inSize, outSize, scale, dtype),
+    nearestIndices(inSize, outSize, scale, (x) => x),
+    nearestIndices(inSize, outSize, scale, Math.fround),
+    nearestIndices(inSize, outSize, scale, dtypeInfo(dtype).kind === 'float' ? own : Math.fround),
+    // exactly: an integer division when the sizes define the scale
+    scale !== null && scale > 0 ? nearestIndices(inSize, outSize, scale, (x) => x) : Int32Array.from({ length: outSize }, (_, o) => Math.min((o * inSize - ((o * inSize) % outSize)) / outSize, inSize - 1)),
+  ];
 }
 
 // upsample_nearest2d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor
@@ -212,21 +233,31 @@ export const upsampleNearest2dVec: OpDef = {
     const [oh, ow] = out as [number, number];
     const shape = [n, c, oh, ow];
     return {
-      // a copy: bit-exact, the sign of zero included
-      outputs: [{ dtype: m.dtype, shape, accuracy: { kind: 'exact', signedZero: true } }],
+      // a copy: bit-exact, the sign of zero included, from any source pixel a correct index computation names
+      outputs: [{ dtype: m.dtype, shape, accuracy: { kind: 'exact', signedZero: true, anyIndex: true } }],
       reference(inputs) {
         const x = input(inputs, self).values;
-        const ih = nearestAxis(h, oh, scales[0] ?? null, m.dtype);
-        const iw = nearestAxis(w, ow, scales[1] ?? null, m.dtype);
+        const rows = nearestCandidates(h, oh, scales[0] ?? null, m.dtype);
+        const cols = nearestCandidates(w, ow, scales[1] ?? null, m.dtype);
+        const [ih, iw] = [rows[0] as Int32Array, cols[0] as Int32Array];
         const values = new Float64Array(n * c * oh * ow);
+        const choiceStart = new Int32Array(values.length + 1);
+        const choices: number[] = [];
         let k = 0;
         for (let p = 0; p < n * c; p++) {
           for (let y = 0; y < oh; y++) {
-            const row = p * h * w + (ih[y] as number) * w;
-            for (let z = 0; z < ow; z++) values[k++] = x[row + (iw[z] as number)] as number;
+            const ys = [...new Set(rows.map((a) => a[y] as number))];
+            for (let z = 0; z < ow; z++) {
+              values[k] = x[p * h * w + (ih[y] as number) * w + (iw[z] as number)] as number;
+              choiceStart[k] = choices.length;
+              const zs = [...new Set(cols.map((a) => a[z] as number))];
+              if (ys.length > 1 || zs.length > 1) for (const yy of ys) for (const zz of zs) choices.push(x[p * h * w + yy * w + zz] as number);
+              k++;
+            }
           }
         }
-        return [{ shape, values }];
+        choiceStart[k] = choices.length;
+        return [choices.length > 0 ? { shape, values, choiceStart, choices: Float64Array.from(choices) } : { shape, values }];
       },
     };
   },
