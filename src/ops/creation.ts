@@ -14,14 +14,16 @@ import type { Accuracy, OpCall, OpDef, OutputSpec } from './types.js';
  * by dtype and shape alone.
  */
 
-function sizeParam(call: OpCall, pos: number): number[] {
+/** A `SymInt[] size` argument: PyTorch refuses a negative dimension. */
+export function sizeParam(call: OpCall, pos: number): number[] {
   const size = intsParam(call, pos, 'size') ?? [];
   const negative = size.find((n) => n < 0);
   if (negative !== undefined) throw new Error(`Trying to create tensor with negative dimension ${negative}: ${shapeText(size)}`);
   return size;
 }
 
-const filled = (shape: number[], value: number) => ({ shape, values: new Float64Array(numel(shape)).fill(value) });
+/** A reference output holding `value` everywhere. */
+export const filled = (shape: number[], value: number) => ({ shape, values: new Float64Array(numel(shape)).fill(value) });
 
 /** A bound op whose one output holds `value` everywhere (exact: the fill value is a value of the dtype already). */
 function fillOp(dtype: DType, shape: number[], value: number, alternativeDtypes?: DType[]) {

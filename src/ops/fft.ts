@@ -1,5 +1,5 @@
 import { SCALAR_TYPE_NAMES } from '../tensor/dtype.js';
-import { numel } from '../tensor/tensor.js';
+import { contiguousStrides, numel } from '../tensor/tensor.js';
 import { AccurateSum } from './numerics.js';
 import { boolParam, input, intParam, intsParam, meta, tensorParam, wrapDim } from './params.js';
 import { opmathType } from './promotion.js';
@@ -79,7 +79,7 @@ export const fftR2c: OpDef = {
         let im: Float64Array = new Float64Array(x.length);
         for (const d of dims) [re, im] = dftAlong(re, im, m.shape, d);
         // Σ|x| over each transformed slice: elements that differ only in the transformed dims share it
-        const strides = m.shape.map((_, d) => numel(m.shape.slice(d + 1)));
+        const strides = contiguousStrides(m.shape);
         const sliceKey = (index: (d: number) => number) => m.shape.reduce((key, _, d) => (dims.includes(d) ? key : key + index(d) * (strides[d] as number)), 0);
         const sliceAbs = new Map<number, number>();
         for (let f = 0; f < x.length; f++) {
@@ -89,7 +89,7 @@ export const fftR2c: OpDef = {
         const count = numel(complexShape);
         const values = new Float64Array(2 * count);
         const absSum = new Float64Array(2 * count);
-        const outStrides = complexShape.map((_, d) => numel(complexShape.slice(d + 1)));
+        const outStrides = contiguousStrides(complexShape);
         for (let c = 0; c < count; c++) {
           const at = (d: number) => Math.floor(c / (outStrides[d] as number)) % (complexShape[d] as number);
           const src = complexShape.reduce((off, _, d) => off + at(d) * (strides[d] as number), 0);

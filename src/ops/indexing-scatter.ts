@@ -20,6 +20,7 @@ import {
 } from './indexing-util.js';
 import { boolParam, input, intParam, meta, optionalIntParam, scalarParam, strParam, tensorParam, wrapDim } from './params.js';
 import type { Accuracy, BoundOp, OpCall, OpDef, RefOutput } from './types.js';
+import { sliceBounds } from './views.js';
 
 /*
  * Ops that write into a copy of self: index_put, scatter (src, value), scatter_add, scatter_reduce, select_scatter,
@@ -319,12 +320,7 @@ export const sliceScatter: OpDef = {
     if (step <= 0) throw new Error('slice step must be positive');
     const size = sm.shape[dim] as number;
     // Python slice bounds, as ATen's slice clamps them
-    let start = optionalIntParam(call, 3, 'start') ?? 0;
-    let end = optionalIntParam(call, 4, 'end') ?? size;
-    if (start < 0) start += size;
-    if (end < 0) end += size;
-    start = Math.min(Math.max(start, 0), size);
-    end = Math.min(Math.max(end, start), size);
+    const [start, end] = sliceBounds(size, optionalIntParam(call, 3, 'start'), optionalIntParam(call, 4, 'end'));
     const slice = sm.shape.map((n, d) => (d === dim ? Math.ceil((end - start) / step) : n));
     if (shapeText(srcm.shape) !== shapeText(slice)) throw new Error(sliceMismatch(srcm.shape, slice));
     const shape = [...sm.shape];

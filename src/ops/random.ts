@@ -1,8 +1,8 @@
 import type { DType } from '../tensor/dtype.js';
 import { castFunction, isFloating } from '../tensor/dtype.js';
 import { numel, type RefTensor } from '../tensor/tensor.js';
-import { shapeText } from './indexing-util.js';
-import { dtypeParam, floatParam, input, intParam, intsParam, meta, param, tensorParam } from './params.js';
+import { filled, sizeParam } from './creation.js';
+import { dtypeParam, floatParam, input, intParam, meta, param, tensorParam } from './params.js';
 import { DEFAULT_FLOAT } from './promotion.js';
 import type { OpCall, OpDef, RefOutput } from './types.js';
 
@@ -12,14 +12,7 @@ import type { OpCall, OpDef, RefOutput } from './types.js';
  * elsewhere), `sample` is one draw as a correct device makes it (the reference device runs it).
  */
 
-function sizeParam(call: OpCall): number[] {
-  const size = intsParam(call, 0, 'size') ?? [];
-  const negative = size.find((n) => n < 0);
-  if (negative !== undefined) throw new Error(`Trying to create tensor with negative dimension ${negative}: ${shapeText(size)}`);
-  return size;
-}
-
-const zeros = (shape: number[]): RefOutput => ({ shape, values: new Float64Array(numel(shape)) });
+const zeros = (shape: number[]): RefOutput => filled(shape, 0);
 
 /** A draw of `law` as PyTorch makes it: uniform on the dtype's grid in [0, 1); normal by Box–Muller. */
 function draw(law: 'uniform' | 'normal', shape: number[], dtype: DType, random: () => number): RefOutput {
@@ -50,7 +43,7 @@ function lawOp(name: string, law: 'uniform' | 'normal', kernel: string): OpDef {
     name,
     family: 'random',
     bind(call) {
-      const shape = sizeParam(call);
+      const shape = sizeParam(call, 0);
       const dtype = floatDtype(call, kernel);
       return {
         outputs: [{ dtype, shape, accuracy: { kind: 'distribution', law } }],

@@ -4,6 +4,7 @@ import { promoteTypes } from './promotion.js';
 import { input, intParam, intsParam, meta, tensorListParam, tensorParam, wrapDim } from './params.js';
 import type { OpCall, OpDef } from './types.js';
 import { unravelIndex } from '../tensor/tensor.js';
+import { sizeParam } from './creation.js';
 
 /** Copies and views move values unchanged: bit-identical, zeros' sign included. */
 const COPY = { kind: 'exact', signedZero: true } as const;
@@ -34,9 +35,7 @@ export const resizeInPlace: OpDef = {
   bind(call) {
     const self = tensorParam(call, 0, 'self');
     const m = meta(call, self);
-    const size = intsParam(call, 1, 'size') ?? [];
-    const negative = size.find((d) => d < 0);
-    if (negative !== undefined) throw new Error(`Trying to create tensor with negative dimension ${negative}: [${size.join(', ')}]`);
+    const size = sizeParam(call, 1);
     const n = size.reduce((a, b) => a * b, 1);
     const have = m.shape.reduce((a, b) => a * b, 1);
     if (n > have) throw new Error(`resize_ to [${size.join(', ')}] grows the tensor (${have} to ${n} elements): the new elements are uninitialised, and accelcert cannot judge them`);

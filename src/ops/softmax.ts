@@ -24,6 +24,18 @@ export const SOFTMAX_EXP_ULPS = 2;
  * so |ŷ_i − y_i| ≤ γ(|d_i| + 4E + 1.4k + 2, u)·y_i, plus the smallest normal number for terms that underflow,
  * plus the output rounding (the rule's ulps).
  */
+/** The largest value of a slice, and whether it holds a NaN (which makes the whole slice NaN). */
+function sliceMax(xs: Float64Array, g: readonly number[]): { m: number; nan: boolean } {
+  let m = -Infinity;
+  let nan = false;
+  for (const i of g) {
+    const x = xs[i] ?? NaN;
+    if (Number.isNaN(x)) nan = true;
+    else if (x > m) m = x;
+  }
+  return { m, nan };
+}
+
 function softmaxReference(xs: Float64Array, shape: number[], dim: number, acc: DType): RefOutput {
   const values = new Float64Array(xs.length);
   const bound = new Float64Array(xs.length);
@@ -31,13 +43,7 @@ function softmaxReference(xs: Float64Array, shape: number[], dim: number, acc: D
   const groups = shape.length === 0 ? [[0]] : reductionGroups(shape, [dim]);
   for (const g of groups) {
     const k = g.length;
-    let m = -Infinity;
-    let nan = false;
-    for (const i of g) {
-      const x = xs[i] ?? NaN;
-      if (Number.isNaN(x)) nan = true;
-      else if (x > m) m = x;
-    }
+    const { m, nan } = sliceMax(xs, g);
     const s = new AccurateSum();
     const e = g.map((i) => {
       const v = nan ? NaN : Math.exp((xs[i] ?? NaN) - m);
@@ -101,13 +107,7 @@ function logSoftmaxReference(xs: Float64Array, shape: number[], dim: number, acc
   const groups = shape.length === 0 ? [[0]] : reductionGroups(shape, [dim]);
   for (const g of groups) {
     const k = g.length;
-    let m = -Infinity;
-    let nan = false;
-    for (const i of g) {
-      const x = xs[i] ?? NaN;
-      if (Number.isNaN(x)) nan = true;
-      else if (x > m) m = x;
-    }
+    const { m, nan } = sliceMax(xs, g);
     const s = new AccurateSum();
     for (const i of g) s.add(nan ? NaN : Math.exp((xs[i] ?? NaN) - m));
     const L = Math.log(s.value());

@@ -41,3 +41,13 @@ export const LONG_REDUCTIONS = [
   { name: '4x4097', shape: [[4, 4097]], dims: [1] },
 ];
 
+export const dtypeArg = (value: DType): Arg => ({ kind: 'dtype', value });
+
+/** A group of cases without tensor inputs (factory ops): one case per dtype, the call built from it. */
+export const noInputs = (op: string, name: string, dtypes: DType[], call: (d: DType) => { args: Arg[]; kwargs?: Record<string, Arg> }, tag?: string) => {
+  const g = CaseGroup.of(op)
+    .dtypes(dtypes)
+    .shapes({ [name]: [] })
+    .call((_, d) => call(d));
+  return tag ? g.tag(tag) : g;
+};

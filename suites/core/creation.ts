@@ -1,7 +1,7 @@
 import { arg, type Arg } from '../../src/ops/args.js';
 import { CaseGroup, type LayoutName } from '../../src/suite/builder.js';
 import { dtypeInfo, floatFormat, type DType } from '../../src/tensor/dtype.js';
-import { ALL, F, I } from './common.js';
+import { ALL, dtypeArg, F, I, noInputs } from './common.js';
 
 /*
  * The core suite's creation cases. arange, empty, empty_strided, full and scalar_tensor take no tensor: their cases
@@ -13,18 +13,8 @@ import { ALL, F, I } from './common.js';
  */
 
 const { int, ints, none } = arg;
-const dtypeArg = (value: DType): Arg => ({ kind: 'dtype', value });
 const f = (x: number): Arg => arg.float(x);
 const kind = (d: DType) => dtypeInfo(d).kind;
-
-/** A group of cases without tensor inputs: one case per dtype, the call built from it. */
-const noInputs = (op: string, name: string, dtypes: DType[], call: (d: DType) => { args: Arg[]; kwargs?: Record<string, Arg> }, tag?: string) => {
-  const g = CaseGroup.of(op)
-    .dtypes(dtypes)
-    .shapes({ [name]: [] })
-    .call((_, d) => call(d));
-  return tag ? g.tag(tag) : g;
-};
 
 // ── arange ──────────────────────────────────────────────────────────────────────────────────────────────────
 

@@ -1,7 +1,7 @@
-import { arg, type Arg } from '../../src/ops/args.js';
+import { arg } from '../../src/ops/args.js';
 import { CaseGroup } from '../../src/suite/builder.js';
 import type { DType } from '../../src/tensor/dtype.js';
-import { F } from './common.js';
+import { dtypeArg, F, noInputs } from './common.js';
 
 /*
  * The core suite's random cases, judged by distribution (judge/distribution.ts): 65,536 draws make the
@@ -10,15 +10,7 @@ import { F } from './common.js';
  * Dropout sweeps p from 0 (keep all) to 1 (drop all) on a 256×256 input, in training and in evaluation.
  */
 
-const dtypeArg = (value: DType): Arg => ({ kind: 'dtype', value });
 const SIZES: Record<string, number[]> = { '256x256': [256, 256], '3x5': [3, 5], scalar: [], 'empty-0x4': [0, 4] };
-
-/** A group of cases without tensor inputs: one case per dtype, the call built from it. */
-const noInputs = (op: string, name: string, dtypes: DType[], call: (d: DType) => { args: Arg[]; kwargs?: Record<string, Arg> }) =>
-  CaseGroup.of(op)
-    .dtypes(dtypes)
-    .shapes({ [name]: [] })
-    .call((_, d) => call(d));
 
 const law = (op: string) => Object.entries(SIZES).map(([name, size]) => noInputs(op, name, F, (d) => ({ args: [arg.ints(size)], kwargs: { dtype: dtypeArg(d) } })));
 

@@ -29,6 +29,22 @@ const nearOneFloats = (dtype: DType, _i: number, recipe: RecipeName): RecipeName
   isFloating(dtype) && recipe === 'uniform' ? { kind: 'uniform', low: 0.5, high: 2 } : recipe;
 
 /** The core suite's reduction cases. */
+/** argmax/argmin over a dim, with keepdim, and flattened: ties and NaN sweep the index-of-extreme rule. */
+const argExtreme = (op: string) =>
+  [
+    { name: 'dim1', dim: arg.int(1), keepdim: false },
+    { name: 'dim0-keepdim', dim: arg.int(0), keepdim: true },
+    { name: 'flat', dim: arg.none(), keepdim: false },
+  ].map(({ name, dim, keepdim }) =>
+    CaseGroup.of(op)
+      .tag(name)
+      .dtypes(F, I)
+      .shapes({ '9x17': [[9, 17]] })
+      .layouts('contiguous', 'transposed')
+      .values('uniform', 'ties', 'special')
+      .call((t) => ({ args: [...t, dim, arg.bool(keepdim)] })),
+  );
+
 export const REDUCTION: CaseGroup[] = [
   ...[
     { name: 'dim1', shape: [[16, 33]], dims: [1], keepdim: false },
@@ -56,19 +72,7 @@ export const REDUCTION: CaseGroup[] = [
       .values('uniform', 'special', 'ties')
       .call((t) => ({ args: [...t, arg.ints(dims), arg.bool(keepdim)] })),
   ]),
-  ...[
-    { name: 'dim1', dim: arg.int(1), keepdim: false },
-    { name: 'dim0-keepdim', dim: arg.int(0), keepdim: true },
-    { name: 'flat', dim: arg.none(), keepdim: false },
-  ].map(({ name, dim, keepdim }) =>
-    CaseGroup.of('aten.argmax.default')
-      .tag(name)
-      .dtypes(F, I)
-      .shapes({ '9x17': [[9, 17]] })
-      .layouts('contiguous', 'transposed')
-      .values('uniform', 'ties', 'special')
-      .call((t) => ({ args: [...t, dim, arg.bool(keepdim)] })),
-  ),
+  ...argExtreme('aten.argmax.default'),
 
   // realistic lengths, random data (probabilistic bound), NaN and ±inf inside, precision witnesses
   ...LONG_REDUCTIONS.flatMap(({ name, shape, dims }) => [
@@ -95,19 +99,7 @@ export const REDUCTION: CaseGroup[] = [
   CaseGroup.of('aten.amin.default').dtypes(F, I).shapes({ '16x4096': [[16, 4096]] }).values('uniform', 'ties').regimes().call(reduceOver([1])),
 
   // argmin: any index holding the minimum passes (ties are PyTorch's free choice); NaN is the extreme
-  ...[
-    { name: 'dim1', dim: arg.int(1), keepdim: false },
-    { name: 'dim0-keepdim', dim: arg.int(0), keepdim: true },
-    { name: 'flat', dim: arg.none(), keepdim: false },
-  ].map(({ name, dim, keepdim }) =>
-    CaseGroup.of('aten.argmin.default')
-      .tag(name)
-      .dtypes(F, I)
-      .shapes({ '9x17': [[9, 17]] })
-      .layouts('contiguous', 'transposed')
-      .values('uniform', 'ties', 'special')
-      .call((t) => ({ args: [...t, dim, arg.bool(keepdim)] })),
-  ),
+  ...argExtreme('aten.argmin.default'),
   CaseGroup.of('aten.argmin.default').tag('flat').dtypes(F, I).shapes({ scalar: [[]] }).values('uniform').call((t) => ({ args: t })),
   CaseGroup.of('aten.argmin.default').tag('dim1').dtypes(F, I).shapes({ 'empty-0x5': [[0, 5]] }).call((t) => ({ args: [...t, arg.int(1)] })),
   CaseGroup.of('aten.argmin.default').tag('dim1').dtypes(F, I).shapes({ '16x4096': [[16, 4096]] }).values('uniform', 'ties').regimes().call((t) => ({ args: [...t, arg.int(1), arg.bool(false)] })),
