@@ -1,11 +1,12 @@
 import { expandSuite, type Suite, type SuiteDefinition } from '../src/suite/suite.js';
 import { core } from './core/index.js';
+import { models } from './models/index.js';
 
 /**
  * Every suite this accelcert version ships, in listing order. The suite machinery in src/suite knows no suite;
  * the commands that need the shipped ones (run, suites, verify) take them from here.
  */
-export const SUITE_DEFINITIONS: readonly SuiteDefinition[] = [core];
+export const SUITE_DEFINITIONS: readonly SuiteDefinition[] = [core, models];
 
 let cache: Suite[] | null = null;
 
