@@ -1,6 +1,7 @@
 import type { RegisterCommand } from './command.js';
 import { registerDiscover } from './discover.js';
 import { registerDrivers } from './drivers.js';
+import { registerGraph } from './graph.js';
 import { registerKeygen } from './keygen.js';
 import { registerReport } from './report.js';
 import { registerVerify } from './verify.js';
@@ -8,4 +9,4 @@ import { registerRun } from './run.js';
 import { registerSuites } from './suites.js';
 
 // One file per command; add new commands to this list.
-export const COMMANDS: RegisterCommand[] = [registerRun, registerSuites, registerDrivers, registerDiscover, registerVerify, registerKeygen, registerReport];
+export const COMMANDS: RegisterCommand[] = [registerRun, registerSuites, registerDrivers, registerDiscover, registerVerify, registerKeygen, registerReport, registerGraph];

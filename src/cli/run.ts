@@ -1,4 +1,5 @@
-import { Option } from 'commander';
+import { Option, type Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { z } from 'zod';
 import type { RegisterCommand } from './command.js';
@@ -13,6 +14,8 @@ import { runCases } from '../runner/run.js';
 import { DEFAULT_PROFILE, getProfile, requiredCases } from '../suite/profile.js';
 import { shippedSuites } from '../../suites/index.js';
 import { findSuite } from '../suite/suite.js';
+import { GRAPH_PROFILE, graphFileSuite } from '../suite/graph-suite.js';
+import { GRAPH_FILE_IN_RUN, loadGraphFile } from '../workload/graph-file.js';
 import { parseDtypes, parseShard, selectCases } from '../suite/select.js';
 import { userSeedProblem } from '../tensor/prng.js';
 import { printJson } from './output.js';
@@ -34,6 +37,7 @@ const RunOptionsSchema = z.object({
   depth: z.string().default('4'),
   python: z.string().optional(),
   worker: z.string().optional(),
+  graph: z.string().optional(),
   json: z.boolean().default(false),
 });
 
@@ -73,6 +77,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
     .addOption(new Option('--depth <n>', 'requests kept in flight to the device').default('4').hideHelp())
     .option('--python <path>', 'python interpreter for the pytorch driver (default: $ACCELCERT_PYTHON, then /usr/bin/python3, python3)')
     .option('--worker <command>', 'worker command line for the exec driver')
+    .option('--graph <file>', "run the model of a graph file (`accelcert graph capture`) in eager and compiled mode instead of a profile's cases; the verdict covers that model only")
     .option('--json', 'print the report summary as JSON on stdout (progress and logs go to stderr)')
     .addHelpText(
       'after',
@@ -89,17 +94,22 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         '  CI                       plain progress lines instead of a progress bar',
       ].join('\n'),
     )
-    .action(async (raw: unknown) => {
+    .action(async (raw: unknown, command: Command) => {
       const opts = RunOptionsSchema.parse(raw);
       const timeoutMs = positiveNumber(opts.timeout, '--timeout') * 1000;
       const depth = Math.floor(positiveNumber(opts.depth, '--depth'));
       const seed = parseSeed(opts.seed);
 
       // Validate everything the user typed before starting any device.
-      const profile = getProfile(opts.profile);
-      const suites = shippedSuites();
+      if (opts.graph !== undefined && (command.getOptionValueSource('profile') === 'cli' || opts.suite.length > 0)) {
+        throw new UserError('--graph runs the cases of its graph file: it takes no --profile or --suite');
+      }
+      const graph = opts.graph !== undefined ? loadGraphFile(opts.graph) : null;
+      // a graph file's cases stand in for a profile's: all of them are required
+      const profile = graph ? null : getProfile(opts.profile);
+      const suites = graph ? [graphFileSuite(graph.file, graph.digest)] : shippedSuites();
       for (const s of opts.suite) findSuite(suites, s);
-      const required = requiredCases(profile, suites);
+      const required = profile ? requiredCases(profile, suites) : suites.flatMap((s) => s.cases);
       const inSuites = opts.suite.length ? required.filter((c) => opts.suite.includes(c.suite)) : required;
       const selection = { filters: opts.filter, dtypes: parseDtypes(opts.dtype), shard: parseShard(opts.shard) };
       const cases = selectCases(inSuites, selection);
@@ -120,6 +130,11 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
       }
 
       const outDir = resolve(opts.out ?? join(defaultReportsDir(), runFolderName(driver.name, device)));
+      if (graph) {
+        // the exact bytes whose sha256 the report records, so that verify can take the cases from the run folder
+        mkdirSync(outDir, { recursive: true });
+        writeFileSync(join(outDir, GRAPH_FILE_IN_RUN), graph.bytes);
+      }
       const cache = oracleCacheFromEnv(process.env);
       const out = await runCases({ driver, device, openOptions, cases, outDir, timeoutMs, depth, seed, cache });
       const report = buildReport({
@@ -127,8 +142,9 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         startedAt: out.startedAt,
         endedAt: out.endedAt,
         target: { driver: opts.driver ?? driver.name, device: out.device.device, fingerprint: out.device.fingerprint },
-        suites: suites.filter((s) => profile.suites.includes(s.name)),
-        profile: profile.name,
+        suites: profile ? suites.filter((s) => profile.suites.includes(s.name)) : suites,
+        profile: profile?.name ?? GRAPH_PROFILE,
+        ...(graph && opts.graph !== undefined ? { graph: { file: opts.graph, sha256: graph.digest, name: graph.file.name } } : {}),
         requiredIds: required.map((c) => c.id),
         selection: { suites: opts.suite, ...selection, cases: cases.length, seed },
         results: out.results,

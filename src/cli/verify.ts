@@ -3,6 +3,7 @@ import type { RegisterCommand } from './command.js';
 import { defaultKeyPaths, keyFingerprint, loadPublicKey } from '../signing/keys.js';
 import { loadVerifyInput } from '../verify/load.js';
 import { shippedCatalog } from '../verify/shipped.js';
+import { catalogWithGraph, graphBeside } from '../verify/graph.js';
 import { shippedSuites } from '../../suites/index.js';
 import { verifyRunAsync, type Check, type TrustedKey, type VerifyOutcome } from '../verify/verify.js';
 import { printJson } from './output.js';
@@ -21,7 +22,9 @@ export const registerVerify: RegisterCommand = (program, setExitCode) => {
     .action(async (path: string, opts: { key: string[]; allowUnsigned?: boolean; json?: boolean }) => {
       const keys = trustedKeys(opts.key);
       const input = loadVerifyInput(path);
-      const outcome = await verifyRunAsync(input, { keys, allowUnsigned: opts.allowUnsigned === true }, shippedCatalog(shippedSuites()));
+      // a `run --graph` folder holds its graph file: its cases are checked like shipped ones
+      const catalog = catalogWithGraph(shippedSuites(), graphBeside(path), (suites) => shippedCatalog(suites));
+      const outcome = await verifyRunAsync(input, { keys, allowUnsigned: opts.allowUnsigned === true }, catalog);
       if (opts.json) printJson({ path, ...outcome });
       else process.stdout.write(renderChecklist(path, outcome));
       setExitCode(outcome.valid ? 0 : 1);

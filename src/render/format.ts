@@ -25,9 +25,14 @@ export function shellQuote(word: string): string {
 }
 
 /** The command that reruns one case alone on the same driver and device, with the same inputs (the run's seed). */
-export function rerunCommand(report: Pick<Report, 'target' | 'profile' | 'selection'>, caseId: string): string {
+export function rerunCommand(report: Pick<Report, 'target' | 'profile' | 'selection' | 'graph'>, caseId: string): string {
   const { driver, device } = report.target;
-  const profileFlag = report.profile.name === DEFAULT_PROFILE ? '' : ` --profile ${shellQuote(report.profile.name)}`;
+  // a graph file's run names the file, not a profile
+  const profileFlag = report.graph
+    ? ` --graph ${shellQuote(report.graph.file)}`
+    : report.profile.name === DEFAULT_PROFILE
+      ? ''
+      : ` --profile ${shellQuote(report.profile.name)}`;
   const seed = report.selection.seed;
   const seedFlag = seed ? ` --seed ${shellQuote(seed)}` : '';
   return `npx accelcert run --driver ${shellQuote(driver)} --device ${shellQuote(device)}${profileFlag}${seedFlag} --filter '${caseId.replaceAll("'", `'\\''`)}'`;

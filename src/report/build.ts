@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import canonicalize from 'canonicalize';
 import type { CaseResult } from '../runner/result.js';
 import { HARNESS_VERSION, PACKAGE_ROOT } from '../version.js';
-import { REPORT_SCHEMA_VERSION, type Host, type Report, type RunOutcome, type Selection, type SuiteRef, type Target, type Waiver } from './schema.js';
+import { REPORT_SCHEMA_VERSION, type GraphRef, type Host, type Report, type RunOutcome, type Selection, type SuiteRef, type Target, type Waiver } from './schema.js';
 import { computeVerdict, summarize } from './verdict.js';
 import { applyWaivers } from './waivers.js';
 
@@ -18,6 +18,8 @@ export interface BuildReportInput {
   /** the suites the run loaded (every shipped suite the profile uses), whole: their digests and case counts go in */
   suites: readonly { name: string; version: string; digest: string; cases: readonly unknown[] }[];
   profile: string;
+  /** the graph file a `run --graph` ran instead of a profile (then `profile` is GRAPH_PROFILE and `requiredIds` its cases) */
+  graph?: GraphRef;
   /** ids of every case the profile requires: `requiredCases(getProfile(profile), shippedSuites()).map((c) => c.id)` */
   requiredIds: readonly string[];
   /** what narrowed the run (empty lists / null shard when nothing did), how many cases were selected, and the user seed (absent: none) */
@@ -45,6 +47,7 @@ export function buildReport(input: BuildReportInput): Report {
     results,
     selection: input.selection,
     run: input.run,
+    graph: input.graph,
   });
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -60,6 +63,7 @@ export function buildReport(input: BuildReportInput): Report {
     target: input.target,
     suites,
     profile: { name: input.profile, requiredCases: input.requiredIds.length },
+    ...(input.graph ? { graph: input.graph } : {}),
     selection: { ...input.selection, seed: input.selection.seed ?? null },
     run: input.run,
     results,

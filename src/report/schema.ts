@@ -77,6 +77,17 @@ export const ProfileRefSchema = z.object({
   requiredCases: z.number().int().nonnegative(),
 });
 
+/**
+ * The model a `run --graph FILE` certified instead of a profile: the file as given, its sha256 (of the bytes copied into
+ * the run folder as graph.json, which verify checks), and the model's name. Absent from a profile's run.
+ */
+export const GraphRefSchema = z.strictObject({
+  file: z.string(),
+  sha256: Sha256HexSchema,
+  name: z.string(),
+});
+export type GraphRef = z.infer<typeof GraphRefSchema>;
+
 /** Whether the run went to its end: a crashed or interrupted run is never certified, whatever the waivers say. */
 export const RunOutcomeSchema = z.object({
   outcome: z.enum(['completed', 'interrupted', 'crashed']),
@@ -144,6 +155,8 @@ export const ReportSchema = z.strictObject({
   target: TargetSchema,
   suites: z.array(SuiteRefSchema),
   profile: ProfileRefSchema,
+  /** the graph file whose cases the run executed (`run --graph`), absent for a profile's run */
+  graph: GraphRefSchema.optional(),
   selection: SelectionSchema,
   run: RunOutcomeSchema,
   results: z.array(CaseResultSchema),

@@ -1,7 +1,7 @@
 import type { Status } from '../judge/result.js';
 import type { CaseResult } from '../runner/result.js';
 import { CORE_OPSET } from '../ops/core-opset.js';
-import { emptyStatusCounts, type Coverage, type RunOutcome, type Selection, type Summary, type Verdict } from './schema.js';
+import { emptyStatusCounts, type Coverage, type GraphRef, type RunOutcome, type Selection, type Summary, type Verdict } from './schema.js';
 
 /** How many case ids a reason names before it says "and N more". */
 const FIRST_FEW = 5;
@@ -13,6 +13,8 @@ export interface VerdictInput {
   results: readonly Pick<CaseResult, 'id' | 'status'>[];
   selection: Pick<Selection, 'suites' | 'filters' | 'dtypes' | 'shard'>;
   run: RunOutcome;
+  /** the graph file a `run --graph` certified instead of a profile: a CERTIFIED verdict then says it covers that model only */
+  graph?: Pick<GraphRef, 'file' | 'name'> | null;
 }
 
 /** Counts by status, overall and per op family, and the coverage of the Core ATen opset. */
@@ -112,6 +114,7 @@ export function computeVerdict(input: VerdictInput): Verdict {
   const reasons = [
     `all ${requiredIds.length} required cases of profile ${profile} present exactly once: ${passed} passed, ${waived} waived`,
   ];
+  if (input.graph) reasons.push(`the certification covers the model ${input.graph.name} of graph file ${input.graph.file} only, not the operator cases of any profile`);
   return { status: 'CERTIFIED', profile, reasons };
 }
 

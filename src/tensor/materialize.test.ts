@@ -111,6 +111,48 @@ describe('layout placement', () => {
   });
 });
 
+describe('literal values (the values recipe)', () => {
+  const contiguous = { kind: 'contiguous' } as const;
+
+  it('gives exactly the listed values, row-major, rounded to the dtype, whatever the seed', () => {
+    const values = [1.5, -0, 0.1, 'inf', '-inf', 'nan', 65519, 1e-8] as const;
+    const spec: InputSpec = { dtype: 'float16', shape: [2, 4], layout: contiguous, recipe: { kind: 'values', values: [...values] } };
+    expect(inputSpecProblem(spec)).toBeNull();
+    const a = readLogical(materialize(spec, SEED, 0));
+    const b = readLogical(materialize(spec, 'feedfacefeedface', 3));
+    expect(same(a, b)).toBe(true);
+    // 0.1 and 1e-8 round to nearest float16 (1e-8 to the subnormal 0, keeping no sign), 65519 to 65504
+    expect(Array.from(a)).toEqual([1.5, -0, 0.0999755859375, Infinity, -Infinity, NaN, 65504, 0]);
+    expect(Object.is(a[1], -0)).toBe(true);
+    const f32 = readLogical(materialize({ ...spec, dtype: 'float32' }, SEED, 0));
+    expect(f32[2]).toBe(Math.fround(0.1));
+    expect(f32[7]).toBe(Math.fround(1e-8));
+  });
+
+  it('keeps its values under every layout, and reads integers and bools exactly', () => {
+    const recipe: InputSpec['recipe'] = { kind: 'values', values: [1, 2, 3, 4, 5, 6] };
+    for (const layout of LAYOUTS) {
+      expect(Array.from(readLogical(materialize({ dtype: 'int64', shape: [2, 3], layout, recipe }, SEED, 0)))).toEqual([1, 2, 3, 4, 5, 6]);
+    }
+    const expanded = materialize({ dtype: 'int8', shape: [4, 3], layout: { kind: 'expanded', from: [3] }, recipe: { kind: 'values', values: [-7, 0, 7] } }, SEED, 0);
+    expect(Array.from(readLogical(expanded))).toEqual([-7, 0, 7, -7, 0, 7, -7, 0, 7, -7, 0, 7]);
+    const flags = materialize({ dtype: 'bool', shape: [3], layout: contiguous, recipe: { kind: 'values', values: [1, 0, 1] } }, SEED, 0);
+    expect(Array.from(readLogical(flags))).toEqual([1, 0, 1]);
+  });
+
+  it('refuses a count other than the elements drawn, and values the dtype cannot hold', () => {
+    expect(inputSpecProblem({ dtype: 'float32', shape: [2, 3], layout: contiguous, recipe: { kind: 'values', values: [1, 2, 3] } })).toBe(
+      "recipe 'values' holds 3 values, but the input has 6 elements ([2, 3])",
+    );
+    expect(inputSpecProblem({ dtype: 'float32', shape: [4, 3], layout: { kind: 'expanded', from: [3] }, recipe: { kind: 'values', values: [1, 2, 3] } })).toBeNull();
+    expect(inputSpecProblem({ dtype: 'int8', shape: [2], layout: contiguous, recipe: { kind: 'values', values: [1, 200] } })).toMatch(/names 200, which int8 cannot hold/);
+    expect(inputSpecProblem({ dtype: 'int32', shape: [2], layout: contiguous, recipe: { kind: 'values', values: [1, 0.5] } })).toMatch(/names 0.5/);
+    expect(inputSpecProblem({ dtype: 'int64', shape: [1], layout: contiguous, recipe: { kind: 'values', values: ['nan'] } })).toMatch(/names nan/);
+    expect(inputSpecProblem({ dtype: 'bool', shape: [1], layout: contiguous, recipe: { kind: 'values', values: [2] } })).toMatch(/names 2, which bool cannot hold/);
+    expect(() => materialize({ dtype: 'float32', shape: [2], layout: contiguous, recipe: { kind: 'values', values: [1] } }, SEED, 0)).toThrow(/1 values/);
+  });
+});
+
 describe('views read back', () => {
   const base = fromValues('float32', [2, 3], [1, 2, 3, 4, 5, 6]);
 

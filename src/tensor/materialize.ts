@@ -43,9 +43,16 @@ export function layoutProblem(shape: readonly number[], layout: Layout): string 
   }
 }
 
-/** Why an input spec cannot be materialised (layout vs shape, recipe vs dtype), or null when it can. */
+/**
+ * Why an input spec cannot be materialised (layout vs shape, recipe vs dtype, a `values` recipe whose count is not the
+ * number of elements drawn), or null when it can.
+ */
 export function inputSpecProblem(spec: InputSpec): string | null {
-  return layoutProblem(spec.shape, spec.layout) ?? recipeProblem(spec.recipe, spec.dtype);
+  const problem = layoutProblem(spec.shape, spec.layout) ?? recipeProblem(spec.recipe, spec.dtype);
+  if (problem !== null || spec.recipe.kind !== 'values') return problem;
+  const drawn = place(spec.shape, spec.layout).drawn;
+  const n = spec.recipe.values.length;
+  return n === drawn ? null : `recipe 'values' holds ${n} values, but the input has ${drawn} elements ([${spec.shape.join(', ')}]${spec.layout.kind === 'expanded' ? ` expanded from [${spec.layout.from.join(', ')}]` : ''})`;
 }
 
 /** Where the view's logical elements sit in storage, in row-major order (no bounds checks: views are trusted or validated). */

@@ -36,8 +36,10 @@ import type { Recipe, RecipeValue } from './spec.js';
  *   holds every integer of [−n, n − 1] (of [0, n − 1] without wrap).
  * - arange {start, step}: start + i·step, rounded to a float dtype; an integer dtype needs integer start and step and
  *   takes the values clamped to its range.
- * bool tensors accept only `bool` and `special`.
- * Except for `special` (whose shuffle depends on count), the first k values of a draw do not depend on count.
+ * - values {values}: exactly the listed values (row-major, one per element drawn; another count is refused), rounded to
+ *   a float dtype; an integer or bool dtype must hold every value exactly. Nothing is drawn from the seed.
+ * bool tensors accept only `bool`, `special` and `values`.
+ * Except for `special` (whose shuffle depends on count) and `values`, the first k values of a draw do not depend on count.
  */
 
 /** Largest integer magnitude drawn for int64: beyond it a float64 reference could not hold the value. */
@@ -46,7 +48,7 @@ const INT64_SAFE = Number.MAX_SAFE_INTEGER;
 /** Why a recipe cannot fill a dtype, or null when it can. */
 export function recipeProblem(recipe: Recipe, dtype: DType): string | null {
   const info = dtypeInfo(dtype);
-  if (info.kind === 'bool' && recipe.kind !== 'bool' && recipe.kind !== 'special') {
+  if (info.kind === 'bool' && recipe.kind !== 'bool' && recipe.kind !== 'special' && recipe.kind !== 'values') {
     return `recipe '${recipe.kind}' cannot fill a bool tensor (use 'bool' or 'special')`;
   }
   if (recipe.kind === 'subnormal' && info.kind !== 'float') return `recipe 'subnormal' needs a floating dtype, not ${dtype}`;
@@ -73,6 +75,11 @@ export function recipeProblem(recipe: Recipe, dtype: DType): string | null {
   }
   if ((recipe.kind === 'choice' || recipe.kind === 'sprinkle') && info.kind !== 'float' && recipe.values.some((v) => typeof v !== 'number')) {
     return `recipe '${recipe.kind}' names non-finite values, which ${dtype} cannot hold`;
+  }
+  if (recipe.kind === 'values' && info.kind !== 'float') {
+    const [lo, hi] = info.kind === 'bool' ? [0, 1] : intBounds(dtype, -Infinity, Infinity);
+    const bad = recipe.values.find((v) => typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi);
+    if (bad !== undefined) return `recipe 'values' names ${bad}, which ${dtype} cannot hold`;
   }
   if (recipe.kind === 'arange' && info.kind !== 'float' && !(Number.isInteger(recipe.start) && Number.isInteger(recipe.step))) {
     return `arange from ${recipe.start} by ${recipe.step} is not integral, as ${dtype} needs`;
@@ -257,6 +264,11 @@ export function drawValues(recipe: Recipe, dtype: DType, count: number, seed: st
     case 'arange': {
       for (let i = 0; i < count; i++) out[i] = recipe.start + i * recipe.step;
       return isFloat ? roundInPlace(dtype, out) : clampInt(dtype, out);
+    }
+    case 'values': {
+      if (recipe.values.length !== count) throw new Error(`recipe 'values' holds ${recipe.values.length} values for ${count} elements`);
+      for (let i = 0; i < count; i++) out[i] = recipeValue(recipe.values[i] as RecipeValue);
+      return isFloat ? roundInPlace(dtype, out) : out;
     }
     case 'special':
       return drawSpecial(dtype, out, rng);

@@ -41,6 +41,8 @@ export type Layout = z.infer<typeof LayoutSchema>;
  *   order), each the first `length` entries of a random permutation of 0..n−1; with `wrap`, a fraction of them
  *   written as the negative index v − n that wraps to the same position (index_put without duplicates, scatter)
  * - arange: start + i·step for the i-th element in row-major order: sorted values (the offsets of embedding bags)
+ * - values: exactly these values, row-major, one per element drawn (a captured model's real weights, `graph capture
+ *   --keep-weights`), rounded to the dtype; nothing is drawn from the seed
  */
 /** A value a recipe names: a number, or the text of a value JSON cannot spell. */
 export const RecipeValueSchema = z.union([z.number(), z.enum(['inf', '-inf', 'nan'])]);
@@ -71,6 +73,7 @@ export const RecipeSchema = z.discriminatedUnion('kind', [
     wrap: z.number().min(0).max(1).optional(),
   }),
   z.object({ kind: z.literal('arange'), start: z.number(), step: z.number() }),
+  z.object({ kind: z.literal('values'), values: z.array(RecipeValueSchema) }),
 ]);
 export type Recipe = z.infer<typeof RecipeSchema>;
 

@@ -14,6 +14,7 @@ import { REPORT_SUBJECT_NAME, StatementSchema } from '../signing/sign.js';
 import { computeVerdict, firstFew, summarize } from '../report/verdict.js';
 import { deviceKey } from '../report/waivers.js';
 import { isRandomRuleLabel } from '../judge/distribution.js';
+import { GRAPH_FILE_IN_RUN, GRAPH_FILE_SUITE } from '../workload/graph-file.js';
 
 /** What `verify` compares a report against: what this accelcert version ships. Tests pass their own. */
 export interface ShippedCatalog {
@@ -30,6 +31,12 @@ export interface ShippedCatalog {
   inputDigest?(c: ShippedCase, seed: string | null): string;
   /** computes ahead (in parallel) the input digests of these cases with this seed, which `inputDigest` then returns */
   prepareInputDigests?(ids: readonly string[], seed: string | null): Promise<void>;
+  /**
+   * the graph file beside the report (a `run --graph` folder's graph.json): where it is, its sha256, and why it is not a
+   * valid graph file (null when it is; its cases are then among `suites`, under the profile GRAPH_PROFILE). Absent or
+   * null: there is none.
+   */
+  graph?: { file: string; sha256: string; problem: string | null } | null;
 }
 
 /** A shipped case as verify compares a result with it: where it is filed and what it runs. */
@@ -250,6 +257,7 @@ function* verifySteps(input: VerifyInput, options: VerifyOptions, catalog: Shipp
       results: report.results,
       selection: report.selection,
       run: report.run,
+      graph: report.graph,
     });
     checkVerdict(report, recomputed, checks);
   } else {
@@ -331,6 +339,8 @@ function checkSignature(
 
 function checkSuites(report: Report, catalog: ShippedCatalog, checks: Checklist): void {
   const problems: string[] = [];
+  const graph = graphFileProblem(report, catalog);
+  if (graph) problems.push(graph);
   for (const s of report.suites) {
     const shipped = catalog.suites.find((x) => x.name === s.name);
     if (!shipped) {
@@ -350,8 +360,23 @@ function checkSuites(report: Report, catalog: ShippedCatalog, checks: Checklist)
     checks.set('suites', 'fail', problems[0] + (problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ''), problems);
   } else {
     const names = report.suites.map((s) => `${s.name}@${s.version}`).join(', ');
-    checks.set('suites', 'ok', `${names}: digests equal those shipped with accelcert ${catalog.harnessVersion}`);
+    const beside = report.graph ? ` (graph: the cases of ${GRAPH_FILE_IN_RUN}, whose sha256 the report records)` : '';
+    checks.set('suites', 'ok', `${names}: digests equal those shipped with accelcert ${catalog.harnessVersion}${beside}`);
   }
+}
+
+/**
+ * A `run --graph` report is checked against the graph file copied beside it, which must be the one whose sha256 the
+ * report records; a report that lists the graph suite without recording a graph file claims cases nobody can check.
+ */
+function graphFileProblem(report: Report, catalog: ShippedCatalog): string | null {
+  const recorded = report.graph;
+  const beside = catalog.graph ?? null;
+  if (!recorded) return report.suites.some((s) => s.name === GRAPH_FILE_SUITE) ? `the report lists suite ${GRAPH_FILE_SUITE} but records no graph file` : null;
+  if (!beside) return `the report records graph file ${recorded.file} (sha256 ${recorded.sha256}), but no ${GRAPH_FILE_IN_RUN} lies beside it`;
+  if (beside.sha256 !== recorded.sha256) return `${beside.file} hashes to sha256 ${beside.sha256}, but the report records graph file ${recorded.file} with sha256 ${recorded.sha256}`;
+  if (beside.problem) return `${beside.file} is not a valid graph file: ${beside.problem}`;
+  return null;
 }
 
 function checkCompleteness(report: Report, catalog: ShippedCatalog, checks: Checklist): readonly string[] | undefined {
