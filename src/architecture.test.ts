@@ -17,6 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/ops'],
   ['src/workload'],
   ['src/device', 'src/judge'],
+  ['src/graph'],
   ['src/suite', 'src/protocol'],
   ['suites'],
   ['src/drivers'],

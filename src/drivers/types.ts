@@ -2,7 +2,7 @@ import type { Arg } from '../ops/args.js';
 import type { Capabilities, DeviceInfo } from '../device/device.js';
 import type { TensorData } from '../tensor/tensor.js';
 import type { BenchSpec } from '../workload/bench.js';
-import type { Graph } from '../workload/graph.js';
+import type { Graph, GraphMode } from '../workload/graph.js';
 
 export interface Availability {
   usable: boolean;
@@ -18,7 +18,11 @@ export interface Availability {
  */
 export type ExecRequest =
   | { kind: 'op'; caseId: string; op: string; args: Arg[]; kwargs: Record<string, Arg>; inputs: TensorData[] }
-  | { kind: 'graph'; caseId: string; graph: Graph; inputs: TensorData[] }
+  /**
+   * intermediates: the reply holds every value the nodes define, in value order (node by node, each node's outputs
+   * in order), instead of only the graph's outputs: what the judge needs to name the first node that goes wrong
+   */
+  | { kind: 'graph'; caseId: string; graph: Graph; mode: GraphMode; intermediates: boolean; inputs: TensorData[] }
   | { kind: 'bench'; caseId: string; bench: BenchSpec; inputs: TensorData[] };
 
 export const EXEC_ERROR_KINDS = ['unsupported', 'runtime', 'out_of_memory'] as const;

@@ -64,13 +64,6 @@ export function intOp(op: '+' | '-' | '*', a: number, b: number): number | bigin
   return op === '+' ? A + B : op === '-' ? A - B : A * B;
 }
 
-/** Error-free transformation: a + b = s + e exactly (Knuth's TwoSum). */
-function twoSum(a: number, b: number): [number, number] {
-  const s = a + b;
-  const bb = s - a;
-  return [s, a - (s - bb) + (b - bb)];
-}
-
 const SPLITTER = 134217729; // 2^27 + 1, Veltkamp's constant for doubles
 
 /** Error-free transformation: a · b = p + e exactly (Dekker's TwoProduct; no FMA in JavaScript). */
@@ -84,13 +77,18 @@ function twoProduct(a: number, b: number): [number, number] {
     const [ps, es] = twoProduct(big ? a * 2 ** -600 : a, big ? b : b * 2 ** -600);
     return [ps * 2 ** 600, es * 2 ** 600];
   }
+  return [p, productError(a, b, p)];
+}
+
+/** a·b − p exactly, for p = fl(a·b) finite and |a|, |b| ≤ 2^995 (Veltkamp's split; no tuple, for inner loops). */
+function productError(a: number, b: number, p: number): number {
   const ca = SPLITTER * a;
   const ah = ca - (ca - a);
   const al = a - ah;
   const cb = SPLITTER * b;
   const bh = cb - (cb - b);
   const bl = b - bh;
-  return [p, al * bl - (p - ah * bh - al * bh - ah * bl)];
+  return al * bl - (p - ah * bh - al * bh - ah * bl);
 }
 
 /**
@@ -116,22 +114,31 @@ export class AccurateSum {
       this.hasSpecial = true;
       return;
     }
-    const [s, e] = twoSum(this.s, x);
+    // Knuth's TwoSum (a + x = s + e exactly), inline: this is the oracle's innermost loop
+    const a = this.s;
+    const s = a + x;
     if (!Number.isFinite(s)) {
       // the running sum left the float64 range, yet later terms may bring it back (max + max − max):
       // keep it scaled instead of calling it infinite
-      this.over += this.s / 4 + x / 4;
+      this.over += a / 4 + x / 4;
       this.s = 0;
       return;
     }
+    const bb = s - a;
     this.s = s;
-    this.c += e;
+    this.c += a - (s - bb) + (x - bb);
   }
   /** adds a·b without rounding the product first */
   addProduct(a: number, b: number): void {
-    const [p, e] = twoProduct(a, b);
+    const p = a * b;
+    if (!Number.isFinite(p) || Math.abs(a) > 2 ** 995 || Math.abs(b) > 2 ** 995) {
+      const [q, e] = twoProduct(a, b);
+      this.add(q);
+      if (Number.isFinite(q)) this.c += e;
+      return;
+    }
     this.add(p);
-    if (Number.isFinite(p)) this.c += e;
+    this.c += productError(a, b, p);
   }
   value(): number {
     // a true infinity decides the sum whatever the finite terms add up to

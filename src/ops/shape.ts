@@ -3,8 +3,8 @@ import { contiguousStrides, numel } from '../tensor/tensor.js';
 import { promoteTypes } from './promotion.js';
 import { input, intParam, intsParam, meta, tensorListParam, tensorParam, wrapDim } from './params.js';
 import type { OpCall, OpDef } from './types.js';
-import { unravelIndex } from '../tensor/tensor.js';
 import { sizeParam } from './creation.js';
+import { stridedGather } from './views-common.js';
 
 /** Copies and views move values unchanged: bit-identical, zeros' sign included. */
 const COPY = { kind: 'exact', signedZero: true } as const;
@@ -91,14 +91,8 @@ export const permute: OpDef = {
       reference(inputs) {
         const t = input(inputs, self);
         const inStrides = contiguousStrides(t.shape);
-        const n = numel(shape);
-        const values = new Float64Array(n);
-        for (let k = 0; k < n; k++) {
-          const idx = unravelIndex(k, shape);
-          let src = 0;
-          idx.forEach((v, d) => (src += v * (inStrides[dims[d] ?? 0] ?? 0)));
-          values[k] = t.values[src] ?? NaN;
-        }
+        // a strided view of the input, read in the output's order
+        const values = stridedGather(t, shape, dims.map((d) => inStrides[d] ?? 0), 0);
         return [{ shape, values }];
       },
     };

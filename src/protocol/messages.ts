@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ArgSchema } from '../ops/args.js';
 import { DTypeSchema } from '../tensor/dtype.js';
 import { BenchSpecSchema } from '../workload/bench.js';
-import { GraphSchema } from '../workload/graph.js';
+import { GraphModeSchema, GraphSchema } from '../workload/graph.js';
 import { CapabilitiesSchema, DeviceInfoSchema } from '../device/device.js';
 
 /**
@@ -73,10 +73,15 @@ export const ExecRequestSchema = workloadRequest('exec', {
   kwargs: z.record(z.string(), ArgSchema),
 });
 /**
- * The `graph` workload: a graph of ATen calls over the inputs; the reply carries the graph's outputs. Sent only to
- * a worker whose capabilities offer `graph` at the version this accelcert speaks; this version sends none yet.
+ * The `graph` workload: a graph of ATen calls over the inputs, run eagerly or compiled; the reply carries the graph's
+ * outputs, or with `intermediates` every value the nodes define, in value order. Sent only to a worker whose
+ * capabilities offer `graph` at the version this accelcert speaks.
  */
-export const GraphRequestSchema = workloadRequest('graph', { graph: GraphSchema });
+export const GraphRequestSchema = workloadRequest('graph', {
+  graph: GraphSchema,
+  mode: GraphModeSchema.describe('eager: node by node; compiled: through the framework graph compiler (torch.compile)'),
+  intermediates: z.boolean().describe('reply with every value the nodes define, in value order, not only the outputs'),
+});
 /**
  * The `bench` workload: a timed run of an ATen call or a graph. Sent only to a worker whose capabilities offer
  * `bench` at the version this accelcert speaks; this version sends none yet.

@@ -42,6 +42,8 @@ export function renderMarkdown(report: Report): string {
   );
   out.push('');
 
+  out.push(...modelSection(report));
+
   const failing = report.results.filter((r) => NOT_PASSED.includes(r.status));
   if (failing.length > 0) {
     const byOp = new Map<string, CaseResult[]>();
@@ -109,6 +111,34 @@ export function renderMarkdown(report: Report): string {
   );
   out.push('');
   return out.join('\n');
+}
+
+/** A task check's figure as people read it: agreement share, worst cosine, tokens identical or not. */
+function checkFigure(r: CaseResult, kind: 'top1' | 'cosine' | 'tokens'): string {
+  const o = r.outputs.find((x) => (kind === 'tokens' ? x.rule === 'tokens identical' : x.rule.startsWith(`${kind}≥`)));
+  if (!o) return '';
+  if (o.problem !== null) return 'no';
+  if (kind === 'tokens') return o.mismatches === 0 ? `${o.elements} identical` : `${o.mismatches} of ${o.elements} differ`;
+  if (o.maxRelError === null) return 'NaN';
+  return kind === 'top1' ? `${(100 * (1 - o.maxRelError)).toFixed(1)}%` : (1 - o.maxRelError).toPrecision(7);
+}
+
+/** The model table: one row per graph case, with its value margin, task checks and the first node out of bound. */
+function modelSection(report: Report): string[] {
+  const models = report.results.filter((r) => r.kind === 'graph');
+  if (models.length === 0) return [];
+  const out = [`## Models: ${models.filter((r) => r.status === 'pass').length} of ${models.length} cases passed`, ''];
+  out.push('| model | dtype | mode | status | value margin | top-1 | cosine | greedy tokens | first node out of bound |');
+  out.push('| --- | --- | --- | --- | ---: | ---: | ---: | --- | --- |');
+  for (const r of models) {
+    const values = r.outputs.filter((o) => o.rule.startsWith('model('));
+    const margin = values.length === 0 ? '' : formatMargin(values.map((o) => o.margin).reduce((a, b) => (a === null || b === null ? null : Math.max(a, b))));
+    const node = r.divergence ? `\`${r.divergence.node}\` (${r.divergence.op})` : r.status === 'pass' ? '' : cell(r.message ?? '');
+    const mode = r.id.split('/').at(-1) ?? '';
+    out.push(`| \`${cell(r.subject)}\` | ${r.dtype} | ${cell(mode)} | ${r.status} | ${margin} | ${checkFigure(r, 'top1')} | ${checkFigure(r, 'cosine')} | ${checkFigure(r, 'tokens')} | ${node} |`);
+  }
+  out.push('');
+  return out;
 }
 
 const MARK: Record<CoverageCell, string> = { pass: '✓', fail: '✗', unsupported: 'U', error: 'E', waived: 'W', none: '·' };

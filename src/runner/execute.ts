@@ -1,11 +1,10 @@
 import { firstLine } from '../errors.js';
 import { SessionLostError, type ExecRequest, type ExecResult, type Session } from '../drivers/types.js';
-import { judgeCase } from '../judge/judge.js';
 import { validateView } from '../tensor/materialize.js';
 import type { TensorData } from '../tensor/tensor.js';
 import { caseSubject, type Case } from '../workload/case.js';
 import { inThreadOracle, type Oracle, type OracleAnswer } from './oracle.js';
-import { checkCase, planFrom, type CasePlan, type NotRun } from './plan.js';
+import { checkCase, planFrom, planGraph, type CasePlan, type NotRun } from './plan.js';
 import type { CaseResult } from './result.js';
 
 export interface ExecuteOptions {
@@ -70,6 +69,7 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
     const pending = ahead.get(i);
     ahead.delete(i);
     const checked = checkCase(c, session.capabilities);
+    if ('typed' in checked) return planGraph(checked, seed);
     if (!('bound' in checked)) return checked;
     return planFrom(checked, await (pending ?? oracle.compute(checked.c, seed)));
   };
@@ -178,8 +178,9 @@ async function runOne(session: Session, c: Case, plan: CasePlan | NotRun, timeou
   }
 
   try {
-    const judged = judgeCase(plan.expectation, { first: first.outputs, repeat });
-    return { kind: 'done', result: { ...base, ...judged, timings } };
+    const { divergence, ...judged } = plan.judge({ first: first.outputs, repeat });
+    const where = divergence ? { divergence: { node: divergence.node, op: divergence.op, output: divergence.output } } : {};
+    return { kind: 'done', result: { ...base, ...judged, ...where, timings } };
   } catch (err) {
     // the judge throws only for harness bugs (a reference without its bound, …): never blame the device
     return { kind: 'done', result: { ...base, status: 'error', message: `the harness cannot judge this case: ${firstLine(err)}`, timings } };

@@ -6,8 +6,10 @@ import { opCall, type OutputSpec, type RefOutput } from '../ops/types.js';
 import { toRef } from '../tensor/materialize.js';
 import type { InputSpec } from '../tensor/spec.js';
 import { numel, type RefTensor, type TensorData } from '../tensor/tensor.js';
-import type { OpCase } from '../workload/case.js';
+import { interpretReference, type TypedGraph } from '../graph/interpret.js';
+import type { GraphCase, OpCase } from '../workload/case.js';
 import { caseInputDigest, caseInputs, inputDigest } from './inputs.js';
+import { mixSeed } from '../tensor/prng.js';
 import { MIN_CACHED_ELEMENTS, oracleCacheKey, readEntry, writeEntry, type OracleCacheConfig } from './oracle-cache.js';
 
 /*
@@ -107,6 +109,54 @@ export function computeOracle(task: OracleTask): OracleAnswer {
     return { ok: true, inputs, refs, inputDigest: digest, expected, cache: cache ? 'miss' : 'off', cacheProblem };
   } catch (err) {
     return { ok: false, message: `the reference cannot compute this case: ${firstLine(err)}`, inputDigest: digest };
+  }
+}
+
+export type GraphOracleAnswer =
+  | {
+      ok: true;
+      inputs: TensorData[];
+      inputDigest: string;
+      /** every value of the graph, inputs first: exact */
+      values: RefTensor[];
+      /** the same, as a typical conforming eager device computes them (interpret.ts) */
+      ideal: RefTensor[];
+    }
+  | OracleFailure;
+
+/** The last few graph answers: a model's eager and compiled cases share their inputs and so their answer. */
+const graphAnswers = new Map<string, GraphOracleAnswer>();
+const GRAPH_ANSWERS_KEPT = 4;
+
+/**
+ * The oracle's answer for a graph case: its inputs, and every value the graph defines interpreted in float64 from the
+ * op definitions (interpret.ts), exactly and as an ideal eager device rounds them. Never throws: a case the harness
+ * cannot run is a failure.
+ */
+export function computeGraphOracle(c: GraphCase, typed: TypedGraph, userSeed: string | null): GraphOracleAnswer {
+  const text = canonicalize({ graph: c.graph, inputs: c.inputs, seed: c.seed, userSeed });
+  const key = createHash('sha256').update(text ?? c.id).digest('hex');
+  const kept = graphAnswers.get(key);
+  if (kept) return kept;
+  const answer = graphAnswer(c, typed, userSeed);
+  graphAnswers.set(key, answer);
+  if (graphAnswers.size > GRAPH_ANSWERS_KEPT) graphAnswers.delete(graphAnswers.keys().next().value as string);
+  return answer;
+}
+
+function graphAnswer(c: GraphCase, typed: TypedGraph, userSeed: string | null): GraphOracleAnswer {
+  let inputs: TensorData[];
+  try {
+    inputs = caseInputs(c, userSeed);
+  } catch (err) {
+    return { ok: false, message: `the harness cannot generate this case's inputs: ${firstLine(err)}`, inputDigest: null };
+  }
+  const digest = inputDigest(inputs);
+  try {
+    const refs = inputs.map(toRef);
+    return { ok: true, inputs, inputDigest: digest, values: interpretReference(typed, refs), ideal: interpretReference(typed, refs, mixSeed(c.seed, userSeed)) };
+  } catch (err) {
+    return { ok: false, message: `the reference cannot compute this graph: ${firstLine(err)}`, inputDigest: digest };
   }
 }
 

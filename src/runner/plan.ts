@@ -1,20 +1,24 @@
 import { workloadProblem, type Capabilities } from '../device/device.js';
 import type { ExecRequest } from '../drivers/types.js';
 import { firstLine } from '../errors.js';
-import type { Expectation } from '../judge/judge.js';
+import { typeGraph, type TypedGraph } from '../graph/interpret.js';
+import { judgeGraphCase, type Divergence } from '../graph/judge.js';
+import { judgeCase, type Answers } from '../judge/judge.js';
+import type { CaseJudgement } from '../judge/result.js';
 import { getOp } from '../ops/registry.js';
 import { opCall, type BoundOp } from '../ops/types.js';
 import { HARNESS_VERSION } from '../version.js';
-import { caseOps, type Case, type OpCase } from '../workload/case.js';
-import { inThreadOracle, type Oracle, type OracleAnswer } from './oracle.js';
+import { caseOps, type Case, type GraphCase, type OpCase } from '../workload/case.js';
+import { graphProblem } from '../workload/graph.js';
+import { computeGraphOracle, inThreadOracle, type Oracle, type OracleAnswer } from './oracle.js';
 
 /** How the runner runs one case: the request the device gets, and what the oracle expects of its answer. */
 export interface CasePlan {
   request: ExecRequest;
   /** run the request a second time and compare bytes (numerics policy 6); false when documented as nondeterministic */
   repeat: boolean;
-  /** the oracle's answer, computed before the device is asked: it never sees the device's answer first */
-  expectation: Expectation;
+  /** judges the device's answers against the oracle's, computed before the device is asked: it never sees them first */
+  judge: (answers: Answers) => Judged;
   /** sha256 of the inputs' bytes (see inputs.ts) */
   inputDigest: string;
 }
@@ -27,11 +31,14 @@ export interface NotRun {
   inputDigest?: string;
 }
 
-/** A case the runner can send: an op case, its op bound to the call (outputs, acceptance rules, determinism). */
-export interface Runnable {
-  c: OpCase;
-  bound: BoundOp;
-}
+/** What the judge decides, and for a model the first node that left its bound. */
+export type Judged = CaseJudgement & { divergence?: Divergence | null };
+
+/**
+ * A case the runner can send: an op case, its op bound to the call (outputs, acceptance rules, determinism), or a
+ * graph case, typed node by node.
+ */
+export type Runnable = { c: OpCase; bound: BoundOp } | { c: GraphCase; typed: TypedGraph };
 
 /**
  * What can be known of a case before any input exists, by workload kind. A kind this accelcert cannot run yet, an op
@@ -39,7 +46,8 @@ export interface Runnable {
  * does not offer is `unsupported` (the device's).
  */
 export function checkCase(c: Case, caps: Capabilities): Runnable | NotRun {
-  if (c.kind !== 'op') return { status: 'error', message: `accelcert ${HARNESS_VERSION} does not run ${c.kind} workloads yet` };
+  if (c.kind === 'bench') return { status: 'error', message: `accelcert ${HARNESS_VERSION} does not run ${c.kind} workloads yet` };
+  if (c.kind === 'graph') return checkGraph(c, caps);
   const op = getOp(c.op);
   if (!op) return { status: 'error', message: `the harness has no definition of ${c.op}` };
   const unsupported = deviceProblem(c, caps);
@@ -48,6 +56,20 @@ export function checkCase(c: Case, caps: Capabilities): Runnable | NotRun {
     return { c, bound: op.bind(opCall(c)) };
   } catch (err) {
     return { status: 'error', message: `the reference cannot compute this case: ${firstLine(err)}` };
+  }
+}
+
+function checkGraph(c: GraphCase, caps: Capabilities): Runnable | NotRun {
+  const problem = graphProblem(c.graph, c.inputs.length);
+  if (problem) return { status: 'error', message: `the graph is malformed: ${problem}` };
+  const undefinedOp = caseOps(c).find((o) => !getOp(o));
+  if (undefinedOp) return { status: 'error', message: `the harness has no definition of ${undefinedOp}` };
+  const unsupported = deviceProblem(c, caps);
+  if (unsupported) return { status: 'unsupported', message: unsupported };
+  try {
+    return { c, typed: typeGraph(c.graph, c.inputs) };
+  } catch (err) {
+    return { status: 'error', message: `the reference cannot type this graph: ${firstLine(err)}` };
   }
 }
 
@@ -62,12 +84,34 @@ function deviceProblem(c: Case, caps: Capabilities): string | null {
 }
 
 /** The plan of a runnable case from the oracle's answer: the device's request, and the expectation the judge needs. */
-export function planFrom({ c, bound }: Runnable, answer: OracleAnswer): CasePlan | NotRun {
-  if (!answer.ok) return { status: 'error', message: answer.message, ...(answer.inputDigest !== null ? { inputDigest: answer.inputDigest } : {}) };
+export function planFrom({ c, bound }: Extract<Runnable, { bound: BoundOp }>, answer: OracleAnswer): CasePlan | NotRun {
+  if (!answer.ok) return notRun(answer);
+  const expectation = { outputs: bound.outputs, expected: answer.expected, inputs: answer.refs };
   return {
     request: { kind: 'op', caseId: c.id, op: c.op, args: c.args, kwargs: c.kwargs, inputs: answer.inputs },
     repeat: bound.nondeterministic !== true,
-    expectation: { outputs: bound.outputs, expected: answer.expected, inputs: answer.refs },
+    judge: (answers) => judgeCase(expectation, answers),
+    inputDigest: answer.inputDigest,
+  };
+}
+
+function notRun(answer: { message: string; inputDigest: string | null }): NotRun {
+  return { status: 'error', message: answer.message, ...(answer.inputDigest !== null ? { inputDigest: answer.inputDigest } : {}) };
+}
+
+/**
+ * The plan of a graph case: its inputs and every value's float64 reference, computed here (models are small next to
+ * the device's work); the device is asked for every node value, so that the judge can name the first node that
+ * leaves its bound.
+ */
+export function planGraph({ c, typed }: Extract<Runnable, { typed: TypedGraph }>, userSeed: string | null): CasePlan | NotRun {
+  const answer = computeGraphOracle(c, typed, userSeed);
+  if (!answer.ok) return notRun(answer);
+  const expectation = { typed, expected: answer.values, ideal: answer.ideal, checks: c.checks };
+  return {
+    request: { kind: 'graph', caseId: c.id, graph: c.graph, mode: c.mode, intermediates: true, inputs: answer.inputs },
+    repeat: true,
+    judge: (answers) => judgeGraphCase(expectation, answers),
     inputDigest: answer.inputDigest,
   };
 }
@@ -78,6 +122,7 @@ export function planFrom({ c, bound }: Runnable, answer: OracleAnswer): CasePlan
  */
 export async function planCase(c: Case, caps: Capabilities, oracle: Oracle = inThreadOracle(), userSeed: string | null = null): Promise<CasePlan | NotRun> {
   const checked = checkCase(c, caps);
+  if ('typed' in checked) return planGraph(checked, userSeed);
   if (!('bound' in checked)) return checked;
   return planFrom(checked, await oracle.compute(checked.c, userSeed));
 }

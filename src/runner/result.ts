@@ -34,6 +34,11 @@ export const CaseResultSchema = z.object({
     /** device time reported by the driver, when it measures one */
     deviceMs: z.number().nonnegative().nullable(),
   }),
+  /**
+   * graph cases: the first node, in graph order, whose output left its bound (docs/numerics.md, Models), and the
+   * position in `outputs` of that value's metrics. Absent when every node stayed in bounds, and for other kinds.
+   */
+  divergence: z.object({ node: z.string(), op: z.string(), output: z.number().int().nonnegative() }).optional(),
   /** the waiver that covered this case, when status is `waived` */
   waiver: z.string().nullable().optional(),
 });

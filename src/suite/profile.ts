@@ -16,20 +16,20 @@ const FP32_DTYPES: DType[] = ['float32', 'int64', 'int32', 'int16', 'int8', 'uin
 export const PROFILES: readonly Profile[] = [
   {
     name: 'inference-fp32',
-    description: 'float32 inference: every core case in float32, the integer dtypes and bool',
-    suites: ['core'],
+    description: 'float32 inference: every core case and model in float32, the integer dtypes and bool',
+    suites: ['core', 'models'],
     dtypes: FP32_DTYPES,
   },
   {
     name: 'inference-lowp',
     description: 'low-precision inference: inference-fp32 plus float16 and bfloat16',
-    suites: ['core'],
+    suites: ['core', 'models'],
     dtypes: [...FP32_DTYPES, 'float16', 'bfloat16'],
   },
   {
     name: 'full',
     description: 'every case of every suite, float64 included',
-    suites: ['core'],
+    suites: ['core', 'models'],
     dtypes: ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool'],
   },
 ];

@@ -48,8 +48,8 @@ export const PYTORCH_1_13_FINDINGS: readonly PytorchFinding[] = [
   },
 ];
 
-/** `unsupported` in PyTorch's own words: the build lacks the overload, or its kernel lacks the dtype. */
-const PYTORCH_UNSUPPORTED = /has no operator aten\.|not implemented for '/;
+/** `unsupported` in PyTorch's own words: the build lacks the overload or torch.compile, or its kernel lacks the dtype. */
+const PYTORCH_UNSUPPORTED = /has no operator aten\.|not implemented for '|has no torch\.compile$/;
 
 /**
  * The results of a PyTorch CPU run that are neither a pass, nor `unsupported` in PyTorch's own words, nor one of the

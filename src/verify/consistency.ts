@@ -36,7 +36,8 @@ export function metricsProblem(o: OutputMetrics): string | null {
   if ((o.mismatches === 0) !== within) {
     return `${o.mismatches} elements outside the acceptance interval but margin ${o.margin === null ? 'unbounded' : o.margin}`;
   }
-  if (o.margin !== null && o.worst && !o.rule.startsWith('exact') && !o.rule.startsWith('index-of-')) {
+  // a top-1 check's worst element names class indices, not values (graph/judge.ts)
+  if (o.margin !== null && o.worst && !o.rule.startsWith('exact') && !o.rule.startsWith('index-of-') && !o.rule.startsWith('top1≥')) {
     const a = parseValue(o.worst.actual);
     const e = parseValue(o.worst.expected);
     const allowed = parseValue(o.worst.allowed);

@@ -4,7 +4,10 @@ import { ruleLabel } from '../judge/interval.js';
 import { getOp } from '../ops/registry.js';
 import { opCall } from '../ops/types.js';
 import type { DType } from '../tensor/dtype.js';
-import { caseSubject, type Case } from '../workload/case.js';
+import { typeGraph } from '../graph/interpret.js';
+import { modelRuleLabel } from '../graph/judge.js';
+import { caseSubject, type Case, type GraphCase } from '../workload/case.js';
+import type { TaskCheck } from '../workload/graph.js';
 import { getProfile, requiredCases } from '../suite/profile.js';
 import type { Suite } from '../suite/suite.js';
 import { firstLine } from '../errors.js';
@@ -19,6 +22,7 @@ const withoutK = (rule: string): string => rule.replace(/\(k=[^,)]*/, '(k=?');
 
 /** Why recorded outputs do not fit what the shipped case defines: count, dtype, shape, rule. */
 export function outputsProblemOf(c: Case, outputs: readonly OutputMetrics[]): string | null {
+  if (c.kind === 'graph') return graphOutputsProblem(c, outputs);
   if (c.kind !== 'op') return `accelcert ${HARNESS_VERSION} cannot check the outputs of ${c.kind} workloads yet`;
   const op = getOp(c.op);
   if (!op) return `op ${c.op} is not defined by accelcert ${HARNESS_VERSION}`;
@@ -39,6 +43,43 @@ export function outputsProblemOf(c: Case, outputs: readonly OutputMetrics[]): st
     }
     const rule = ruleLabel(spec.accuracy, o.dtype as DType);
     if (withoutK(o.rule) !== withoutK(rule)) return `output ${i} recorded under rule ${o.rule}; ${c.op} is judged under ${rule} here`;
+  }
+  return null;
+}
+
+/**
+ * Why recorded outputs do not fit a graph case: one per graph output (its dtype, shape and model bound, or exact for
+ * integers, or not compared after a tie), one per task check, then at most one: the first node out of bound.
+ */
+function graphOutputsProblem(c: GraphCase, outputs: readonly OutputMetrics[]): string | null {
+  let typed;
+  try {
+    typed = typeGraph(c.graph, c.inputs);
+  } catch (err) {
+    return `the graph of ${c.id} cannot be typed: ${firstLine(err)}`;
+  }
+  const expected = typed.graph.outputs.length + c.checks.length;
+  if (outputs.length < expected || outputs.length > expected + 1) return `${outputs.length} outputs recorded; ${c.graph.name} has ${typed.graph.outputs.length} outputs and ${c.checks.length} checks`;
+  for (let i = 0; i < outputs.length; i++) {
+    const o = outputs[i] as OutputMetrics;
+    if (o.index !== i) return `output ${i} is recorded with index ${o.index}`;
+    if (i >= typed.graph.outputs.length && i < expected) {
+      const check = c.checks[i - typed.graph.outputs.length] as TaskCheck;
+      const rule = check.kind === 'tokens' ? 'tokens identical' : `${check.kind}≥${check.min}`;
+      if (o.rule !== rule && o.problem === null) return `output ${i} recorded under rule ${o.rule}; the check is ${rule}`;
+      continue;
+    }
+    // a graph output, or the first node out of bound (any used value)
+    const v = i < typed.graph.outputs.length ? (typed.graph.outputs[i] as number) : null;
+    const candidates = v === null ? typed.values.map((_, k) => k).filter((k) => k >= typed.inputs && typed.used[k]) : [v];
+    const fits = candidates.some((k) => {
+      const spec = typed.values[k] as { dtype: DType; shape: number[] };
+      if (o.shape.length !== spec.shape.length || o.shape.some((d, j) => d !== spec.shape[j])) return false;
+      if (o.rule.startsWith('not compared(')) return o.problem === null && o.margin === 0;
+      // the node's name is the judge's to choose (a graph output may be any node's); the path dtype is not
+      return o.rule === modelRuleLabel(o.rule.slice(o.rule.indexOf('(') + 1, o.rule.indexOf(',') < 0 ? -1 : o.rule.indexOf(',')), typed.pathDtypes[k] ?? null);
+    });
+    if (!fits) return `output ${i} is recorded as ${o.dtype}[${o.shape.join(',')}] under ${o.rule}, which no value of ${c.graph.name} has`;
   }
   return null;
 }

@@ -4,7 +4,7 @@ import { OP_FAMILIES } from '../ops/types.js';
 import { DTypeSchema } from '../tensor/dtype.js';
 import { InputSpecSchema } from '../tensor/spec.js';
 import { BenchSpecSchema } from './bench.js';
-import { GraphSchema } from './graph.js';
+import { GraphModeSchema, GraphSchema, TaskCheckSchema } from './graph.js';
 import { AtenNameSchema } from './kind.js';
 
 /**
@@ -35,7 +35,15 @@ export const OpCaseSchema = z.object({
   args: z.array(ArgSchema),
   kwargs: z.record(z.string(), ArgSchema),
 });
-export const GraphCaseSchema = z.object({ kind: z.literal('graph'), ...common, family: Family, graph: GraphSchema });
+export const GraphCaseSchema = z.object({
+  kind: z.literal('graph'),
+  ...common,
+  family: Family,
+  graph: GraphSchema,
+  mode: GraphModeSchema,
+  /** task-level checks of the outputs (top-1 agreement, cosine similarity, greedy tokens), on top of the value bounds */
+  checks: z.array(TaskCheckSchema),
+});
 export const BenchCaseSchema = z.object({ kind: z.literal('bench'), ...common, family: Family, bench: BenchSpecSchema });
 
 export const CaseSchema = z.discriminatedUnion('kind', [OpCaseSchema, GraphCaseSchema, BenchCaseSchema]);

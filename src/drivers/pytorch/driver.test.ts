@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arg } from '../../ops/args.js';
 import type { TensorData } from '../../tensor/tensor.js';
-import type { ExecResult, Session } from '../types.js';
+import type { Graph, GraphMode } from '../../workload/graph.js';
+import type { ExecRequest, ExecResult, Session } from '../types.js';
 import { pytorchDriver } from './driver.js';
 import { findPython } from './python.js';
 import { userErrorOf as userError } from '../../testing/helpers.js';
@@ -51,15 +52,111 @@ describe('pytorch driver on a real PyTorch (cpu)', () => {
     expect(fp.extra['float32_matmul_precision']).toBe('highest');
     expect(fp.extra['cuda.matmul.allow_tf32']).toBe('False');
     expect(session.capabilities.dtypes).toEqual(expect.arrayContaining(['float32', 'bfloat16', 'int64', 'bool']));
-    expect(session.capabilities.workloads).toEqual({ op: 1 });
+    expect(session.capabilities.workloads).toEqual({ op: 1, graph: 1 });
   });
 
-  it('answers a workload kind it does not offer as unsupported, and keeps serving', async () => {
-    const graph = { name: 'g', nodes: [{ name: 'neg', op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, outputs: 1 }], outputs: [1] };
-    const r = await session.exec({ kind: 'graph', caseId: 't/graph', graph, inputs: [f32([1], [1])] });
-    expect(r).toEqual({ ok: false, error: { kind: 'unsupported', message: 'this worker runs op workloads, not graph' } });
-    const after = await session.exec({ kind: 'op', caseId: 't/after', op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, inputs: [f32([1], [1])] });
-    expect(values(after).values).toEqual([-1]);
+  // x [2,3] · w [3,2] (w a transposed view) → relu → layer norm over the last dim (out, mean, rstd) → sum of the mean;
+  // then an int64 node (argmin) and a factory node (arange, which must land on the device under test)
+  const mlp: Graph = {
+    name: 'tiny-mlp',
+    nodes: [
+      { name: 'mm', op: 'aten.mm.default', args: [arg.tensor(0), arg.tensor(1)], kwargs: {}, outputs: 1 },
+      { name: 'relu', op: 'aten.relu.default', args: [arg.tensor(2)], kwargs: {}, outputs: 1 },
+      { name: 'ln', op: 'aten.native_layer_norm.default', args: [arg.tensor(3), arg.ints([2]), arg.none(), arg.none(), arg.float(1e-5)], kwargs: {}, outputs: 3 },
+      { name: 'total', op: 'aten.sum.dim_IntList', args: [arg.tensor(5), arg.ints([0])], kwargs: {}, outputs: 1 },
+      { name: 'amin', op: 'aten.argmin.default', args: [arg.tensor(2), arg.int(1)], kwargs: {}, outputs: 1 },
+      { name: 'ar', op: 'aten.arange.start', args: [arg.int(0), arg.int(3)], kwargs: {}, outputs: 1 },
+    ],
+    outputs: [7, 4, 6],
+  };
+  const mlpInputs = (): TensorData[] => [f32([1, 2, 3, 4, 5, 6], [2, 3]), f32([1, 0, 1, -1, -1, 0], [3, 2], [1, 3])];
+  // by hand: x·w = [[4, -3], [10, -9]]; relu = [[4, 0], [10, 0]]; row means 2 and 5, biased variances 4 and 25
+  const rstd = [1 / Math.sqrt(4 + 1e-5), 1 / Math.sqrt(25 + 1e-5)];
+  const lnOut = [2 * rstd[0]!, -2 * rstd[0]!, 5 * rstd[1]!, -5 * rstd[1]!];
+  const graphReq = (graph: Graph, inputs: TensorData[], over: Partial<{ mode: GraphMode; intermediates: boolean }> = {}): ExecRequest => ({
+    kind: 'graph',
+    caseId: `t/graph/${graph.name}`,
+    graph,
+    mode: over.mode ?? 'eager',
+    intermediates: over.intermediates ?? false,
+    inputs,
+  });
+  const close = (actual: number[], expected: number[]) => {
+    expect(actual).toHaveLength(expected.length);
+    actual.forEach((a, i) => expect(a).toBeCloseTo(expected[i]!, 6));
+  };
+
+  it('runs a graph eagerly and returns its outputs', async () => {
+    const r = await session.exec(graphReq(mlp, mlpInputs()));
+    expect(r.ok && r.outputs.length).toBe(3);
+    expect(values(r, 0)).toEqual({ dtype: 'float32', shape: [1], values: [7] });
+    const out = values(r, 1);
+    expect(out.shape).toEqual([2, 2]);
+    close(out.values, lnOut);
+    close(values(r, 2).values, rstd);
+    expect(values(r, 2).shape).toEqual([2, 1]);
+    expect(r.ok && typeof r.deviceTimeNs).toBe('number');
+  });
+
+  it('returns every node value in value order with intermediates', async () => {
+    const r = await session.exec(graphReq(mlp, mlpInputs(), { intermediates: true }));
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.outputs.map((t) => [t.dtype, t.shape])).toEqual([
+      ['float32', [2, 2]],
+      ['float32', [2, 2]],
+      ['float32', [2, 2]],
+      ['float32', [2, 1]],
+      ['float32', [2, 1]],
+      ['float32', [1]],
+      ['int64', [2]],
+      ['int64', [3]],
+    ]);
+    expect(values(r, 0).values).toEqual([4, -3, 10, -9]);
+    expect(values(r, 1).values).toEqual([4, 0, 10, 0]);
+    close(values(r, 2).values, lnOut);
+    expect(values(r, 3).values).toEqual([2, 5]);
+    close(values(r, 4).values, rstd);
+    expect(values(r, 5).values).toEqual([7]);
+    expect(values(r, 6).values).toEqual([1, 1]);
+    expect(values(r, 7).values).toEqual([0, 1, 2]);
+  });
+
+  it('runs a compiled graph only where torch.compile exists (PyTorch 2 and later)', async () => {
+    const version = session.device.fingerprint.framework?.version ?? '';
+    const r = await session.exec(graphReq(mlp, mlpInputs(), { mode: 'compiled' }));
+    if (Number.parseInt(version, 10) < 2) {
+      expect(r).toEqual({ ok: false, error: { kind: 'unsupported', message: `PyTorch ${version} has no torch.compile` } });
+    } else if (r.ok) {
+      expect(values(r, 0).values).toEqual([7]);
+      close(values(r, 1).values, lnOut);
+    } else {
+      // a machine without the compiler's toolchain (inductor needs a C++ compiler on the CPU)
+      expect(r.error).toEqual({ kind: 'unsupported', message: expect.stringMatching(/^torch\.compile cannot compile this graph: /) });
+    }
+  });
+
+  it('names the node that raised, and keeps serving', async () => {
+    const bad: Graph = {
+      name: 'bad',
+      nodes: [
+        { name: 'neg', op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, outputs: 1 },
+        { name: 'mm', op: 'aten.mm.default', args: [arg.tensor(1), arg.tensor(0)], kwargs: {}, outputs: 1 },
+      ],
+      outputs: [2],
+    };
+    const r = await session.exec(graphReq(bad, [f32([1, 2, 3, 4, 5, 6], [2, 3])]));
+    expect(r).toEqual({ ok: false, error: { kind: 'runtime', message: expect.stringMatching(/^node mm \(aten\.mm\.default\): mat1 and mat2 shapes cannot be multiplied \(2x3 and 2x3\)$/) } });
+    const missing: Graph = { name: 'missing', nodes: [{ name: 'nope', op: 'aten.no_such_op.default', args: [], kwargs: {}, outputs: 1 }], outputs: [0] };
+    const u = await session.exec(graphReq(missing, []));
+    expect(u).toEqual({ ok: false, error: { kind: 'unsupported', message: expect.stringMatching(/^node nope: PyTorch .* has no operator aten\.no_such_op\.default$/) } });
+    const after = await session.exec(graphReq(mlp, mlpInputs()));
+    expect(values(after, 0).values).toEqual([7]);
+  });
+
+  it('is a runtime error naming the node when a node yields another number of tensors than the graph says', async () => {
+    const wrong: Graph = { name: 'wrong', nodes: [{ name: 'max_1', op: 'aten.max.dim', args: [arg.tensor(0), arg.int(1)], kwargs: {}, outputs: 1 }], outputs: [1] };
+    const r = await session.exec(graphReq(wrong, [f32([1, 5, 2, 7], [2, 2])]));
+    expect(r).toEqual({ ok: false, error: { kind: 'runtime', message: 'node max_1 (aten.max.dim) returned 2 tensors, the graph says 1' } });
   });
 
   it('adds a transposed input to an input with a storage offset, reading both views exactly', async () => {

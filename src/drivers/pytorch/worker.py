@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""accelcert pytorch worker: runs ATen ops on any device PyTorch can address.
+"""accelcert pytorch worker: runs ATen ops, and graphs of them, on any device PyTorch can address.
 
 Speaks the accelcert worker protocol (docs/driver-protocol.md) on fd 3 (requests in) and fd 4 (replies out);
 stdout and stderr are free for whatever PyTorch and its plugins print. Standard library + torch only, and
@@ -423,12 +423,14 @@ def make_input(spec, body, device):
     return storage.as_strided(spec["shape"], spec["strides"], spec["offset"])
 
 
-def make_arg(arg, inputs):
+def make_arg(arg, values):
+    """The Python value of a wire argument; `tensor`/`tensors` name entries of `values` (an exec's inputs, or the
+    values a graph has defined so far)."""
     kind = arg["kind"]
     if kind == "tensor":
-        return inputs[arg["index"]]
+        return value_at(values, arg["index"])
     if kind == "tensors":
-        return [inputs[i] for i in arg["indices"]]
+        return [value_at(values, i) for i in arg["indices"]]
     if kind == "int":
         return int(arg["value"])
     if kind == "float":
@@ -447,6 +449,24 @@ def make_arg(arg, inputs):
     if kind == "none":
         return None
     raise WorkerFailure("bad_request", "unknown argument kind %r" % kind)
+
+
+def value_at(values, index):
+    # an index past the values defined so far is a malformed request, not an error of the device
+    if not 0 <= index < len(values):
+        raise WorkerFailure("bad_request", "an argument names tensor %d, but only %d are defined" % (index, len(values)))
+    return values[index]
+
+
+def make_call(op, arg_specs, kwarg_specs, values, device):
+    """Positional and keyword arguments of one ATen call."""
+    args = [make_arg(a, values) for a in arg_specs]
+    kwargs = dict((k, make_arg(v, values)) for k, v in kwarg_specs.items())
+    # factory ops (full, arange, rand, randperm, empty …) take no tensor to follow: without a device argument they
+    # would run on the CPU, whatever device is under test
+    if "device" not in kwargs and takes_device(op):
+        kwargs["device"] = device
+    return args, kwargs
 
 
 def flatten_outputs(result):
@@ -485,15 +505,16 @@ def to_host(t):
     return t.contiguous()
 
 
-def run_exec(msg, body, device):
-    op = lookup_op(msg["op"])
-    inputs = [make_input(spec, body, device) for spec in msg["inputs"]]
-    args = [make_arg(a, inputs) for a in msg["args"]]
-    kwargs = dict((k, make_arg(v, inputs)) for k, v in msg["kwargs"].items())
-    # factory ops (full, arange, rand, randperm, empty …) take no tensor to follow: without a device argument they
-    # would run on the CPU, whatever device is under test
-    if "device" not in kwargs and takes_device(op):
-        kwargs["device"] = device
+def failure_of(exc, device, where=""):
+    """The typed failure of an exception the device raised; `where` ("node x (op): ") goes before its first line."""
+    kind = classify(exc)
+    if kind == "out_of_memory" and device.type == "cuda":
+        torch.cuda.empty_cache()  # give the next case the memory this one could not get
+    return WorkerFailure(kind, where + first_line(exc))
+
+
+def timed(device, call):
+    """Runs call() between two synchronisations of the device: (its result, the device time in ns)."""
     synchronize(device)
     events = None
     if device.type == "cuda":
@@ -501,24 +522,27 @@ def run_exec(msg, body, device):
         events[0].record()
     t0 = time.perf_counter_ns()
     try:
-        result = op(*args, **kwargs)
+        result = call()
         if events is not None:
             events[1].record()
         synchronize(device)
     except WorkerFailure:
         raise
     except Exception as exc:
-        kind = classify(exc)
-        if kind == "out_of_memory" and device.type == "cuda":
-            torch.cuda.empty_cache()  # give the next case the memory this one could not get
-        raise WorkerFailure(kind, first_line(exc))
+        raise failure_of(exc, device)
     t1 = time.perf_counter_ns()
     device_ns = int(events[0].elapsed_time(events[1]) * 1e6) if events is not None else t1 - t0
-    results = flatten_outputs(result)
-    for r in results:
-        # a result computed elsewhere proves nothing about the device under test
-        if r.device.type != device.type:
-            raise WorkerFailure("runtime", "%s returned a tensor on %s, not on %s" % (msg["op"], r.device, device))
+    return result, device_ns
+
+
+def check_on_device(t, device, who):
+    # a result computed elsewhere proves nothing about the device under test
+    if t.device.type != device.type:
+        raise WorkerFailure("runtime", "%s returned a tensor on %s, not on %s" % (who, t.device, device))
+
+
+def pack_outputs(results):
+    """The reply's output descriptors and body chunks; `keep` holds the host tensors until the bytes are sent."""
     outputs, chunks, keep, pos = [], [], [], 0
     for t in [to_host(t) for t in results]:
         pad = (-pos) % ALIGN
@@ -528,11 +552,280 @@ def run_exec(msg, body, device):
         nbytes = t.numel() * t.element_size()
         outputs.append(dict(dtype=DTYPE_OF[t.dtype], shape=list(t.shape), byteOffset=pos, byteLength=nbytes))
         if nbytes:
-            # a view of the tensor's memory, not a copy; `keep` holds the tensor until the bytes are sent
+            # a view of the tensor's memory, not a copy
             chunks.append((ctypes.c_char * nbytes).from_address(t.data_ptr()))
             keep.append(t)
         pos += nbytes
+    return outputs, chunks, keep
+
+
+def run_exec(msg, body, device):
+    op = lookup_op(msg["op"])
+    inputs = [make_input(spec, body, device) for spec in msg["inputs"]]
+    args, kwargs = make_call(op, msg["args"], msg["kwargs"], inputs, device)
+    result, device_ns = timed(device, lambda: op(*args, **kwargs))
+    results = flatten_outputs(result)
+    for r in results:
+        check_on_device(r, device, msg["op"])
+    outputs, chunks, keep = pack_outputs(results)
     return outputs, chunks, keep, device_ns
+
+
+# ---------------------------------------------------------------- graph
+
+def node_label(node):
+    return "node %s (%s)" % (node["name"], node["op"])
+
+
+def tensors_word(n):
+    return "%d tensor%s" % (n, "" if n == 1 else "s")
+
+
+def graph_ops(graph):
+    """The overload of every node, looked up before anything runs: one missing op makes the graph unsupported."""
+    ops = []
+    for node in graph["nodes"]:
+        try:
+            ops.append(lookup_op(node["op"]))
+        except WorkerFailure as failure:
+            # lookup_op's message names the op already
+            raise WorkerFailure(failure.kind, "node %s: %s" % (node["name"], failure.message))
+    return ops
+
+
+def call_node(node, op, values, device):
+    """Runs one node eagerly on the values defined before it; its flattened outputs."""
+    where = node_label(node)
+    try:
+        args, kwargs = make_call(op, node["args"], node["kwargs"], values, device)
+        results = flatten_outputs(op(*args, **kwargs))
+    except WorkerFailure as failure:
+        raise WorkerFailure(failure.kind, "%s: %s" % (where, failure.message))
+    except Exception as exc:
+        raise failure_of(exc, device, where + ": ")
+    if len(results) != node["outputs"]:
+        # the value numbering of every later node depends on this count
+        raise WorkerFailure("runtime", "%s returned %s, the graph says %d" % (where, tensors_word(len(results)), node["outputs"]))
+    return results
+
+
+def run_eagerly(graph, ops, inputs, device):
+    """Every value of the graph: the inputs, then each node's outputs, node by node."""
+    values = list(inputs)
+    for node, op in zip(graph["nodes"], ops):
+        values.extend(call_node(node, op, values, device))
+    return values
+
+
+def value_producers(graph, n_inputs):
+    """Who defines each value, for messages: the inputs, then one label per node output."""
+    who = ["input %d" % i for i in range(n_inputs)]
+    for node in graph["nodes"]:
+        who.extend([node_label(node)] * node["outputs"])
+    return who
+
+
+def wanted_values(msg, n_values, n_inputs):
+    """The value numbers the reply carries: the graph's outputs, or with intermediates every node value."""
+    if msg["intermediates"]:
+        return list(range(n_inputs, n_values))
+    for v in msg["graph"]["outputs"]:
+        if not 0 <= v < n_values:
+            raise WorkerFailure("bad_request", "the graph returns value %d, but only %d values are defined" % (v, n_values))
+    return list(msg["graph"]["outputs"])
+
+
+def run_graph(msg, body, device):
+    graph = msg["graph"]
+    if msg["mode"] == "compiled" and not hasattr(torch, "compile"):
+        raise WorkerFailure("unsupported", "PyTorch %s has no torch.compile" % torch.__version__)
+    if msg["mode"] not in ("eager", "compiled"):
+        raise WorkerFailure("bad_request", "unknown graph mode %r" % msg["mode"])
+    ops = graph_ops(graph)
+    inputs = [make_input(spec, body, device) for spec in msg["inputs"]]
+    n_inputs = len(inputs)
+    n_values = n_inputs + sum(node["outputs"] for node in graph["nodes"])
+    wanted = wanted_values(msg, n_values, n_inputs)
+    if msg["mode"] == "eager":
+        values, device_ns = timed(device, lambda: run_eagerly(graph, ops, inputs, device))
+    else:
+        values, device_ns = run_compiled(msg, body, ops, inputs, device)
+    who = value_producers(graph, n_inputs)
+    results = []
+    for v in wanted:
+        check_on_device(values[v], device, who[v])
+        results.append(values[v])
+    outputs, chunks, keep = pack_outputs(results)
+    return outputs, chunks, keep, device_ns
+
+
+# ---------------------------------------------------------------- compiled graphs (torch.compile, PyTorch ≥ 2.0)
+
+# compiled graphs by (graph, intermediates, input layouts): a repeated request runs without compiling again. The
+# layouts are part of the key because torch.compile(dynamic=False) specialises on them: each entry then compiles
+# exactly once, in its warm-up, never inside a timed run.
+COMPILED = {}
+COMPILED_MAX = 256
+
+
+def value_paths(node, op):
+    """Where each of a node's values lies in what its overload returns, as getitem index paths, read from the schema
+    (a lone Tensor: the result itself; a tuple: its items; a Tensor[]: as many items as the graph says)."""
+    returns = list(op._schema.returns)
+    lists = [i for i, r in enumerate(returns) if isinstance(r.type, torch._C.ListType)]
+    where = node_label(node)
+    if len(lists) > 1:
+        raise WorkerFailure("unsupported", "%s returns %d lists, which a compiled graph cannot number" % (where, len(lists)))
+    list_len = node["outputs"] - (len(returns) - len(lists))
+    if (not lists and list_len != 0) or list_len < 0:
+        raise WorkerFailure("runtime", "%s returns %s, the graph says %d" % (where, tensors_word(len(returns)), node["outputs"]))
+    if len(returns) == 1:
+        return [()] if not lists else [(i,) for i in range(list_len)]
+    paths = []
+    for j in range(len(returns)):
+        paths.extend([(j, i) for i in range(list_len)] if j in lists else [(j,)])
+    return paths
+
+
+def build_module(msg, ops, device):
+    """An FX GraphModule of the graph: one placeholder per input, one call_function per node calling its overload.
+    It returns one item per replied node (the node's whole result, flattened and counted after the run as in eager
+    mode) or input; also returns, per item, the first value number it holds."""
+    import operator
+    import torch.fx
+
+    graph = msg["graph"]
+    fx = torch.fx.Graph()
+    # FX's own names, not the graph's: FX writes placeholder names verbatim into the generated forward's signature,
+    # where a placeholder or node called `torch` or `self` would shadow what the code needs
+    values = [fx.placeholder("input_%d" % i) for i in range(len(msg["inputs"]))]
+    calls, firsts = [], []
+    for node, op in zip(graph["nodes"], ops):
+        try:
+            args, kwargs = make_call(op, node["args"], node["kwargs"], values, device)
+        except WorkerFailure as failure:
+            raise WorkerFailure(failure.kind, "%s: %s" % (node_label(node), failure.message))
+        paths = value_paths(node, op)
+        call = fx.call_function(op, tuple(args), kwargs)
+        calls.append(call)
+        firsts.append(len(values))
+        for path in paths:
+            value = call
+            for i in path:
+                value = fx.call_function(operator.getitem, (value, i))
+            values.append(value)
+    n_inputs = len(msg["inputs"])
+    items = []
+    if msg["intermediates"]:
+        items = [(call, first) for call, first in zip(calls, firsts)]
+    else:
+        for v in msg["graph"]["outputs"]:
+            if v < n_inputs:
+                items.append((values[v], v))
+            else:
+                k = max(i for i, first in enumerate(firsts) if first <= v)
+                if (calls[k], firsts[k]) not in items:
+                    items.append((calls[k], firsts[k]))
+    fx.output(tuple(item for item, _ in items))
+    return torch.fx.GraphModule(torch.nn.Module(), fx), [first for _, first in items]
+
+
+def compile_failure(exc, device):
+    """The typed failure of an exception raised by a call of a compiled graph: Dynamo's and the backend's errors are
+    the compiler's (unsupported); an op's error is classified as usual."""
+    try:
+        import torch._dynamo.exc as dynamo_exc
+    except ImportError:
+        return failure_of(exc, device)
+    if isinstance(exc, dynamo_exc.TorchRuntimeError):
+        # an op of the graph raised while Dynamo ran it on fake tensors: the graph's own error, as eager mode
+        # would raise it, so it is classified like one (by the exception Dynamo wrapped)
+        return failure_of(innermost(exc), device)
+    if isinstance(exc, dynamo_exc.TorchDynamoException):
+        inner = getattr(exc, "inner_exception", None) or exc  # BackendCompilerFailed wraps the backend's error
+        return WorkerFailure("unsupported", "torch.compile cannot compile this graph: %s" % first_line(inner))
+    return failure_of(exc, device)
+
+
+def innermost(exc):
+    """The exception under Dynamo's wrappers: their causes, and the context one hides with `raise … from None`."""
+    for _ in range(8):
+        nxt = exc.__cause__ or (exc.__context__ if exc.__suppress_context__ else None)
+        if nxt is None:
+            break
+        exc = nxt
+    return exc
+
+
+def compiled_graph(msg, body, ops, device):
+    """The compiled callable of the graph and the first value number of each item it returns, compiling it (through a
+    warm-up run on a copy of the inputs) on the first request."""
+    key = (json.dumps(msg["graph"], sort_keys=True), bool(msg["intermediates"]),
+           json.dumps([[s["dtype"], s["shape"], s["strides"], s["offset"]] for s in msg["inputs"]]))
+    entry = COMPILED.get(key)
+    if isinstance(entry, WorkerFailure):
+        raise entry
+    if entry is not None:
+        return entry
+    gm, firsts = build_module(msg, ops, device)
+    backend = os.environ.get("ACCELCERT_COMPILE_BACKEND") or "inductor"
+    try:
+        # the module's own forward, not the module: Dynamo caches per code object, and every nn.Module shares
+        # Module.__call__'s, whose recompilation limit would turn later graphs silently eager. fullgraph: a graph
+        # break would run part of the graph eagerly, which is not what a compiled case certifies
+        fn = torch.compile(gm.forward, backend=backend, dynamic=False, fullgraph=True)
+    except Exception as exc:  # e.g. a Python version this PyTorch's compiler does not support
+        raise WorkerFailure("unsupported", "torch.compile cannot compile this graph: %s" % first_line(exc))
+    # the warm-up runs on a copy of the request body: a graph with in-place nodes must not change the timed run's inputs
+    copy = bytearray(body)
+    warm = [make_input(spec, copy, device) for spec in msg["inputs"]]
+    try:
+        run_compiled_fn(fn, warm, device)
+        synchronize(device)
+    except WorkerFailure as failure:
+        if failure.kind == "unsupported":
+            remember(key, failure)  # the same graph fails to compile the same way: not again on the repeat
+        raise
+    return remember(key, (fn, firsts))
+
+
+def run_compiled_fn(fn, inputs, device):
+    try:
+        return fn(*inputs)
+    except Exception as exc:
+        raise compile_failure(exc, device)
+
+
+def remember(key, entry):
+    if len(COMPILED) >= COMPILED_MAX:
+        del COMPILED[next(iter(COMPILED))]  # the oldest
+    COMPILED[key] = entry
+    return entry
+
+
+def run_compiled(msg, body, ops, inputs, device):
+    """Every value of the graph the reply may need, from one timed run of the compiled graph; None for the others."""
+    graph = msg["graph"]
+    fn, firsts = compiled_graph(msg, body, ops, device)
+    items, device_ns = timed(device, lambda: run_compiled_fn(fn, inputs, device))
+    n_inputs = len(inputs)
+    n_values = n_inputs + sum(node["outputs"] for node in graph["nodes"])
+    values = [None] * n_values
+    values[:n_inputs] = inputs
+    starts = [n_inputs]
+    for node in graph["nodes"]:
+        starts.append(starts[-1] + node["outputs"])
+    for item, first in zip(items, firsts):
+        if first < n_inputs:
+            values[first] = item
+            continue
+        node = graph["nodes"][starts.index(first)]
+        results = flatten_outputs(item)
+        if len(results) != node["outputs"]:
+            raise WorkerFailure("runtime", "%s returned %s, the graph says %d"
+                                % (node_label(node), tensors_word(len(results)), node["outputs"]))
+        values[first:first + len(results)] = results
+    return values, device_ns
 
 
 # ---------------------------------------------------------------- main loop
@@ -548,7 +841,7 @@ def hello_reply(msg):
 
 
 # the workload kinds this worker runs, each with the version of its request (docs/driver-protocol.md)
-WORKLOADS = {"op": 1}
+WORKLOADS = {"op": 1, "graph": 1}
 
 
 def capabilities(device):
@@ -594,13 +887,14 @@ def main():
                 name = str(device) if device.type != "mps" else "mps"
                 send(OUT_FD, dict(type="opened", id=mid, device=dict(device=name, fingerprint=fingerprint(device)),
                                   capabilities=capabilities(device)))
-            elif kind == "exec":
+            elif kind in ("exec", "graph"):
                 if device is None:
-                    raise WorkerFailure("bad_request", "exec before open")
-                outputs, chunks, keep, device_ns = run_exec(msg, body, device)
+                    raise WorkerFailure("bad_request", "%s before open" % kind)
+                run = run_exec if kind == "exec" else run_graph
+                outputs, chunks, keep, device_ns = run(msg, body, device)
                 send(OUT_FD, dict(type="result", id=mid, outputs=outputs, deviceTimeNs=device_ns), chunks)
                 del keep
-            elif kind in ("graph", "bench"):
+            elif kind == "bench":
                 # the harness sends these only to a worker that offers them; say so plainly if one arrives anyway
                 raise WorkerFailure("unsupported", "this worker runs %s workloads, not %s" % (", ".join(WORKLOADS), kind))
             elif kind == "close":
@@ -611,7 +905,7 @@ def main():
         except WorkerFailure as failure:
             send(OUT_FD, dict(type="error", id=mid, kind=failure.kind, message=failure.message))
         except Exception as exc:
-            kind_of = classify(exc) if kind == "exec" else "runtime"
+            kind_of = classify(exc) if kind in ("exec", "graph") else "runtime"
             send(OUT_FD, dict(type="error", id=mid, kind=kind_of, message=first_line(exc)))
 
 

@@ -1,10 +1,15 @@
+import { localCall } from '../../graph/interpret.js';
 import { getOp } from '../../ops/registry.js';
 import { opCall } from '../../ops/types.js';
 import { DTYPES } from '../../tensor/dtype.js';
 import { fromValues, toRef } from '../../tensor/materialize.js';
 import { HARNESS_VERSION } from '../../version.js';
 import type { DeviceInfo } from '../../device/device.js';
+import type { TensorData } from '../../tensor/tensor.js';
 import type { Driver, ExecRequest, ExecResult, Session } from '../types.js';
+
+type OpRequest = Extract<ExecRequest, { kind: 'op' }>;
+type GraphRequest = Extract<ExecRequest, { kind: 'graph' }>;
 
 export const REFERENCE_DEVICE: DeviceInfo = {
   device: 'reference',
@@ -37,11 +42,36 @@ const referenceGenerator = (() => {
 })();
 
 /**
- * Computes a case the way the oracle does (float64, then correctly rounded to the output dtype). Runs the `op`
- * workload only. Exported so that test drivers can start from a correct device and inject one fault.
+ * Computes a case the way the oracle does (float64, then correctly rounded to the output dtype): an op, or a graph
+ * node by node as an eager device does (every node's outputs rounded to their dtype). Exported so that test drivers
+ * can start from a correct device and inject one fault.
  */
 export function referenceExec(req: ExecRequest): ExecResult {
-  if (req.kind !== 'op') return { ok: false, error: { kind: 'unsupported', message: `the reference device runs op workloads, not ${req.kind}` } };
+  if (req.kind === 'graph') return graphExec(req, referenceOpExec);
+  if (req.kind !== 'op') return { ok: false, error: { kind: 'unsupported', message: `the reference device runs op and graph workloads, not ${req.kind}` } };
+  return referenceOpExec(req);
+}
+
+/**
+ * Runs a graph eagerly, node by node, each node through `opExec` (the reference's, or a test device's with a fault
+ * injected into some ops). Both modes run this way: the reference has no compiler. A node's failure names the node.
+ */
+export function graphExec(req: GraphRequest, opExec: (req: OpRequest) => ExecResult): ExecResult {
+  const values: TensorData[] = req.inputs.slice();
+  for (const node of req.graph.nodes) {
+    const call = localCall(node);
+    const inputs = call.reads.map((v) => values[v] as TensorData);
+    const r = opExec({ kind: 'op', caseId: `${req.caseId}#${node.name}`, op: node.op, args: call.args, kwargs: call.kwargs, inputs });
+    if (!r.ok) return { ok: false, error: { kind: r.error.kind, message: `node ${node.name} (${node.op}): ${r.error.message}` } };
+    if (r.outputs.length !== node.outputs) {
+      return { ok: false, error: { kind: 'runtime', message: `node ${node.name} (${node.op}) returned ${r.outputs.length} tensors, the graph says ${node.outputs}` } };
+    }
+    values.push(...r.outputs);
+  }
+  return { ok: true, outputs: req.intermediates ? values.slice(req.inputs.length) : req.graph.outputs.map((v) => values[v] as TensorData) };
+}
+
+function referenceOpExec(req: OpRequest): ExecResult {
   const op = getOp(req.op);
   if (!op) return { ok: false, error: { kind: 'unsupported', message: `${req.op} is not in the reference op catalogue` } };
   const bound = op.bind(opCall(req));
@@ -57,7 +87,7 @@ export function referenceExec(req: ExecRequest): ExecResult {
 export function inProcessSession(device: DeviceInfo, exec: (req: ExecRequest) => ExecResult): Session {
   return {
     device,
-    capabilities: { dtypes: [...DTYPES], ops: null, features: ['in-process'], workloads: { op: 1 } },
+    capabilities: { dtypes: [...DTYPES], ops: null, features: ['in-process'], workloads: { op: 1, graph: 1 } },
     exec: (req) => Promise.resolve(exec(req)),
     close: () => Promise.resolve(),
   };

@@ -160,7 +160,7 @@ function requestHeader(req: ExecRequest, inputs: WireTensor[]): RequestHeader {
     case 'op':
       return { type: 'exec', caseId: req.caseId, op: req.op, args: req.args, kwargs: req.kwargs, inputs };
     case 'graph':
-      return { type: 'graph', caseId: req.caseId, graph: req.graph, inputs };
+      return { type: 'graph', caseId: req.caseId, graph: req.graph, mode: req.mode, intermediates: req.intermediates, inputs };
     case 'bench':
       return { type: 'bench', caseId: req.caseId, bench: req.bench, inputs };
   }
