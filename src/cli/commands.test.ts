@@ -13,13 +13,16 @@ chmodSync(noTorch, 0o755);
 const torch = await findPython({}).catch(() => null);
 
 describe('suites, drivers, discover', () => {
-  it('suites --json lists the core suite with its digest, per-op counts and the profiles', () => {
+  it('suites --json lists the core suite with its digest, per-op counts, the models and the profiles', () => {
     const r = cli(['suites', '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as {
-      suites: { name: string; digest: string; cases: number; ops: { op: string; cases: number }[] }[];
+      suites: { name: string; digest: string; cases: number; ops: { op: string; cases: number }[]; models: { name: string; cases: number; dtypes: Record<string, number>; modes: string[] }[] }[];
       profiles: { name: string; requiredCases: number }[];
     };
+    const models = out.suites.find((s) => s.name === 'models');
+    expect(models?.models.reduce((n, m) => n + m.cases, 0)).toBe(models?.cases);
+    expect(models?.models.find((m) => m.name === 'llama-2l-128d')).toMatchObject({ cases: 6, dtypes: { float32: 2, bfloat16: 2, float16: 2 }, modes: ['eager', 'compiled'] });
     const core = out.suites.find((s) => s.name === 'core');
     expect(core?.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(core?.ops.reduce((n, o) => n + o.cases, 0)).toBe(core?.cases);

@@ -7,14 +7,21 @@ import { printJson, printLines, table } from './output.js';
 export const registerSuites: RegisterCommand = (program) => {
   program
     .command('suites')
-    .description('list suites with their digests and case counts per op and dtype, and the profiles that require them')
+    .description('list suites with their digests and case counts per op (or model) and dtype, and the profiles that require them')
     .option('--json', 'machine-readable output on stdout')
     .action((opts: { json?: boolean }) => {
       const suites = shippedSuites();
       const summary = suites.map((s) => {
         const perOp = new Map<string, Map<string, number>>();
+        const perModel = new Map<string, { family: string; nodes: number; dtypes: Map<string, number>; modes: Set<string> }>();
         for (const c of s.cases) {
-          // graph and bench cases get listings of their own when suites ship them
+          if (c.kind === 'graph') {
+            const m = perModel.get(c.graph.name) ?? { family: c.family, nodes: c.graph.nodes.length, dtypes: new Map<string, number>(), modes: new Set<string>() };
+            m.dtypes.set(c.dtype, (m.dtypes.get(c.dtype) ?? 0) + 1);
+            m.modes.add(c.mode);
+            perModel.set(c.graph.name, m);
+          }
+          // bench cases get a listing of their own when a suite ships them
           if (c.kind !== 'op') continue;
           const m = perOp.get(c.op) ?? new Map<string, number>();
           m.set(c.dtype, (m.get(c.dtype) ?? 0) + 1);
@@ -27,6 +34,14 @@ export const registerSuites: RegisterCommand = (program) => {
           digest: s.digest,
           cases: s.cases.length,
           ops: [...perOp].map(([op, m]) => ({ op, cases: [...m.values()].reduce((a, b) => a + b, 0), dtypes: Object.fromEntries(m) })),
+          models: [...perModel].map(([name, m]) => ({
+            name,
+            family: m.family,
+            nodes: m.nodes,
+            cases: [...m.dtypes.values()].reduce((a, b) => a + b, 0),
+            dtypes: Object.fromEntries(m.dtypes),
+            modes: [...m.modes],
+          })),
         };
       });
       const profiles = PROFILES.map((p) => ({ name: p.name, description: p.description, suites: p.suites, dtypes: p.dtypes, requiredCases: requiredCases(p, suites).length }));
@@ -39,6 +54,11 @@ export const registerSuites: RegisterCommand = (program) => {
       for (const s of summary) {
         lines.push(`suite ${s.name} v${s.version}: ${s.cases} cases, digest sha256:${s.digest}`, `  ${s.description}`);
         lines.push(...table(s.ops.map((o) => [`  ${o.op}`, `${o.cases}`, Object.entries(o.dtypes).map(([d, n]) => `${d}:${n}`).join(' ')])));
+        lines.push(
+          ...table(
+            s.models.map((m) => [`  ${m.family}/${m.name}`, `${m.cases}`, `${m.nodes} nodes`, Object.entries(m.dtypes).map(([d, n]) => `${d}:${n}`).join(' '), m.modes.join(', ')]),
+          ),
+        );
         lines.push('');
       }
       lines.push(

@@ -34,8 +34,6 @@ export interface TypedNode {
   bound: BoundOp;
   /** the number of this node's first output value */
   first: number;
-  /** rounding steps on the longest path from the graph's inputs to this node's outputs (copies and views add none) */
-  depth: number;
 }
 
 /** The coarser of two floating dtypes (larger unit roundoff), or the one given. */
@@ -50,8 +48,6 @@ export interface TypedGraph {
   inputs: number;
   /** every value: the inputs, then every node output */
   values: ValueSpec[];
-  /** per value: its depth (inputs 0) */
-  depths: number[];
   /**
    * per floating value: the coarsest floating dtype on any path from the inputs to it (a float32 softmax of bfloat16
    * scores carries bfloat16's rounding); null for integer and bool values
@@ -79,18 +75,12 @@ export function localCall(node: GraphNode): LocalCall {
   return { args, kwargs, reads };
 }
 
-/** Whether every output of a bound op is a copy (exact rule): views, reshapes, concatenation, indexing. */
-function copiesOnly(outputs: readonly OutputSpec[]): boolean {
-  return outputs.every((o) => o.accuracy.kind === 'exact');
-}
-
 /**
  * Types a graph over inputs of the given dtypes and shapes. Throws, naming the node, where an op is not in the
  * catalogue, PyTorch rejects a call, or a node's output count disagrees with its op.
  */
 export function typeGraph(graph: Graph, inputs: readonly { dtype: DType; shape: readonly number[]; recipe?: Recipe }[]): TypedGraph {
   const values: ValueSpec[] = inputs.map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
-  const depths: number[] = inputs.map(() => 0);
   const pathDtypes: (DType | null)[] = inputs.map((t) => (isFloating(t.dtype) ? t.dtype : null));
   const producer: number[] = inputs.map(() => -1);
   const nodes: TypedNode[] = [];
@@ -109,21 +99,19 @@ export function typeGraph(graph: Graph, inputs: readonly { dtype: DType; shape: 
     if (bound.outputs.length !== node.outputs) {
       throw new Error(`node ${node.name} (${node.op}) yields ${bound.outputs.length} tensors, the graph says ${node.outputs}`);
     }
-    const depth = Math.max(0, ...call.reads.map((v) => depths[v] ?? 0)) + (copiesOnly(bound.outputs) ? 0 : 1);
     const first = values.length;
     const path = call.reads.reduce<DType | null>((p, v) => coarser(p, pathDtypes[v] ?? null), null);
     for (const o of bound.outputs) {
       values.push({ dtype: o.dtype, shape: [...o.shape] });
-      depths.push(depth);
       pathDtypes.push(isFloating(o.dtype) ? coarser(o.dtype, path) : null);
       producer.push(k);
     }
-    nodes.push({ node, call, bound, first, depth });
+    nodes.push({ node, call, bound, first });
   });
   const used = values.map(() => false);
   for (const n of nodes) for (const v of n.call.reads) used[v] = true;
   for (const v of graph.outputs) used[v] = true;
-  return { graph, inputs: inputs.length, values, depths, pathDtypes, nodes, used, producer };
+  return { graph, inputs: inputs.length, values, pathDtypes, nodes, used, producer };
 }
 
 /**
