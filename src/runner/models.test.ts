@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { shippedSuites } from '../../suites/index.js';
 import { referenceDriver } from '../drivers/reference/driver.js';
 import type { Driver } from '../drivers/types.js';
@@ -88,10 +88,19 @@ const python = await findPython({}).catch(() => null);
 const haveTorch = python?.torchVersion != null;
 
 describe.runIf(haveTorch)(`models on PyTorch ${python?.torchVersion ?? ''} on the CPU`, () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
   // float32 models run in the inference-fp32 profile of pytorch-cpu.test.ts, with both kernel paths
-  it('pass in bfloat16 and float16, or are unsupported in PyTorch words', async () => {
+  it.each([
+    ['the kernels this CPU selects', null],
+    ['the scalar kernels (ATEN_CPU_CAPABILITY=default)', 'default'],
+  ])('pass in bfloat16 and float16 with %s, or are unsupported in PyTorch words', async (_, capability) => {
+    // the worker inherits this process's environment when it starts
+    if (capability !== null) vi.stubEnv('ATEN_CPU_CAPABILITY', capability);
     const results = await run(pytorchDriver, eager(['bfloat16', 'float16']), 'cpu', python?.path);
-    expect(unexplained(results, 'this CPU')).toEqual([]);
+    expect(unexplained(results, capability === null ? 'this CPU' : 'DEFAULT')).toEqual([]);
     expect(results.filter((r) => r.dtype === 'bfloat16').map((r) => r.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
   }, 300_000);
 });

@@ -2,14 +2,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { firstIssue, firstLine, UserError } from '../errors.js';
-import type { Arg } from '../ops/args.js';
 import { getOp } from '../ops/registry.js';
-import { opCall } from '../ops/types.js';
-import { DTypeSchema, type DType } from '../tensor/dtype.js';
+import { DTypeSchema } from '../tensor/dtype.js';
 import { inputSpecProblem } from '../tensor/materialize.js';
 import { seedFromId } from '../tensor/prng.js';
 import { InputSpecSchema } from '../tensor/spec.js';
 import type { GraphCase } from './case.js';
+import { typeGraph } from './graph-typing.js';
 import { GraphSchema, graphProblem, GraphModeSchema, PlaceholderSchema, TaskCheckSchema, type GraphMode } from './graph.js';
 
 /*
@@ -70,39 +69,14 @@ export function graphFileProblem(file: GraphFile): string | null {
   for (const node of graph.nodes) {
     if (!getOp(node.op)) return `node ${node.name} calls ${node.op}, which accelcert does not define`;
   }
-  const bindProblem = nodesBindProblem(file);
-  if (bindProblem) return bindProblem;
+  // every node bound with the dtypes and shapes it reads: a call PyTorch would refuse, or a wrong output count
+  try {
+    typeGraph(graph, file.inputs);
+  } catch (err) {
+    return firstLine(err);
+  }
   for (const [i, check] of file.checks.entries()) {
     if (check.output >= graph.outputs.length) return `field checks.${i}: output ${check.output} is not one of the graph's ${graph.outputs.length} outputs`;
-  }
-  return null;
-}
-
-/**
- * Binds every node to its op with the dtypes and shapes of the values it reads, in node order, so that a call PyTorch
- * would refuse, or a node that says it yields another number of tensors than its op, is found before anything runs.
- */
-function nodesBindProblem(file: GraphFile): string | null {
-  const values: { dtype: DType; shape: number[] }[] = file.inputs.map((s) => ({ dtype: s.dtype, shape: s.shape }));
-  for (const node of file.graph.nodes) {
-    const local: number[] = [];
-    const localOf = (v: number): number => {
-      const at = local.indexOf(v);
-      if (at >= 0) return at;
-      local.push(v);
-      return local.length - 1;
-    };
-    const remap = (a: Arg): Arg => (a.kind === 'tensor' ? { kind: 'tensor', index: localOf(a.index) } : a.kind === 'tensors' ? { kind: 'tensors', indices: a.indices.map(localOf) } : a);
-    const args = node.args.map(remap);
-    const kwargs = Object.fromEntries(Object.entries(node.kwargs).map(([k, a]) => [k, remap(a)]));
-    let outputs;
-    try {
-      outputs = (getOp(node.op) as NonNullable<ReturnType<typeof getOp>>).bind(opCall({ args, kwargs, inputs: local.map((v) => values[v] as { dtype: DType; shape: number[] }) })).outputs;
-    } catch (err) {
-      return `node ${node.name} (${node.op}) cannot run: ${firstLine(err)}`;
-    }
-    if (outputs.length !== node.outputs) return `node ${node.name} says it yields ${node.outputs} tensors, but ${node.op} yields ${outputs.length} here`;
-    for (const o of outputs) values.push({ dtype: o.dtype, shape: o.shape });
   }
   return null;
 }

@@ -1,4 +1,4 @@
-import { localCall } from '../../graph/interpret.js';
+import { localCall } from '../../workload/graph-typing.js';
 import { getOp } from '../../ops/registry.js';
 import { opCall } from '../../ops/types.js';
 import { DTYPES } from '../../tensor/dtype.js';
