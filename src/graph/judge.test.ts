@@ -101,4 +101,37 @@ describe('judging a model against its float64 interpretation', () => {
     const [r] = await runWith(classifier('bfloat16', 1));
     expect(r?.status).toBe('pass');
   });
+
+  /** logits → argmax → embedding of the chosen token: a greedy decoding step */
+  function decodeStep(logits: number[]): GraphCase[] {
+    return modelCases('t', {
+      family: 'language',
+      name: 'decode-step',
+      dtypes: ['float32'],
+      modes: ['eager'],
+      build: (dt) => {
+        const g = new GraphBuilder('decode-step');
+        const x = g.input('x', { dtype: dt, shape: [1, logits.length], layout: { kind: 'contiguous' }, recipe: { kind: 'values', values: logits } });
+        const table = g.param('table', dt, [logits.length, 3], { kind: 'normal', mean: 0, std: 1 });
+        const scaled = g.call('aten.mul.Scalar', [x, arg.float(1)]);
+        const token = g.call('aten.argmax.default', [scaled, arg.int(-1), arg.bool(false)]);
+        const { graph, inputs } = g.build([g.call('aten.embedding.default', [table, token])]);
+        return { graph, inputs, checks: [] };
+      },
+    });
+  }
+  /** argmax that picks index 1 wherever the reference would pick another */
+  const picksOne = (req: OpRequest): ExecResult | null => (req.op === 'aten.argmax.default' ? { ok: true, outputs: [fromValues('int64', [1], [1])] } : null);
+
+  it('leaves a token chosen differently at a tie (the two best logits within the bound) and what follows it uncompared', async () => {
+    const [tie] = await runWith(decodeStep([0.5, 2, 2 + 2 ** -22, -1]), picksOne);
+    expect(tie?.status).toBe('pass');
+    expect(tie?.outputs[0]?.rule).toBe('not compared(embedding): follows a token chosen differently at a tie');
+  });
+
+  it('fails a token chosen differently where the reference ranks it clearly lower, naming the argmax', async () => {
+    const [clear] = await runWith(decodeStep([0.5, 2, 3, -1]), picksOne);
+    expect(clear?.status).toBe('fail');
+    expect(clear?.divergence).toMatchObject({ node: 'argmax', op: 'aten.argmax.default' });
+  });
 });
