@@ -87,12 +87,12 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         'unsupported; 2 usage or input error; 3 a driver cannot start; 130 interrupted.',
         '',
         'Environment:',
-        '  ACCELCERT_PYTHON         python interpreter for the pytorch driver (after --python)',
-        '  ACCELCERT_TORCH_PLUGINS  comma-separated modules the pytorch worker imports first, e.g. torch_npu',
+        '  ACCELCERT_PYTHON           python interpreter for the pytorch driver (after --python)',
+        '  ACCELCERT_TORCH_PLUGINS    comma-separated modules the pytorch worker imports first, e.g. torch_npu',
         '  ACCELCERT_COMPILE_BACKEND  torch.compile backend for compiled model cases (default inductor), e.g. aot_eager',
-        '  ACCELCERT_HOME           folder of the default signing key (default ~/.config/accelcert)',
-        '  ACCELCERT_CACHE          folder of the oracle\'s answer cache, or off (default $XDG_CACHE_HOME/accelcert, ~/.cache/accelcert)',
-        '  CI                       plain progress lines instead of a progress bar',
+        '  ACCELCERT_HOME             folder of the default signing key (default ~/.config/accelcert)',
+        '  ACCELCERT_CACHE            folder of the oracle\'s answer cache, or off (default $XDG_CACHE_HOME/accelcert, ~/.cache/accelcert)',
+        '  CI                         plain progress lines instead of a progress bar',
       ].join('\n'),
     )
     .action(async (raw: unknown, command: Command) => {
