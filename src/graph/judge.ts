@@ -5,7 +5,7 @@ import { unravelIndex, type RefTensor } from '../tensor/tensor.js';
 import type { TaskCheck } from '../workload/graph.js';
 import { describeOutput } from '../judge/describe.js';
 import { formatValue } from '../judge/format.js';
-import { structural, type Answers } from '../judge/judge.js';
+import { judgeOutput, structural, type Answers } from '../judge/judge.js';
 import { compareRepeat, digestBytes } from '../judge/repeat.js';
 import { outputFailed, statusFromOutputs, type CaseJudgement, type OutputMetrics } from '../judge/result.js';
 
@@ -76,24 +76,30 @@ function rms(values: Float64Array): number {
   return n === 0 ? 0 : Math.sqrt(s / n);
 }
 
-/** Compares one value with its reference under the model bound (floating) or exactly (integers, bool). */
+/**
+ * Compares one value with its reference: integers and bool exactly (the judge's own exact rule), floating values
+ * under the model bound.
+ */
 function measure(index: number, label: string, expected: RefTensor, ideal: RefTensor, actual: RefTensor, path: DType | null, alternatives: readonly DType[] = []): Measured {
-  const floating = isFloating(expected.dtype) && path !== null;
-  const u = floating ? unitRoundoff(path) : 0;
-  const rule = modelRuleLabel(label, floating ? path : null);
+  const rule = modelRuleLabel(label, path);
+  if (!isFloating(expected.dtype) || path === null) {
+    const spec = { dtype: expected.dtype, shape: expected.shape, accuracy: { kind: 'exact' as const }, alternativeDtypes: [...alternatives] };
+    return { metrics: { ...judgeOutput(index, spec, expected, actual, []), rule }, allowed: null };
+  }
   if (actual.dtype !== expected.dtype && !alternatives.includes(actual.dtype)) {
     return { metrics: structural(index, expected, rule, `dtype ${actual.dtype}, expected ${expected.dtype}`), allowed: null };
   }
   if (actual.shape.length !== expected.shape.length || actual.shape.some((d, i) => d !== expected.shape[i])) {
     return { metrics: structural(index, expected, rule, `shape [${actual.shape.join(', ')}], expected [${expected.shape.join(', ')}]`), allowed: null };
   }
+  const u = unitRoundoff(path);
   const r = expected.values;
   const a = actual.values;
-  const scale = floating ? rms(r) : 0;
+  const scale = rms(r);
   // the typical device's error, element by element, and its scale (non-finite where r is: not used there)
-  const d = floating ? ideal.values.map((x, i) => x - (r[i] as number)) : new Float64Array();
-  const idealScale = floating ? rms(d) : 0;
-  const allowed = floating ? new Float64Array(r.length) : null;
+  const d = ideal.values.map((x, i) => x - (r[i] as number));
+  const idealScale = rms(d);
+  const allowed = new Float64Array(r.length);
   let mismatches = 0;
   let margin: number | null = 0;
   let worst = -1;
@@ -116,7 +122,7 @@ function measure(index: number, label: string, expected: RefTensor, ideal: RefTe
     maxAbs = Math.max(maxAbs, err);
     if (e !== 0) maxRel = Math.max(maxRel, err / Math.abs(e));
     const allow = MODEL_FACTOR * (u * (Math.abs(e) + scale) + (Number.isFinite(d[i]) ? Math.abs(d[i] as number) : 0) + idealScale);
-    if (allowed) allowed[i] = allow;
+    allowed[i] = allow;
     const ratio = err === 0 ? 0 : allow > 0 ? err / allow : Infinity;
     if (ratio > 1) mismatches++;
     if (margin !== null && ratio > margin) {
@@ -131,20 +137,15 @@ function measure(index: number, label: string, expected: RefTensor, ideal: RefTe
     shape: [...expected.shape],
     rule,
     elements: r.length,
-    mismatches: floating ? mismatches : countDifferent(r, a),
+    mismatches,
     maxAbsError: measured ? maxAbs : null,
     maxRelError: measured ? maxRel : null,
     maxUlpError: null,
-    margin: floating ? margin : countDifferent(r, a) === 0 ? 0 : null,
+    margin,
     worst:
-      worst < 0 || (floating && margin === 0)
+      worst < 0 || margin === 0
         ? null
-        : {
-            index: unravelIndex(worst, expected.shape),
-            actual: formatValue(a[worst] as number),
-            expected: formatValue(r[worst] as number),
-            allowed: formatValue(allowed ? (allowed[worst] as number) : 0),
-          },
+        : { index: unravelIndex(worst, expected.shape), actual: formatValue(a[worst] as number), expected: formatValue(r[worst] as number), allowed: formatValue(allowed[worst] as number) },
     problem: null,
   };
   return { metrics, allowed };

@@ -259,7 +259,7 @@ def trace_make_fx(net, inputs):
         raise CaptureError("make_fx gave %d placeholders for %d weights and inputs" % (len(nodes), len(kinds)))
     placeholders = dict(zip(nodes, kinds))
     out_node = next(n for n in gm.graph.nodes if n.op == "output")
-    outs = flatten_nodes(out_node.args[0])
+    outs = flatten_values(out_node.args[0])
     tracer = "make_fx%s (torch %s)" % (" + functionalize" if wrap is not None else "", torch.__version__)
     return Traced(gm, placeholders, outs, tracer)
 
@@ -296,16 +296,8 @@ def functional_inplace(gm):
     return True
 
 
-def flatten_nodes(x):
-    if isinstance(x, (tuple, list)):
-        out = []
-        for item in x:
-            out.extend(flatten_nodes(item))
-        return out
-    return [x]
-
-
 def flatten_values(x):
+    """The leaves of nested tuples, lists and dicts, in order: a module's outputs, or the FX output node's nodes."""
     if isinstance(x, (tuple, list)):
         out = []
         for item in x:
