@@ -1,7 +1,7 @@
 import type { Arg } from '../ops/args.js';
 import type { Capabilities, DeviceInfo } from '../device/device.js';
 import type { TensorData } from '../tensor/tensor.js';
-import type { BenchSpec } from '../workload/bench.js';
+import type { BenchSpec, BenchTiming } from '../workload/bench.js';
 import type { Graph, GraphMode } from '../workload/graph.js';
 
 export interface Availability {
@@ -29,7 +29,8 @@ export const EXEC_ERROR_KINDS = ['unsupported', 'runtime', 'out_of_memory'] as c
 export type ExecErrorKind = (typeof EXEC_ERROR_KINDS)[number];
 
 export type ExecResult =
-  | { ok: true; outputs: TensorData[]; deviceTimeNs?: number }
+  /** `timing`: a bench request's answer (its outputs are empty) */
+  | { ok: true; outputs: TensorData[]; deviceTimeNs?: number; timing?: BenchTiming }
   | { ok: false; error: { kind: ExecErrorKind; message: string } };
 
 /** An open device. Sessions only compute: inputs are generated and outputs judged by the harness. */

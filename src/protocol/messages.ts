@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ArgSchema } from '../ops/args.js';
 import { DTypeSchema } from '../tensor/dtype.js';
-import { BenchSpecSchema } from '../workload/bench.js';
+import { BenchSpecSchema, BenchTimingSchema } from '../workload/bench.js';
 import { GraphModeSchema, GraphSchema } from '../workload/graph.js';
 import { CapabilitiesSchema, DeviceInfoSchema } from '../device/device.js';
 
@@ -83,8 +83,9 @@ export const GraphRequestSchema = workloadRequest('graph', {
   intermediates: z.boolean().describe('reply with every value the nodes define, in value order, not only the outputs'),
 });
 /**
- * The `bench` workload: a timed run of an ATen call or a graph. Sent only to a worker whose capabilities offer
- * `bench` at the version this accelcert speaks; this version sends none yet.
+ * The `bench` workload: a timed run of an ATen call or a graph on the request's inputs, warmed up, repeated and timed
+ * on the device as `bench.timing` says (docs/benchmarks.md); the reply is a `timing`. Sent only to a worker whose
+ * capabilities offer `bench` at the version this accelcert speaks, and never while another request is in flight.
  */
 export const BenchRequestSchema = workloadRequest('bench', { bench: BenchSpecSchema });
 export const CloseRequestSchema = z.object({ type: z.literal('close'), id: Id });
@@ -128,6 +129,9 @@ export const ResultReplySchema = z.object({
   deviceTimeNs: Count.nullable().optional().describe('device time of the call, synchronised, if measured'),
 });
 
+/** The answer to a `bench` request: the timed samples and how they were taken. */
+export const TimingReplySchema = z.object({ type: z.literal('timing'), id: Id, ...BenchTimingSchema.shape });
+
 /**
  * Typed failures. For exec, graph and bench: unsupported (workload kind, op, overload or dtype not available on this device),
  * runtime (the op raised), out_of_memory. For other requests: invalid_device (open of a device string the
@@ -147,6 +151,7 @@ export const ReplySchema = z.discriminatedUnion('type', [
   DevicesReplySchema,
   OpenedReplySchema,
   ResultReplySchema,
+  TimingReplySchema,
   ErrorReplySchema,
   ClosedReplySchema,
 ]);

@@ -52,7 +52,7 @@ describe('pytorch driver on a real PyTorch (cpu)', () => {
     expect(fp.extra['float32_matmul_precision']).toBe('highest');
     expect(fp.extra['cuda.matmul.allow_tf32']).toBe('False');
     expect(session.capabilities.dtypes).toEqual(expect.arrayContaining(['float32', 'bfloat16', 'int64', 'bool']));
-    expect(session.capabilities.workloads).toEqual({ op: 1, graph: 1 });
+    expect(session.capabilities.workloads).toEqual({ op: 1, graph: 1, bench: 1 });
   });
 
   // x [2,3] · w [3,2] (w a transposed view) → relu → layer norm over the last dim (out, mean, rstd) → sum of the mean;

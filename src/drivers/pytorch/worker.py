@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""accelcert pytorch worker: runs ATen ops, and graphs of them, on any device PyTorch can address.
+"""accelcert pytorch worker: runs ATen ops, and graphs of them, and times them, on any device PyTorch can address.
 
 Speaks the accelcert worker protocol (docs/driver-protocol.md) on fd 3 (requests in) and fd 4 (replies out);
 stdout and stderr are free for whatever PyTorch and its plugins print. Standard library + torch only, and
@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 
 # cuBLAS is deterministic only with a fixed workspace; must be set before CUDA initialises
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
@@ -24,6 +25,8 @@ try:
 except ImportError as exc:  # the harness probes for torch first; this is the fallback explanation
     sys.stderr.write("accelcert worker: cannot import torch: %s\n" % exc)
     sys.exit(3)
+
+import bench  # noqa: E402  (this script's folder is on sys.path; needs torch, which is checked above)
 
 PROTOCOL = 1
 WORKER_NAME = "accelcert-pytorch-worker"
@@ -147,9 +150,9 @@ def set_numerics_modes():
     return modes
 
 
-def run_quiet(argv):
+def run_quiet(argv, timeout=10):
     try:
-        out = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=10, check=False)
+        out = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=timeout, check=False)
         return out.stdout.decode("utf-8", "replace") if out.returncode == 0 else None
     except (OSError, subprocess.SubprocessError):
         return None
@@ -828,6 +831,16 @@ def run_compiled(msg, body, ops, inputs, device):
     return values, device_ns
 
 
+# ---------------------------------------------------------------- bench (bench.py)
+
+def bench_helpers():
+    """What bench.py borrows from this script: it cannot import a script that runs as __main__ without running a
+    second copy of it."""
+    return types.SimpleNamespace(make_input=make_input, make_call=make_call, lookup_op=lookup_op, graph_ops=graph_ops,
+                                 run_eagerly=run_eagerly, synchronize=synchronize, failure_of=failure_of,
+                                 WorkerFailure=WorkerFailure, run_quiet=run_quiet, first_line=first_line)
+
+
 # ---------------------------------------------------------------- main loop
 
 def hello_reply(msg):
@@ -841,7 +854,7 @@ def hello_reply(msg):
 
 
 # the workload kinds this worker runs, each with the version of its request (docs/driver-protocol.md)
-WORKLOADS = {"op": 1, "graph": 1}
+WORKLOADS = {"op": 1, "graph": 1, "bench": 1}
 
 
 def capabilities(device):
@@ -895,8 +908,10 @@ def main():
                 send(OUT_FD, dict(type="result", id=mid, outputs=outputs, deviceTimeNs=device_ns), chunks)
                 del keep
             elif kind == "bench":
-                # the harness sends these only to a worker that offers them; say so plainly if one arrives anyway
-                raise WorkerFailure("unsupported", "this worker runs %s workloads, not %s" % (", ".join(WORKLOADS), kind))
+                if device is None:
+                    raise WorkerFailure("bad_request", "bench before open")
+                timing = bench.run_bench(msg, body, device, bench_helpers())
+                send(OUT_FD, dict(type="timing", id=mid, **timing))
             elif kind == "close":
                 send(OUT_FD, dict(type="closed", id=mid))
                 return 0
@@ -905,7 +920,7 @@ def main():
         except WorkerFailure as failure:
             send(OUT_FD, dict(type="error", id=mid, kind=failure.kind, message=failure.message))
         except Exception as exc:
-            kind_of = classify(exc) if kind in ("exec", "graph") else "runtime"
+            kind_of = classify(exc) if kind in ("exec", "graph", "bench") else "runtime"
             send(OUT_FD, dict(type="error", id=mid, kind=kind_of, message=first_line(exc)))
 
 

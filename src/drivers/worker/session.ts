@@ -8,6 +8,7 @@ import {
   OpenedReplySchema,
   PROTOCOL_VERSION,
   ResultReplySchema,
+  TimingReplySchema,
   type HelloReply,
   type WireTensor,
 } from '../../protocol/messages.js';
@@ -175,6 +176,12 @@ export function toExecResult(frame: Frame): ExecResult {
     const { kind, message } = e.data;
     if (kind === 'unsupported' || kind === 'runtime' || kind === 'out_of_memory') return { ok: false, error: { kind, message } };
     return runtime(`${kind}: ${message}`);
+  }
+  if (h.type === 'timing') {
+    const t = TimingReplySchema.safeParse(h);
+    if (!t.success) return runtime(`the worker sent an invalid timing (${firstIssue(t.error)})`);
+    const { type: _type, id: _id, ...timing } = t.data;
+    return { ok: true, outputs: [], timing };
   }
   const r = ResultReplySchema.safeParse(h);
   if (!r.success) return runtime(`the worker sent an invalid result (${firstIssue(r.error)})`);
