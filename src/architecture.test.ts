@@ -16,7 +16,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/tensor'],
   ['src/ops'],
   ['src/workload'],
-  ['src/device', 'src/judge'],
+  ['src/device', 'src/judge', 'src/bench'],
   ['src/graph'],
   ['src/suite', 'src/protocol'],
   ['suites'],

@@ -2,9 +2,10 @@ import { firstLine } from '../errors.js';
 import { SessionLostError, type ExecRequest, type ExecResult, type Session } from '../drivers/types.js';
 import { validateView } from '../tensor/materialize.js';
 import type { TensorData } from '../tensor/tensor.js';
+import type { BenchTiming } from '../workload/bench.js';
 import { caseSubject, type Case } from '../workload/case.js';
 import { inThreadOracle, type Oracle, type OracleAnswer } from './oracle.js';
-import { checkCase, planFrom, planGraph, type CasePlan, type NotRun } from './plan.js';
+import { checkCase, planBench, planFrom, planGraph, type CasePlan, type NotRun } from './plan.js';
 import type { CaseResult } from './result.js';
 
 export interface ExecuteOptions {
@@ -70,6 +71,7 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
     ahead.delete(i);
     const checked = checkCase(c, session.capabilities);
     if ('typed' in checked) return planGraph(checked, seed);
+    if ('bench' in checked) return planBench(checked, seed);
     if (!('bound' in checked)) return checked;
     return planFrom(checked, await (pending ?? oracle.compute(checked.c, seed)));
   };
@@ -95,9 +97,12 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
     reopening = null;
   };
 
-  const worker = async (): Promise<void> => {
-    while (next < cases.length && !opts.signal?.aborted) {
-      const i = next++;
+  // Benchmarks run last and alone: one request at a time, with the oracle's threads idle, so that nothing the harness
+  // does competes with the device for the host while it is timed.
+  const order = [...cases.keys()].sort((a, b) => Number(cases[a]?.kind === 'bench') - Number(cases[b]?.kind === 'bench'));
+  const worker = async (queue: number[], depth: number): Promise<void> => {
+    while (next < queue.length && !opts.signal?.aborted) {
+      const i = queue[next++] as number;
       const c = cases[i] as Case;
       askAhead(i + 1);
       for (let attempt = 1; ; attempt++) {
@@ -110,7 +115,7 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
           break;
         }
         const gen = generation;
-        const outcome = await runOne(session, c, planned, opts.timeoutMs, opts.depth);
+        const outcome = await runOne(session, c, planned, opts.timeoutMs, depth);
         if (outcome.kind === 'done') {
           results[i] = outcome.result;
           break;
@@ -124,7 +129,11 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
       opts.onResult(results[i] as CaseResult);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, opts.depth) }, worker));
+  const firstPhase = order.filter((i) => cases[i]?.kind !== 'bench');
+  const benchPhase = order.filter((i) => cases[i]?.kind === 'bench');
+  await Promise.all(Array.from({ length: Math.max(1, opts.depth) }, () => worker(firstPhase, opts.depth)));
+  next = 0;
+  await worker(benchPhase, 1);
   return { results: results.filter((r): r is CaseResult => r !== undefined), deviceLost };
 }
 
@@ -170,6 +179,11 @@ async function runOne(session: Session, c: Case, plan: CasePlan | NotRun, timeou
     return first;
   }
   const timings = { execMs: first.execMs, deviceMs: first.deviceMs };
+  if (plan.measure) {
+    settle();
+    if (!first.timing) return { kind: 'done', result: { ...base, status: 'error', message: 'the device answered a bench request without a timing', timings } };
+    return { kind: 'done', result: { ...base, status: 'pass', message: null, bench: plan.measure(first.timing), timings } };
+  }
   let repeat: TensorData[] | null = null;
   if (pendingRepeat) {
     const again = await answerOf(pendingRepeat, t0, base, timeoutMs, limitMs);
@@ -196,7 +210,7 @@ function execSafely(session: Session, req: ExecRequest): Promise<ExecResult> {
   }
 }
 
-type Answer = { kind: 'answer'; outputs: TensorData[]; execMs: number; deviceMs: number | null };
+type Answer = { kind: 'answer'; outputs: TensorData[]; execMs: number; deviceMs: number | null; timing: BenchTiming | null };
 
 /** The device's answer to one call, or the case's result when there is none (error, malformed, lost). */
 async function answerOf(pending: Promise<ExecResult>, t0: number, base: BaseResult, timeoutMs: number, limitMs: number): Promise<Answer | Outcome> {
@@ -223,14 +237,16 @@ async function answerOf(pending: Promise<ExecResult>, t0: number, base: BaseResu
   }
   const execMs = performance.now() - t0;
   if (!res.ok) {
-    const status = res.error.kind === 'unsupported' ? 'unsupported' : 'error';
-    const prefix = res.error.kind === 'out_of_memory' ? 'out of memory: ' : '';
+    // a benchmark the device cannot run (float8 where it has none) is not applicable there; it never certifies an op
+    const notApplicable = res.error.kind === 'unsupported' && base.kind === 'bench';
+    const status = notApplicable ? 'skip' : res.error.kind === 'unsupported' ? 'unsupported' : 'error';
+    const prefix = notApplicable ? 'not applicable: ' : res.error.kind === 'out_of_memory' ? 'out of memory: ' : '';
     return { kind: 'done', result: { ...base, status, message: prefix + res.error.message, timings: { execMs, deviceMs: null } } };
   }
   const deviceMs = res.deviceTimeNs === undefined ? null : res.deviceTimeNs / 1e6;
   const bad = res.outputs.map(validateView).find((e) => e !== null);
   if (bad) return { kind: 'done', result: { ...base, status: 'error', message: `the device returned a malformed tensor: ${bad}`, timings: { execMs, deviceMs } } };
-  return { kind: 'answer', outputs: res.outputs, execMs, deviceMs };
+  return { kind: 'answer', outputs: res.outputs, execMs, deviceMs, timing: res.timing ?? null };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -5,6 +5,7 @@ import type { InputSpec } from '../tensor/spec.js';
 import { PACKAGE_ROOT } from '../version.js';
 import type { OpCase } from '../workload/case.js';
 import { count, failedReply, newStats, oracleWork, runJob, type DigestAnswer, type Job, type Oracle, type OracleAnswer, type Reply } from './oracle.js';
+import type { CaseInputSource } from './inputs.js';
 import type { OracleCacheConfig } from './oracle-cache.js';
 import type { JobMessage, WorkerMessage } from './oracle-worker.js';
 
@@ -74,8 +75,9 @@ export class OraclePool implements Oracle {
   }
 
   /** The input digest of a case (any workload kind) run with the user seed, on a thread when the case is large. */
-  async inputDigest(c: { inputs: readonly InputSpec[]; seed: string }, userSeed: string | null): Promise<DigestAnswer> {
-    const reply = await this.submit({ kind: 'inputDigest', task: { inputs: c.inputs, seed: c.seed, userSeed } }, this.offloads(c));
+  async inputDigest(c: CaseInputSource, userSeed: string | null): Promise<DigestAnswer> {
+    const task = { inputs: c.inputs, seed: c.seed, userSeed, ...(c.kind !== undefined ? { kind: c.kind } : {}) };
+    const reply = await this.submit({ kind: 'inputDigest', task }, this.offloads(c));
     return reply.kind === 'inputDigest' ? reply.digest : { ok: false, message: 'the oracle answered another question' };
   }
 
@@ -83,7 +85,7 @@ export class OraclePool implements Oracle {
    * The input digests of many cases, in order. The calling thread helps while it waits: it takes queued cases from
    * the back of the queue while the threads take them from the front (verify has nothing else to do meanwhile).
    */
-  async inputDigests(cases: readonly { inputs: readonly InputSpec[]; seed: string }[], userSeed: string | null): Promise<DigestAnswer[]> {
+  async inputDigests(cases: readonly CaseInputSource[], userSeed: string | null): Promise<DigestAnswer[]> {
     const answers = cases.map((c) => this.inputDigest(c, userSeed));
     while (this.queue.length > 0 && !this.closed) {
       const p = this.queue.pop() as Pending;

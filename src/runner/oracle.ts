@@ -166,6 +166,8 @@ export interface DigestTask {
   /** the case's own seed */
   seed: string;
   userSeed: string | null;
+  /** the workload kind: bench cases draw their inputs in blocks (inputs.ts) */
+  kind?: string;
 }
 
 export type DigestAnswer = { ok: true; digest: string } | { ok: false; message: string };

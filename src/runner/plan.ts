@@ -7,8 +7,11 @@ import { judgeCase, type Answers } from '../judge/judge.js';
 import type { CaseJudgement } from '../judge/result.js';
 import { getOp } from '../ops/registry.js';
 import { opCall, type BoundOp } from '../ops/types.js';
-import { HARNESS_VERSION } from '../version.js';
-import { caseOps, type Case, type GraphCase, type OpCase } from '../workload/case.js';
+import { caseOps, type BenchCase, type Case, type GraphCase, type OpCase } from '../workload/case.js';
+import type { BenchTiming } from '../workload/bench.js';
+import { measurement } from '../bench/measure.js';
+import { caseInputs, inputDigest } from './inputs.js';
+import type { BenchMeasurement } from './result.js';
 import { graphProblem } from '../workload/graph.js';
 import { computeGraphOracle, inThreadOracle, type Oracle, type OracleAnswer } from './oracle.js';
 
@@ -21,11 +24,14 @@ export interface CasePlan {
   judge: (answers: Answers) => Judged;
   /** sha256 of the inputs' bytes (see inputs.ts) */
   inputDigest: string;
+  /** bench cases: the measurement from the device's timing (the judge of a benchmark: it ran, and how fast) */
+  measure?: (timing: BenchTiming) => BenchMeasurement;
 }
 
 /** A case the runner does not send: why, and the status that says whose limit it is. */
 export interface NotRun {
-  status: 'error' | 'unsupported';
+  /** skip: a benchmark the device cannot run (a dtype or op it lacks) is not applicable there */
+  status: 'error' | 'unsupported' | 'skip';
   message: string;
   /** the digest of the inputs, when they were generated before the case was given up */
   inputDigest?: string;
@@ -38,7 +44,7 @@ export type Judged = CaseJudgement & { divergence?: Divergence | null };
  * A case the runner can send: an op case, its op bound to the call (outputs, acceptance rules, determinism), or a
  * graph case, typed node by node.
  */
-export type Runnable = { c: OpCase; bound: BoundOp } | { c: GraphCase; typed: TypedGraph };
+export type Runnable = { c: OpCase; bound: BoundOp } | { c: GraphCase; typed: TypedGraph } | { c: BenchCase; bench: true };
 
 /**
  * What can be known of a case before any input exists, by workload kind. A kind this accelcert cannot run yet, an op
@@ -46,7 +52,7 @@ export type Runnable = { c: OpCase; bound: BoundOp } | { c: GraphCase; typed: Ty
  * does not offer is `unsupported` (the device's).
  */
 export function checkCase(c: Case, caps: Capabilities): Runnable | NotRun {
-  if (c.kind === 'bench') return { status: 'error', message: `accelcert ${HARNESS_VERSION} does not run ${c.kind} workloads yet` };
+  if (c.kind === 'bench') return checkBench(c, caps);
   if (c.kind === 'graph') return checkGraph(c, caps);
   const op = getOp(c.op);
   if (!op) return { status: 'error', message: `the harness has no definition of ${c.op}` };
@@ -71,6 +77,18 @@ function checkGraph(c: GraphCase, caps: Capabilities): Runnable | NotRun {
   } catch (err) {
     return { status: 'error', message: `the reference cannot type this graph: ${firstLine(err)}` };
   }
+}
+
+/**
+ * A benchmark needs no reference. A session without bench workloads cannot be measured at all (`unsupported`); one
+ * that lacks the benchmark's dtype or op skips it as not applicable (float8 GEMMs on a device without float8).
+ */
+function checkBench(c: BenchCase, caps: Capabilities): Runnable | NotRun {
+  const kind = workloadProblem(caps, c.kind);
+  if (kind) return { status: 'unsupported', message: kind };
+  const problem = deviceProblem(c, caps);
+  if (problem) return { status: 'skip', message: `not applicable: ${problem}` };
+  return { c, bench: true };
 }
 
 /** Why the session cannot run the case, from its declared capabilities, or null. */
@@ -117,12 +135,35 @@ export function planGraph({ c, typed }: Extract<Runnable, { typed: TypedGraph }>
 }
 
 /**
+ * The plan of a bench case: its inputs (large ones in repeated blocks, inputs.ts), sent once; the device times the
+ * workload and the harness computes the statistics from its samples.
+ */
+export function planBench({ c }: Extract<Runnable, { bench: true }>, userSeed: string | null): CasePlan | NotRun {
+  let inputs;
+  try {
+    inputs = caseInputs(c, userSeed);
+  } catch (err) {
+    return { status: 'error', message: `the harness cannot generate this case's inputs: ${firstLine(err)}` };
+  }
+  return {
+    request: { kind: 'bench', caseId: c.id, bench: c.bench, inputs },
+    repeat: false,
+    judge: () => {
+      throw new Error('a benchmark is measured, not judged');
+    },
+    measure: (timing) => measurement(c, timing),
+    inputDigest: inputDigest(inputs),
+  };
+}
+
+/**
  * Plans a case for a session, in DESIGN's order: what the case is and whether the session offers it, then its inputs
  * (tensor) and the oracle's answer (ops), here or on the oracle's threads.
  */
 export async function planCase(c: Case, caps: Capabilities, oracle: Oracle = inThreadOracle(), userSeed: string | null = null): Promise<CasePlan | NotRun> {
   const checked = checkCase(c, caps);
   if ('typed' in checked) return planGraph(checked, userSeed);
+  if ('bench' in checked) return planBench(checked, userSeed);
   if (!('bound' in checked)) return checked;
   return planFrom(checked, await oracle.compute(checked.c, userSeed));
 }

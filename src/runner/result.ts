@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { DTypeSchema } from '../tensor/dtype.js';
 import { OutputMetricsSchema, StatusSchema } from '../judge/result.js';
 import { WorkloadKindSchema } from '../workload/kind.js';
+import { BenchMeasurementSchema } from '../bench/measure.js';
+
+export type { BenchMeasurement } from '../bench/measure.js';
+
+
 
 /** One case's outcome as the journal and the report hold it. */
 export const CaseResultSchema = z.object({
@@ -39,6 +44,8 @@ export const CaseResultSchema = z.object({
    * position in `outputs` of that value's metrics. Absent when every node stayed in bounds, and for other kinds.
    */
   divergence: z.object({ node: z.string(), op: z.string(), output: z.number().int().nonnegative() }).optional(),
+  /** bench cases that were measured: the samples and their statistics (docs/benchmarks.md) */
+  bench: BenchMeasurementSchema.optional(),
   /** the waiver that covered this case, when status is `waived` */
   waiver: z.string().nullable().optional(),
 });

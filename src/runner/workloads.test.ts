@@ -3,14 +3,15 @@ import type { Capabilities } from '../device/device.js';
 import { inProcessSession, referenceExec, REFERENCE_DEVICE } from '../drivers/reference/driver.js';
 import type { Session } from '../drivers/types.js';
 import { arg } from '../ops/args.js';
-import { HARNESS_VERSION } from '../version.js';
+import { benchCase as benchCaseOf } from '../suite/bench-builder.js';
+import { sampleStats } from '../bench/stats.js';
 import { CaseSchema, type Case, type OpCase } from '../workload/case.js';
 import { shippedSuites } from '../../suites/index.js';
 import { executeCases } from './execute.js';
 
 /**
- * Every workload kind travels through the runner: op and graph cases run, bench cases are recorded as what this
- * accelcert cannot run yet, and a device is asked only for the kinds (and request versions) it offers.
+ * Every workload kind travels through the runner: op and graph cases run and are judged, bench cases are measured
+ * (last, one at a time), and a device is asked only for the kinds (and request versions) it offers.
  */
 const add = shippedSuites()[0]!.cases.find((c): c is OpCase => c.id === 'core/binary/aten.add.Tensor/float32/7x13')!;
 const x = { dtype: 'float32' as const, shape: [4, 8], layout: { kind: 'contiguous' as const }, recipe: { kind: 'normal' as const, mean: 0, std: 1 } };
@@ -35,22 +36,17 @@ const graphCase: Case = CaseSchema.parse({
   checks: [{ kind: 'cosine', output: 0, min: 0.999999 }],
 });
 
-const benchCase: Case = CaseSchema.parse({
-  kind: 'bench',
-  id: 'bench/matmul/mm-8/float32/hot',
-  suite: 'bench',
+const benchCase: Case = benchCaseOf('bench', 'small', {
   family: 'matmul',
+  name: 'mm-8x8x8',
   dtype: 'float32',
   inputs: [{ ...x, shape: [8, 8] }, { ...x, shape: [8, 8] }],
-  seed: '0123456789abcdef',
-  bench: {
-    name: 'mm-8',
-    workload: { kind: 'op', op: 'aten.mm.default', args: [arg.tensor(0), arg.tensor(1)], kwargs: {} },
-    work: { flops: 2 * 8 ** 3, bytes: 3 * 64 * 4 },
-    cache: 'hot',
-    timing: { warmupMs: 10, budgetMs: 100, minSamples: 5, maxRelativeSpread: 0.05 },
-  },
+  workload: { kind: 'op', op: 'aten.mm.default', args: [arg.tensor(0), arg.tensor(1)], kwargs: {} },
+  work: { flops: 2 * 8 ** 3, bytes: 3 * 64 * 4, items: null },
+  bound: 'compute',
 });
+// a short timing, so the test stays fast
+if (benchCase.kind === 'bench') benchCase.bench.timing = { warmupMs: 5, budgetMs: 50, minSamples: 5, maxSamples: 200, targetRelativeIqr: 0.05 };
 
 function session(caps: Partial<Capabilities>): Session {
   const s = inProcessSession(REFERENCE_DEVICE, referenceExec);
@@ -66,18 +62,52 @@ async function runOn(s: Session, cases: Case[]) {
 }
 
 describe('workload kinds in the runner', () => {
-  it('runs op and graph cases and records bench cases as not run by this accelcert, without asking the device', async () => {
-    const { results, seen } = await runOn(session({}), [add, graphCase, benchCase]);
+  it('runs op and graph cases, then bench cases alone, measured with tinybench on an in-process device', async () => {
+    let inFlight = 0;
+    let overlapped = false;
+    const s = session({});
+    const watched: Session = {
+      ...s,
+      exec: async (req) => {
+        inFlight++;
+        if (req.kind === 'bench' && inFlight > 1) overlapped = true;
+        try {
+          return await s.exec(req);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    // the benchmark comes first in the list, and runs last
+    const { results, seen } = await runOn(watched, [benchCase, add, graphCase]);
     expect(results.map((r) => [r.kind, r.subject, r.family, r.status])).toEqual([
+      ['bench', 'mm-8x8x8', 'matmul', 'pass'],
       ['op', 'aten.add.Tensor', 'binary', 'pass'],
       ['graph', 'tiny-mlp', 'mlp', 'pass'],
-      ['bench', 'mm-8', 'matmul', 'error'],
     ]);
+    expect(seen.at(-1)).toBe(`bench ${benchCase.id}`);
+    expect(overlapped).toBe(false);
     // the graph's output, then its cosine check
-    expect(results[1]?.outputs.map((o) => o.rule)).toEqual(['model(relu, float32 path)', 'cosine≥0.999999']);
-    expect(results[2]?.message).toBe(`accelcert ${HARNESS_VERSION} does not run bench workloads yet`);
-    // the op and the graph case ran twice each (judged run and repeat), in either order; nothing else reached the device
-    expect(seen.sort()).toEqual([`graph ${graphCase.id}`, `graph ${graphCase.id}`, `op ${add.id}`, `op ${add.id}`]);
+    expect(results[2]?.outputs.map((o) => o.rule)).toEqual(['model(relu, float32 path)', 'cosine≥0.999999']);
+    const m = results[0]?.bench;
+    expect(m?.timer).toBe('tinybench');
+    expect(m?.samplesNs.length).toBeGreaterThanOrEqual(5);
+    expect(m?.stats).toEqual(sampleStats(m?.samplesNs ?? []));
+    expect([m?.scale, m?.cache, m?.math, m?.bound, m?.work.flops]).toEqual(['small', 'hot', 'strict', 'compute', 1024]);
+    expect(results[0]?.inputDigest).toMatch(/^[0-9a-f]{64}$/);
+    // the op and the graph case ran twice each (judged run and repeat); the benchmark once
+    expect(seen.sort()).toEqual([`bench ${benchCase.id}`, `graph ${graphCase.id}`, `graph ${graphCase.id}`, `op ${add.id}`, `op ${add.id}`]);
+  });
+
+  it('says unsupported for a device without bench workloads, and not applicable (skip) for a benchmark it cannot run', async () => {
+    const none = await runOn(session({ workloads: { op: 1, graph: 1 } }), [benchCase]);
+    expect([none.results[0]?.status, none.results[0]?.message]).toEqual(['unsupported', 'the device does not run bench workloads (it offers: op, graph)']);
+    const noFloat32 = await runOn(session({ dtypes: ['float16'] }), [benchCase]);
+    expect([noFloat32.results[0]?.status, noFloat32.results[0]?.message]).toEqual(['skip', 'not applicable: the device does not support float32']);
+    const refused = inProcessSession(REFERENCE_DEVICE, () => ({ ok: false, error: { kind: 'unsupported', message: 'no float32 GEMM here' } }));
+    const refusedRun = await runOn(refused, [benchCase]);
+    expect([refusedRun.results[0]?.status, refusedRun.results[0]?.message]).toEqual(['skip', 'not applicable: no float32 GEMM here']);
+    expect(none.seen).toEqual([]);
   });
 
   it('runs op cases on a device that names no workloads, as every device did before workload kinds', async () => {

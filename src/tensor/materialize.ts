@@ -161,6 +161,24 @@ export function materialize(spec: InputSpec, seed: string, inputIndex: number): 
   return { dtype, shape: shape.slice(), strides: p.strides, offset: p.offset, storage: encodeValues(dtype, storageValues) };
 }
 
+/**
+ * A large input whose storage is one block of `block` drawn values repeated: random, never zeros, and cheap to make at
+ * the sizes benchmarks need (a gigabyte drawn value by value would take the harness minutes). For inputs whose values
+ * only have to be realistic, not independent (benchmarks); a layout that leaves storage outside the view is refused.
+ * Bit for bit the same for the same spec, seed and index; an input no larger than a block is `materialize`'s own.
+ */
+export function materializeTiled(spec: InputSpec, seed: string, inputIndex: number, block: number): TensorData {
+  const p = place(spec.shape, spec.layout);
+  if (p.storageElements <= block) return materialize(spec, seed, inputIndex);
+  if (spec.layout.kind !== 'contiguous' && spec.layout.kind !== 'transposed') {
+    throw new Error(`a tiled input must be contiguous or transposed, not ${spec.layout.kind}`);
+  }
+  const drawn = materialize({ ...spec, shape: [block], layout: { kind: 'contiguous' } }, seed, inputIndex).storage;
+  const storage = new Uint8Array(p.storageElements * (drawn.length / block));
+  for (let at = 0; at < storage.length; at += drawn.length) storage.set(drawn.subarray(0, Math.min(drawn.length, storage.length - at)), at);
+  return { dtype: spec.dtype, shape: spec.shape.slice(), strides: p.strides, offset: p.offset, storage };
+}
+
 /** A contiguous tensor holding `values` (rounded to the dtype as `encodeValues` does). */
 export function fromValues(dtype: DType, shape: readonly number[], values: ArrayLike<number>): TensorData {
   const n = numel(shape);

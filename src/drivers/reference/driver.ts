@@ -7,6 +7,7 @@ import { HARNESS_VERSION } from '../../version.js';
 import type { DeviceInfo } from '../../device/device.js';
 import type { TensorData } from '../../tensor/tensor.js';
 import type { Driver, ExecRequest, ExecResult, Session } from '../types.js';
+import { benchRun, timeInProcess } from '../tinybench.js';
 
 type OpRequest = Extract<ExecRequest, { kind: 'op' }>;
 type GraphRequest = Extract<ExecRequest, { kind: 'graph' }>;
@@ -83,12 +84,15 @@ function referenceOpExec(req: OpRequest): ExecResult {
   };
 }
 
-/** A session that runs `exec` in process; the base of the reference driver and of in-process test drivers. */
+/**
+ * A session that runs `exec` in process; the base of the reference driver and of in-process test drivers. Benchmarks
+ * are timed with tinybench around `exec` of one run.
+ */
 export function inProcessSession(device: DeviceInfo, exec: (req: ExecRequest) => ExecResult): Session {
   return {
     device,
-    capabilities: { dtypes: [...DTYPES], ops: null, features: ['in-process'], workloads: { op: 1, graph: 1 } },
-    exec: (req) => Promise.resolve(exec(req)),
+    capabilities: { dtypes: [...DTYPES], ops: null, features: ['in-process'], workloads: { op: 1, graph: 1, bench: 1 } },
+    exec: (req) => (req.kind === 'bench' ? timeInProcess(req.bench, () => exec(benchRun(req))) : Promise.resolve(exec(req))),
     close: () => Promise.resolve(),
   };
 }
