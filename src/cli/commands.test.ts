@@ -13,11 +13,18 @@ chmodSync(noTorch, 0o755);
 const torch = await findPython({}).catch(() => null);
 
 describe('suites, drivers, discover', () => {
-  it('suites --json lists the core suite with its digest, per-op counts, the models and the profiles', () => {
+  it('suites --json lists the core suite with its digest, per-op counts, the models, the benchmarks and the profiles', () => {
     const r = cli(['suites', '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as {
-      suites: { name: string; digest: string; cases: number; ops: { op: string; cases: number }[]; models: { name: string; cases: number; dtypes: Record<string, number>; modes: string[] }[] }[];
+      suites: {
+        name: string;
+        digest: string;
+        cases: number;
+        ops: { op: string; cases: number }[];
+        models: { name: string; cases: number; dtypes: Record<string, number>; modes: string[] }[];
+        benchmarks: { name: string; family: string; scale: string; cases: number; dtypes: Record<string, number>; variants: string[] }[];
+      }[];
       profiles: { name: string; requiredCases: number }[];
     };
     const models = out.suites.find((s) => s.name === 'models');
@@ -27,7 +34,23 @@ describe('suites, drivers, discover', () => {
     expect(core?.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(core?.ops.reduce((n, o) => n + o.cases, 0)).toBe(core?.cases);
     expect(core?.ops.map((o) => o.op)).toContain('aten.native_layer_norm.default');
-    expect(out.profiles.map((p) => p.name)).toEqual(['inference-fp32', 'inference-lowp', 'full']);
+    const bench = out.suites.find((s) => s.name === 'bench');
+    expect(bench?.benchmarks.reduce((n, b) => n + b.cases, 0)).toBe(bench?.cases);
+    expect(bench?.benchmarks.find((b) => b.name === 'mm-8192x8192x8192')).toEqual({
+      name: 'mm-8192x8192x8192',
+      family: 'matmul',
+      scale: 'full',
+      cases: 4,
+      dtypes: { float32: 2, bfloat16: 1, float16: 1 },
+      variants: ['hot', 'tf32-hot'],
+    });
+    expect(out.profiles.map((p) => [p.name, p.requiredCases])).toEqual([
+      ['inference-fp32', 16225],
+      ['inference-lowp', 24431],
+      ['full', 28570],
+      // the small scale's benchmarks (the full scale has as many)
+      ['bench', 56],
+    ]);
   });
 
   it('drivers says plainly why the pytorch driver is not usable with a python that has no torch', () => {

@@ -14,6 +14,7 @@ export const registerSuites: RegisterCommand = (program) => {
       const summary = suites.map((s) => {
         const perOp = new Map<string, Map<string, number>>();
         const perModel = new Map<string, { family: string; nodes: number; dtypes: Map<string, number>; modes: Set<string> }>();
+        const perBench = new Map<string, { name: string; family: string; scale: string; dtypes: Map<string, number>; variants: Set<string> }>();
         for (const c of s.cases) {
           if (c.kind === 'graph') {
             const m = perModel.get(c.graph.name) ?? { family: c.family, nodes: c.graph.nodes.length, dtypes: new Map<string, number>(), modes: new Set<string>() };
@@ -21,7 +22,13 @@ export const registerSuites: RegisterCommand = (program) => {
             m.modes.add(c.mode);
             perModel.set(c.graph.name, m);
           }
-          // bench cases get a listing of their own when a suite ships them
+          if (c.kind === 'bench') {
+            const key = `${c.scale}/${c.family}/${c.bench.name}`;
+            const b = perBench.get(key) ?? { name: c.bench.name, family: c.family, scale: c.scale, dtypes: new Map<string, number>(), variants: new Set<string>() };
+            b.dtypes.set(c.dtype, (b.dtypes.get(c.dtype) ?? 0) + 1);
+            b.variants.add(`${c.bench.math === 'tf32' ? 'tf32-' : ''}${c.bench.cache}`);
+            perBench.set(key, b);
+          }
           if (c.kind !== 'op') continue;
           const m = perOp.get(c.op) ?? new Map<string, number>();
           m.set(c.dtype, (m.get(c.dtype) ?? 0) + 1);
@@ -42,9 +49,18 @@ export const registerSuites: RegisterCommand = (program) => {
             dtypes: Object.fromEntries(m.dtypes),
             modes: [...m.modes],
           })),
+          benchmarks: [...perBench.values()].map((b) => ({
+            name: b.name,
+            family: b.family,
+            scale: b.scale,
+            cases: [...b.dtypes.values()].reduce((x, y) => x + y, 0),
+            dtypes: Object.fromEntries(b.dtypes),
+            variants: [...b.variants],
+          })),
         };
       });
       const profiles = PROFILES.map((p) => ({ name: p.name, description: p.description, suites: p.suites, dtypes: p.dtypes, requiredCases: requiredCases(p, suites).length }));
+      // (a bench profile's count is that of the small scale; the full scale's is the same benchmarks, larger)
       const coreOpset = opsetCoverage(summary.flatMap((s) => s.ops.map((o) => o.op)));
       if (opts.json) {
         printJson({ suites: summary, profiles, coreOpset });
@@ -58,6 +74,7 @@ export const registerSuites: RegisterCommand = (program) => {
           ...table(
             s.models.map((m) => [`  ${m.family}/${m.name}`, `${m.cases}`, `${m.nodes} nodes`, Object.entries(m.dtypes).map(([d, n]) => `${d}:${n}`).join(' '), m.modes.join(', ')]),
           ),
+          ...table(s.benchmarks.map((b) => [`  ${b.scale}`, `${b.family}/${b.name}`, `${b.cases}`, Object.entries(b.dtypes).map(([d, n]) => `${d}:${n}`).join(' '), b.variants.join(', ')])),
         );
         lines.push('');
       }

@@ -10,7 +10,8 @@ export interface VerdictInput {
   profile: string;
   /** ids of every case the profile requires, over the suites this accelcert ships */
   requiredIds: readonly string[];
-  results: readonly Pick<CaseResult, 'id' | 'status'>[];
+  /** kind: a bench case skipped as not applicable on the device (float8 on a device without it) counts as done */
+  results: readonly (Pick<CaseResult, 'id' | 'status'> & { kind?: CaseResult['kind'] })[];
   selection: Pick<Selection, 'suites' | 'filters' | 'dtypes' | 'shard'>;
   run: RunOutcome;
   /** the graph file a `run --graph` certified instead of a profile: a CERTIFIED verdict then says it covers that model only */
@@ -60,15 +61,18 @@ export function isNarrowed(selection: VerdictInput['selection']): boolean {
 export function computeVerdict(input: VerdictInput): Verdict {
   const { profile, requiredIds, results, selection, run } = input;
   const byId = new Map<string, Status[]>();
+  const benchIds = new Set<string>();
   for (const r of results) {
     const list = byId.get(r.id);
     if (list) list.push(r.status);
     else byId.set(r.id, [r.status]);
+    if (r.kind === 'bench') benchIds.add(r.id);
   }
   const missing: string[] = [];
   const duplicated: string[] = [];
   const notPassed = new Map<Status, string[]>();
   let waived = 0;
+  let notApplicable = 0;
   for (const id of requiredIds) {
     const statuses = byId.get(id);
     if (!statuses) {
@@ -80,6 +84,10 @@ export function computeVerdict(input: VerdictInput): Verdict {
       if (s === 'pass') continue;
       if (s === 'waived') {
         waived += 1;
+        continue;
+      }
+      if (s === 'skip' && benchIds.has(id)) {
+        notApplicable += 1;
         continue;
       }
       const list = notPassed.get(s);
@@ -110,9 +118,9 @@ export function computeVerdict(input: VerdictInput): Verdict {
 
   if (partial.length > 0) return { status: 'INCOMPLETE', profile, reasons: [...partial, ...failures] };
   if (failures.length > 0) return { status: 'NOT_CERTIFIED', profile, reasons: failures };
-  const passed = requiredIds.length - waived;
+  const passed = requiredIds.length - waived - notApplicable;
   const reasons = [
-    `all ${requiredIds.length} required cases of profile ${profile} present exactly once: ${passed} passed, ${waived} waived`,
+    `all ${requiredIds.length} required cases of profile ${profile} present exactly once: ${passed} passed, ${waived} waived${notApplicable > 0 ? `, ${notApplicable} benchmarks not applicable on this device` : ''}`,
   ];
   if (input.graph) reasons.push(`the certification covers the model ${input.graph.name} of graph file ${input.graph.file} only, not the operator cases of any profile`);
   return { status: 'CERTIFIED', profile, reasons };

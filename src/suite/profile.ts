@@ -1,5 +1,6 @@
 import { UserError } from '../errors.js';
-import type { DType } from '../tensor/dtype.js';
+import { DTYPES, type DType } from '../tensor/dtype.js';
+import type { BenchScale } from '../workload/bench.js';
 import type { Case } from '../workload/case.js';
 import type { Suite } from './suite.js';
 
@@ -32,6 +33,12 @@ export const PROFILES: readonly Profile[] = [
     suites: ['core', 'models'],
     dtypes: ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool'],
   },
+  {
+    name: 'bench',
+    description: 'throughput benchmarks of the bench scale (--bench-scale): every benchmark measured, or not applicable on the device',
+    suites: ['bench'],
+    dtypes: [...DTYPES],
+  },
 ];
 
 export const DEFAULT_PROFILE = 'inference-fp32';
@@ -42,8 +49,16 @@ export function getProfile(name: string): Profile {
   return p;
 }
 
-/** The cases a profile requires, in suite order. */
-export function requiredCases(profile: Profile, suites: readonly Suite[]): Case[] {
+/** The cases a profile requires, in suite order; of the bench cases, those of one scale (default small). */
+export function requiredCases(profile: Profile, suites: readonly Suite[], benchScale: BenchScale | null = null): Case[] {
   const dtypes = new Set(profile.dtypes);
-  return suites.filter((s) => profile.suites.includes(s.name)).flatMap((s) => s.cases.filter((c) => dtypes.has(c.dtype)));
+  const scale = benchScale ?? 'small';
+  return suites
+    .filter((s) => profile.suites.includes(s.name))
+    .flatMap((s) => s.cases.filter((c) => dtypes.has(c.dtype) && (c.kind !== 'bench' || c.scale === scale)));
+}
+
+/** Whether a profile requires benchmarks (then its run has a bench scale). */
+export function hasBenchmarks(profile: Profile, suites: readonly Suite[]): boolean {
+  return suites.some((s) => profile.suites.includes(s.name) && s.cases.some((c) => c.kind === 'bench'));
 }

@@ -3,7 +3,7 @@ import { ArgSchema } from '../ops/args.js';
 import { OP_FAMILIES } from '../ops/types.js';
 import { DTypeSchema } from '../tensor/dtype.js';
 import { InputSpecSchema } from '../tensor/spec.js';
-import { BenchSpecSchema } from './bench.js';
+import { BenchScaleSchema, BenchSpecSchema } from './bench.js';
 import { GraphModeSchema, GraphSchema, TaskCheckSchema } from './graph.js';
 import { AtenNameSchema } from './kind.js';
 
@@ -44,7 +44,14 @@ export const GraphCaseSchema = z.object({
   /** task-level checks of the outputs (top-1 agreement, cosine similarity, greedy tokens), on top of the value bounds */
   checks: z.array(TaskCheckSchema),
 });
-export const BenchCaseSchema = z.object({ kind: z.literal('bench'), ...common, family: Family, bench: BenchSpecSchema });
+export const BenchCaseSchema = z.object({
+  kind: z.literal('bench'),
+  ...common,
+  family: Family,
+  /** the bench scale the case belongs to (`run --bench-scale`): a run requires the benchmarks of one scale */
+  scale: BenchScaleSchema,
+  bench: BenchSpecSchema,
+});
 
 export const CaseSchema = z.discriminatedUnion('kind', [OpCaseSchema, GraphCaseSchema, BenchCaseSchema]);
 export type Case = z.infer<typeof CaseSchema>;
