@@ -7,6 +7,8 @@ import type { CaseResult } from '../runner/result.js';
 import { HARNESS_VERSION, PACKAGE_ROOT } from '../version.js';
 import { REPORT_SCHEMA_VERSION, type GraphRef, type Host, type Report, type RunOutcome, type Selection, type SuiteRef, type Target, type Waiver } from './schema.js';
 import { computeVerdict, summarize } from './verdict.js';
+import { benchmarksOf } from './benchmarks.js';
+import { tablePeak, type Peak } from '../bench/peaks.js';
 import { applyWaivers } from './waivers.js';
 
 export interface BuildReportInput {
@@ -30,6 +32,8 @@ export interface BuildReportInput {
   waivers: readonly Waiver[];
   /** whether the run reached its end; a crashed or interrupted run is INCOMPLETE whatever else holds */
   run: RunOutcome;
+  /** the peaks benchmarks are set against (`--peak`); default: the built-in table's entry for the device's product name */
+  peak?: Peak | null;
   /** defaults to this machine */
   host?: Host;
   /** defaults to the commit of the accelcert checkout, when it runs from one */
@@ -67,6 +71,7 @@ export function buildReport(input: BuildReportInput): Report {
     selection: { ...input.selection, seed: input.selection.seed ?? null },
     run: input.run,
     results,
+    benchmarks: benchmarksOf(results, input.peak ?? tablePeak(fingerprint.model), input.selection.benchScale ?? 'small'),
     waivers,
     summary: summarize(results),
     verdict,

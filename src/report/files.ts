@@ -4,4 +4,8 @@ export const RUN_FILES = {
   envelope: 'report.dsse.json',
   summary: 'summary.md',
   junit: 'junit.xml',
+  /** the benchmark chart, written when the run measured a benchmark */
+  chart: 'benchmarks.svg',
+  /** `run --baseline`: the comparison with the baseline run, as Markdown */
+  comparison: 'comparison.md',
 } as const;

@@ -3,10 +3,12 @@ import { FingerprintSchema } from '../device/device.js';
 import { StatusSchema, STATUSES } from '../judge/result.js';
 import { CaseResultSchema } from '../runner/result.js';
 import { DTypeSchema } from '../tensor/dtype.js';
+import { BenchmarksSchema } from './benchmarks.js';
+import { BenchScaleSchema } from '../workload/bench.js';
 import { USER_SEED_PATTERN } from '../tensor/prng.js';
 
 /** Bumped on any change a reader of report.json must know about; verify rejects versions it does not know. */
-export const REPORT_SCHEMA_VERSION = 2;
+export const REPORT_SCHEMA_VERSION = 3;
 
 export const VERDICT_STATUSES = ['CERTIFIED', 'NOT_CERTIFIED', 'INCOMPLETE'] as const;
 export const VerdictStatusSchema = z.enum(VERDICT_STATUSES);
@@ -68,6 +70,11 @@ export const SelectionSchema = z.object({
     .regex(USER_SEED_PATTERN, "1 to 64 ASCII letters, digits, '.', '_' or '-'")
     .nullable()
     .optional(),
+  /**
+   * the bench scale whose benchmarks the profile required (`--bench-scale`); null when the profile has no benchmarks.
+   * Absent in reports of accelcert versions without benchmarks (read as null).
+   */
+  benchScale: BenchScaleSchema.nullable().optional(),
 });
 export type Selection = z.infer<typeof SelectionSchema>;
 
@@ -160,6 +167,8 @@ export const ReportSchema = z.strictObject({
   selection: SelectionSchema,
   run: RunOutcomeSchema,
   results: z.array(CaseResultSchema),
+  /** the measured benchmarks, their figures and the peaks they are set against; null when the run had no bench case */
+  benchmarks: BenchmarksSchema.nullable(),
   waivers: z.array(ListedWaiverSchema),
   summary: SummarySchema,
   verdict: VerdictSchema,

@@ -3,7 +3,8 @@ import canonicalize from 'canonicalize';
 import type { OutputMetrics } from '../judge/result.js';
 import { failureMessage } from '../judge/describe.js';
 import { statusFromOutputs } from '../judge/result.js';
-import type { CaseResult } from '../runner/result.js';
+import { sampleStats } from '../bench/stats.js';
+import type { BenchMeasurement, CaseResult } from '../runner/result.js';
 import type { DType } from '../tensor/dtype.js';
 import { buildReport } from '../report/build.js';
 import type { Report, Waiver } from '../report/schema.js';
@@ -99,6 +100,66 @@ export function syntheticResult(c: ShippedCase, margin: number): CaseResult {
   };
 }
 
+export interface SyntheticBenchOptions {
+  /** defaults to `bench/<family>/<subject>/<dtype>/hot` */
+  id?: string;
+  /** defaults to the id's third segment */
+  subject?: string;
+  /** defaults to the id's second segment */
+  family?: string;
+  dtype?: DType;
+  status?: CaseResult['status'];
+  message?: string | null;
+  samplesNs: number[];
+  /** work per run: memory-bound when only `bytes` is given, else compute-bound; `tokens` become the items */
+  work?: { flops?: number; bytes?: number; tokens?: number };
+  hostBound?: boolean;
+  stable?: boolean;
+  timer?: string;
+  scale?: BenchMeasurement['scale'];
+  cache?: BenchMeasurement['cache'];
+  math?: BenchMeasurement['math'];
+}
+
+/** A measured bench case (a pass by default, hot, small, strict, timed by CUDA events) with stats of its samples. */
+export function syntheticBenchResult(options: SyntheticBenchOptions): CaseResult {
+  const segments = options.id?.split('/') ?? [];
+  const subject = options.subject ?? segments[2] ?? 'bench';
+  const family = options.family ?? segments[1] ?? 'bench';
+  const dtype = options.dtype ?? 'float32';
+  const cache = options.cache ?? 'hot';
+  const work = options.work ?? {};
+  const onlyBytes = work.bytes !== undefined && work.flops === undefined;
+  return {
+    id: options.id ?? `bench/${family}/${subject}/${dtype}/${cache}`,
+    kind: 'bench',
+    subject,
+    family,
+    dtype,
+    status: options.status ?? 'pass',
+    message: options.message ?? null,
+    outputs: [],
+    outputDigest: null,
+    timings: { execMs: 1, deviceMs: null },
+    bench: {
+      timer: options.timer ?? 'cuda-event',
+      samplesNs: options.samplesNs,
+      callsPerSample: 1,
+      warmup: { runs: 1, ns: 1e6 },
+      cacheFlushBytes: 0,
+      hostBound: options.hostBound ?? false,
+      telemetry: {},
+      scale: options.scale ?? 'small',
+      cache,
+      math: options.math ?? 'strict',
+      bound: onlyBytes ? 'memory' : 'compute',
+      work: { flops: work.flops ?? null, bytes: work.bytes ?? null, items: work.tokens !== undefined ? { count: work.tokens, unit: 'tokens' } : null },
+      stable: options.stable ?? true,
+      stats: sampleStats(options.samplesNs),
+    },
+  };
+}
+
 /** A report of a full run over the synthetic suite; `margins` overrides the margin of chosen cases (default 0.5). */
 export function syntheticReport(
   options: SyntheticOptions & { margins?: Record<string, number>; waivers?: Waiver[]; results?: (c: ShippedCase) => CaseResult | null },
@@ -106,7 +167,7 @@ export function syntheticReport(
   const cases = syntheticCases(options.cases);
   const catalog = syntheticCatalog(cases);
   const profile = options.profile ?? 'inference-lowp';
-  const requiredIds = catalog.requiredIds(profile) ?? [];
+  const requiredIds = catalog.requiredIds(profile, null) ?? [];
   const required = new Set(requiredIds);
   const results: CaseResult[] = [];
   for (const c of cases) {

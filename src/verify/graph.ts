@@ -48,6 +48,6 @@ export function catalogWithGraph(shipped: readonly Suite[], graph: GraphBeside |
   return {
     ...catalog,
     graph: { file: graph.file, sha256: graph.sha256, problem: graph.problem },
-    requiredIds: (profile) => (profile === GRAPH_PROFILE && suite ? suite.cases.map((c) => c.id) : catalog.requiredIds(profile)),
+    requiredIds: (profile, benchScale) => (profile === GRAPH_PROFILE && suite ? suite.cases.map((c) => c.id) : catalog.requiredIds(profile, benchScale)),
   };
 }

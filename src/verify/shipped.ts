@@ -6,7 +6,9 @@ import { opCall } from '../ops/types.js';
 import type { DType } from '../tensor/dtype.js';
 import { typeGraph } from '../graph/interpret.js';
 import { modelRuleLabel } from '../graph/judge.js';
-import { caseSubject, type Case, type GraphCase } from '../workload/case.js';
+import { caseSubject, type BenchCase, type Case, type GraphCase } from '../workload/case.js';
+import canonicalize from 'canonicalize';
+import { measurement, type BenchMeasurement } from '../bench/measure.js';
 import type { TaskCheck } from '../workload/graph.js';
 import { getProfile, requiredCases } from '../suite/profile.js';
 import type { Suite } from '../suite/suite.js';
@@ -17,13 +19,31 @@ import { OraclePool } from '../runner/oracle-pool.js';
 import type { DigestAnswer } from '../runner/oracle.js';
 import type { ShippedCase, ShippedCatalog } from './verify.js';
 
+/**
+ * Why a passed benchmark's measurement cannot be what the harness recorded for this case, or null: it has no outputs,
+ * and its statistics and description (scale, cache, math mode, work, bound, stability) are what `measurement` gives
+ * for the shipped case and the recorded samples, so an edited figure shows unless the samples are rewritten to match.
+ */
+function measurementProblem(c: BenchCase, outputs: readonly OutputMetrics[], bench: BenchMeasurement | undefined): string | null {
+  if (outputs.length > 0) return `${outputs.length} outputs recorded for a benchmark, which has none`;
+  if (!bench) return 'a passed benchmark without its measurement';
+  const { scale: _scale, cache: _cache, math: _math, bound: _bound, work: _work, stable: _stable, stats: _stats, ...timing } = bench;
+  const expected = measurement(c, timing);
+  for (const key of ['scale', 'cache', 'math', 'bound', 'work', 'stable', 'stats'] as const) {
+    if (canonicalize(expected[key]) !== canonicalize(bench[key])) {
+      return `${key} recorded as ${canonicalize(bench[key])}; the shipped case and its samples give ${canonicalize(expected[key])}`;
+    }
+  }
+  return null;
+}
+
 /** The accumulation length k depends on the reference's values, which verify does not recompute. */
 const withoutK = (rule: string): string => rule.replace(/\(k=[^,)]*/, '(k=?');
 
 /** Why recorded outputs do not fit what the shipped case defines: count, dtype, shape, rule. */
-export function outputsProblemOf(c: Case, outputs: readonly OutputMetrics[]): string | null {
+export function outputsProblemOf(c: Case, outputs: readonly OutputMetrics[], bench?: BenchMeasurement): string | null {
   if (c.kind === 'graph') return graphOutputsProblem(c, outputs);
-  if (c.kind !== 'op') return `accelcert ${HARNESS_VERSION} cannot check the outputs of ${c.kind} workloads yet`;
+  if (c.kind === 'bench') return measurementProblem(c, outputs, bench);
   const op = getOp(c.op);
   if (!op) return `op ${c.op} is not defined by accelcert ${HARNESS_VERSION}`;
   const specs = op.bind(opCall(c)).outputs;
@@ -113,8 +133,9 @@ export function shippedCatalog(suites: readonly Suite[], options: { /** threads 
       digest: s.digest,
       cases: s.cases.map((c) => ({ id: c.id, suite: c.suite, kind: c.kind, subject: caseSubject(c), family: c.family, dtype: c.dtype })),
     })),
-    requiredIds: (name) => {
-      let ids = required.get(name);
+    requiredIds: (name, benchScale) => {
+      const key = `${name}\n${benchScale ?? ''}`;
+      let ids = required.get(key);
       if (!ids) {
         let profile;
         try {
@@ -122,16 +143,16 @@ export function shippedCatalog(suites: readonly Suite[], options: { /** threads 
         } catch {
           return undefined;
         }
-        ids = requiredCases(profile, suites).map((c) => c.id);
-        required.set(name, ids);
+        ids = requiredCases(profile, suites, benchScale).map((c) => c.id);
+        required.set(key, ids);
       }
       return ids;
     },
-    outputsProblem: (c: ShippedCase, outputs) => {
+    outputsProblem: (c: ShippedCase, outputs, bench) => {
       const full = byId.get(c.id);
       if (!full) return `${c.id} is not a shipped case`;
       try {
-        return outputsProblemOf(full, outputs);
+        return outputsProblemOf(full, outputs, bench);
       } catch (err) {
         // an op that cannot describe a shipped case is a harness bug; say so instead of crashing the checklist
         return `accelcert cannot derive the outputs of ${c.subject} for this case: ${firstLine(err)}`;

@@ -3,9 +3,11 @@ import { firstIssue, firstLine, issueText } from '../errors.js';
 import canonicalize from 'canonicalize';
 import { describeOutput } from '../judge/describe.js';
 import { outputFailed, statusFromOutputs, type OutputMetrics } from '../judge/result.js';
-import type { CaseResult } from '../runner/result.js';
+import type { BenchMeasurement, CaseResult } from '../runner/result.js';
 import { compileExactGlob } from '../suite/glob.js';
 import { sha256Hex } from '../report/build.js';
+import { benchmarksOf } from '../report/benchmarks.js';
+import { tablePeak } from '../bench/peaks.js';
 import { metricsProblem } from './consistency.js';
 import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, decodeBase64, pae, verifyBytes, type Envelope } from '../signing/dsse.js';
 import { keyAlgorithm } from '../signing/keys.js';
@@ -15,15 +17,18 @@ import { computeVerdict, firstFew, summarize } from '../report/verdict.js';
 import { deviceKey } from '../report/waivers.js';
 import { isRandomRuleLabel } from '../judge/distribution.js';
 import { GRAPH_FILE_IN_RUN, GRAPH_FILE_SUITE } from '../workload/graph-file.js';
+import type { BenchScale } from '../workload/bench.js';
 
 /** What `verify` compares a report against: what this accelcert version ships. Tests pass their own. */
 export interface ShippedCatalog {
   harnessVersion: string;
   suites: readonly { name: string; version: string; digest: string; cases: readonly ShippedCase[] }[];
   /** ids of the cases a profile requires, or undefined for a profile this version does not know */
-  requiredIds(profile: string): readonly string[] | undefined;
+  /** the ids a profile requires, with the bench scale the run required (null: the profile has no benchmarks) */
+  requiredIds(profile: string, benchScale: BenchScale | null): readonly string[] | undefined;
   /** why a case's recorded outputs do not fit the shipped op (output count, dtype, shape, acceptance rule), or null */
-  outputsProblem(c: ShippedCase, outputs: readonly OutputMetrics[]): string | null;
+  /** bench: a benchmark's recorded measurement, checked against the case and its own samples */
+  outputsProblem(c: ShippedCase, outputs: readonly OutputMetrics[], bench?: BenchMeasurement): string | null;
   /**
    * the `inputDigest` a run of the case with this user seed (null: none) records: sha256 of the inputs it generates.
    * Absent from a catalog that cannot generate inputs (a synthetic one): recorded digests are then not checked.
@@ -65,6 +70,7 @@ export const CHECKS = [
   ['completeness', 'required cases'],
   ['inputs', 'input digests'],
   ['statuses', 'statuses vs metrics'],
+  ['benchmarks', 'benchmark figures'],
   ['summary', 'summary counts'],
   ['verdict', 'verdict'],
   ['waivers', 'waivers'],
@@ -248,6 +254,7 @@ function* verifySteps(input: VerifyInput, options: VerifyOptions, catalog: Shipp
   const requiredIds = checkCompleteness(report, catalog, checks);
   checkInputs(report, catalog, checks);
   checkStatuses(report, catalog, checks);
+  checkBenchmarks(report, checks);
   checkSummary(report, checks);
   let recomputed: Verdict | null = null;
   if (requiredIds) {
@@ -380,7 +387,7 @@ function graphFileProblem(report: Report, catalog: ShippedCatalog): string | nul
 }
 
 function checkCompleteness(report: Report, catalog: ShippedCatalog, checks: Checklist): readonly string[] | undefined {
-  const requiredIds = catalog.requiredIds(report.profile.name);
+  const requiredIds = catalog.requiredIds(report.profile.name, report.selection.benchScale ?? null);
   if (!requiredIds) {
     checks.set('completeness', 'fail', `profile ${report.profile.name} is not shipped by accelcert ${catalog.harnessVersion}`);
     return undefined;
@@ -496,7 +503,7 @@ function checkStatuses(report: Report, catalog: ShippedCatalog, checks: Checklis
 
 function statusProblem(r: CaseResult, c: ShippedCase | undefined, catalog: ShippedCatalog): string | null {
   if (c) {
-    const outputs = catalog.outputsProblem(c, r.outputs);
+    const outputs = catalog.outputsProblem(c, r.outputs, r.bench);
     if (outputs) return outputs;
   }
   for (const o of r.outputs) {
@@ -515,6 +522,42 @@ function statusProblem(r: CaseResult, c: ShippedCase | undefined, catalog: Shipp
     return `status ${r.status}, but its metrics say ${derived}${why ? ` (${describeOutput(why)})` : ''}`;
   }
   return null;
+}
+
+/**
+ * The benchmarks section follows from the results: its scale is the run's, its peaks the built-in table's for the
+ * device's product name (or, marked as a warning, the submitter's `--peak`), and every figure and percentage is what
+ * the recorded samples give (their statistics were checked against the samples under statuses).
+ */
+function checkBenchmarks(report: Report, checks: Checklist): void {
+  const b = report.benchmarks;
+  const measured = report.results.filter((r) => r.kind === 'bench');
+  if (!b) {
+    if (measured.length > 0) checks.set('benchmarks', 'fail', `${measured.length} bench results but no benchmarks section`);
+    else checks.set('benchmarks', 'ok', 'the run has no benchmark');
+    return;
+  }
+  const scale = report.selection.benchScale ?? 'small';
+  if (b.scale !== scale) {
+    checks.set('benchmarks', 'fail', `the benchmarks section says scale ${b.scale}; the selection ran ${scale}`);
+    return;
+  }
+  const table = tablePeak(report.target.fingerprint.model);
+  if (b.peak.source !== 'user' && canonicalize(b.peak) !== canonicalize(table)) {
+    checks.set('benchmarks', 'fail', `the peaks recorded (${canonicalize(b.peak)}) are not the built-in table's for ${report.target.fingerprint.model} (${canonicalize(table)})`);
+    return;
+  }
+  const expected = benchmarksOf(report.results, b.peak, b.scale);
+  const recorded = new Map(b.entries.map((e) => [e.id, canonicalize(e)]));
+  const differ = (expected?.entries ?? []).filter((e) => recorded.get(e.id) !== canonicalize(e)).map((e) => e.id);
+  const extra = b.entries.filter((e) => !(expected?.entries ?? []).some((x) => x.id === e.id)).map((e) => e.id);
+  if (differ.length > 0 || extra.length > 0) {
+    const details = [...differ.map((id) => `${id}: the figures do not follow from its samples and the peaks`), ...extra.map((id) => `${id}: an entry without a measured result`)];
+    checks.set('benchmarks', 'fail', `${details.length} benchmark entries disagree with the results; first: ${details[0]}`, details.slice(0, MAX_DETAILS));
+    return;
+  }
+  const peaks = b.peak.source === 'table' ? `the built-in peaks of ${b.peak.product}` : b.peak.source === 'user' ? 'peaks the submitter gave with --peak (not checked)' : 'no known peak';
+  checks.set('benchmarks', b.peak.source === 'user' ? 'warn' : 'ok', `${b.entries.length} benchmark figures follow from their samples, against ${peaks}`);
 }
 
 function checkSummary(report: Report, checks: Checklist): void {
