@@ -1,4 +1,5 @@
 import type { RegisterCommand } from './command.js';
+import { registerCompare } from './compare.js';
 import { registerDiscover } from './discover.js';
 import { registerDrivers } from './drivers.js';
 import { registerGraph } from './graph.js';
@@ -9,4 +10,4 @@ import { registerRun } from './run.js';
 import { registerSuites } from './suites.js';
 
 // One file per command; add new commands to this list.
-export const COMMANDS: RegisterCommand[] = [registerRun, registerSuites, registerDrivers, registerDiscover, registerVerify, registerKeygen, registerReport, registerGraph];
+export const COMMANDS: RegisterCommand[] = [registerRun, registerSuites, registerDrivers, registerDiscover, registerVerify, registerKeygen, registerReport, registerCompare, registerGraph];

@@ -5,17 +5,19 @@ import { UserError } from '../errors.js';
 import { loadReport } from '../report/load.js';
 import { renderJunit } from '../render/junit.js';
 import { renderMarkdown } from '../render/markdown.js';
+import { benchmarksSvg, chartTitle } from '../render/chart.js';
+import type { Report } from '../report/schema.js';
 
 export const registerReport: RegisterCommand = (program) => {
   program
     .command('report')
-    .description('re-render a finished run from its report.json: Markdown summary or JUnit XML, on stdout or into a file')
+    .description('re-render a finished run from its report.json: Markdown summary, JUnit XML or the benchmark chart (SVG), on stdout or into a file')
     .argument('<dir>', 'run folder (or a report.json)')
-    .addOption(new Option('--format <format>', 'output format').choices(['md', 'junit']).makeOptionMandatory())
+    .addOption(new Option('--format <format>', 'output format').choices(['md', 'junit', 'svg']).makeOptionMandatory())
     .option('--out <file>', 'write to this file instead of stdout')
-    .action((dir: string, opts: { format: 'md' | 'junit'; out?: string }) => {
+    .action((dir: string, opts: { format: 'md' | 'junit' | 'svg'; out?: string }) => {
       const report = loadReport(dir);
-      const text = opts.format === 'md' ? renderMarkdown(report) : renderJunit(report);
+      const text = render(report, opts.format, dir);
       if (!opts.out) {
         process.stdout.write(text);
         return;
@@ -27,3 +29,10 @@ export const registerReport: RegisterCommand = (program) => {
       }
     });
 };
+
+function render(report: Report, format: 'md' | 'junit' | 'svg', dir: string): string {
+  if (format === 'md') return renderMarkdown(report);
+  if (format === 'junit') return renderJunit(report);
+  if (!report.benchmarks || report.benchmarks.entries.length === 0) throw new UserError(`${dir}: the run measured no benchmark, so it has no chart`);
+  return benchmarksSvg(report.benchmarks, chartTitle(report));
+}

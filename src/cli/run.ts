@@ -11,7 +11,14 @@ import { loadWaivers } from '../report/waivers.js';
 import { writeRunOutputs } from '../render/write.js';
 import { oracleCacheFromEnv } from '../runner/oracle-cache.js';
 import { runCases } from '../runner/run.js';
-import { DEFAULT_PROFILE, getProfile, requiredCases } from '../suite/profile.js';
+import { DEFAULT_PROFILE, getProfile, hasBenchmarks, requiredCases } from '../suite/profile.js';
+import { BENCH_SCALES, BenchScaleSchema, type BenchScale } from '../workload/bench.js';
+import { parsePeaks } from '../bench/peaks.js';
+import { compareReports, comparisonExitCode, comparisonMarkdown } from '../render/compare.js';
+import { loadReport } from '../report/load.js';
+import { RUN_FILES } from '../report/files.js';
+import type { Driver, OpenOptions } from '../drivers/types.js';
+import { parseThreshold } from './compare.js';
 import { shippedSuites } from '../../suites/index.js';
 import { findSuite } from '../suite/suite.js';
 import { GRAPH_PROFILE, graphFileSuite } from '../suite/graph-suite.js';
@@ -38,8 +45,29 @@ const RunOptionsSchema = z.object({
   python: z.string().optional(),
   worker: z.string().optional(),
   graph: z.string().optional(),
+  benchScale: z.string().optional(),
+  peak: z.array(z.string()).default([]),
+  baseline: z.string().optional(),
+  threshold: z.string().default('5'),
   json: z.boolean().default(false),
 });
+
+/** `--bench-scale`, or null when not given; anything but small or full names the flag (exit 2). */
+function parseBenchScale(text: string | undefined): BenchScale | null {
+  if (text === undefined) return null;
+  const r = BenchScaleSchema.safeParse(text);
+  if (!r.success) throw new UserError(`--bench-scale "${text}" must be one of ${BENCH_SCALES.join(', ')}`);
+  return r.data;
+}
+
+/**
+ * The bench scale when --bench-scale is not given: small on a CPU (and on the in-process reference device), full on
+ * an accelerator. Without --device, the driver's first device decides.
+ */
+async function defaultBenchScale(driver: Driver, device: string | undefined, openOptions: OpenOptions): Promise<BenchScale> {
+  const name = device ?? (driver.name === 'reference' ? 'reference' : (await driver.discover(openOptions))[0]?.device ?? 'cpu');
+  return name === 'reference' || name === 'cpu' || name.startsWith('cpu:') ? 'small' : 'full';
+}
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -63,7 +91,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
     .description('run the conformance cases a profile requires on a device, judge them, and write a signed report')
     .option('--driver <name>', 'driver: pytorch, exec, reference, or a path to a driver module (default: the best usable target)')
     .option('--device <device>', 'device string, e.g. cpu, cuda:0, xpu:0, mps, npu:0 (default: the driver\'s first device)')
-    .option('--profile <name>', 'certification profile: inference-fp32, inference-lowp, full', DEFAULT_PROFILE)
+    .option('--profile <name>', 'certification profile: inference-fp32, inference-lowp, full, bench', DEFAULT_PROFILE)
     .option('--suite <name>', 'only this suite (repeatable)', collect)
     .option('--filter <glob>', 'only cases whose id matches (repeatable; `*` within a segment, `**` across)', collect)
     .option('--dtype <dtype>', 'only cases filed under this dtype (repeatable)', collect)
@@ -77,6 +105,10 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
     .addOption(new Option('--depth <n>', 'requests kept in flight to the device').default('4').hideHelp())
     .option('--python <path>', 'python interpreter for the pytorch driver (default: $ACCELCERT_PYTHON, then /usr/bin/python3, python3)')
     .option('--worker <command>', 'worker command line for the exec driver')
+    .option('--bench-scale <scale>', 'benchmark sizes of profile bench: small (a CPU, seconds each) or full (an accelerator); default small on a CPU, else full')
+    .option('--peak <precision=value>', "the device's dense peak, replacing the built-in table: PRECISION=TFLOPS (float64, float32, tf32, bfloat16, float16, float8) or memory=TB/S (repeatable)", collect)
+    .option('--baseline <dir>', 'compare with this earlier run (folder or report.json): new failures or benchmark regressions exit 1; comparison.md goes in the run folder')
+    .option('--threshold <percent>', 'with --baseline: how much slower a benchmark must be to regress, in percent', '5')
     .option('--graph <file>', "run the model of a graph file (`accelcert graph capture`) in eager and compiled mode instead of a profile's cases; the verdict covers that model only")
     .option('--json', 'print the report summary as JSON on stdout (progress and logs go to stderr)')
     .addHelpText(
@@ -110,10 +142,13 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
       const profile = graph ? null : getProfile(opts.profile);
       const suites = graph ? [graphFileSuite(graph.file, graph.digest)] : shippedSuites();
       for (const s of opts.suite) findSuite(suites, s);
-      const required = profile ? requiredCases(profile, suites) : suites.flatMap((s) => s.cases);
-      const inSuites = opts.suite.length ? required.filter((c) => opts.suite.includes(c.suite)) : required;
+      const benched = profile !== null && hasBenchmarks(profile, suites);
+      const givenScale = parseBenchScale(opts.benchScale);
+      if (givenScale && !benched) throw new UserError(`--bench-scale applies to a profile with benchmarks (bench), not ${profile?.name ?? 'a graph file'}`);
+      const peak = parsePeaks(opts.peak);
+      const threshold = parseThreshold(opts.threshold);
+      const baseline = opts.baseline !== undefined ? loadReport(opts.baseline) : null;
       const selection = { filters: opts.filter, dtypes: parseDtypes(opts.dtype), shard: parseShard(opts.shard) };
-      const cases = selectCases(inSuites, selection);
       const waivers = opts.waivers ? loadWaivers(opts.waivers) : [];
 
       const openOptions = { python: opts.python, worker: opts.worker };
@@ -129,6 +164,11 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         device ??= choice.device;
         process.stderr.write(`accelcert: target ${driver.name} ${choice.device}: ${choice.reason}\n`);
       }
+
+      const benchScale = benched ? (givenScale ?? (await defaultBenchScale(driver, device, openOptions))) : null;
+      const required = profile ? requiredCases(profile, suites, benchScale) : suites.flatMap((s) => s.cases);
+      const inSuites = opts.suite.length ? required.filter((c) => opts.suite.includes(c.suite)) : required;
+      const cases = selectCases(inSuites, selection);
 
       const outDir = resolve(opts.out ?? join(defaultReportsDir(), runFolderName(driver.name, device)));
       if (graph) {
@@ -147,7 +187,8 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         profile: profile?.name ?? GRAPH_PROFILE,
         ...(graph && opts.graph !== undefined ? { graph: { file: opts.graph, sha256: graph.digest, name: graph.file.name } } : {}),
         requiredIds: required.map((c) => c.id),
-        selection: { suites: opts.suite, ...selection, cases: cases.length, seed },
+        selection: { suites: opts.suite, ...selection, cases: cases.length, seed, benchScale },
+        peak,
         results: out.results,
         waivers,
         run: out.interrupted
@@ -159,9 +200,15 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
       const written = await writeRunOutputs(outDir, report, opts.sign ? { keyPath: opts.key } : { none: true });
       out.log.info({ files: written.files, verdict: report.verdict }, 'report written');
 
+      const comparison = baseline ? compareReports(baseline, report, { threshold }) : null;
+      if (comparison) {
+        const file = join(outDir, RUN_FILES.comparison);
+        writeFileSync(file, `${comparisonMarkdown(comparison)}\n`);
+        written.files.push(file);
+      }
       const s = report.summary.byStatus;
       if (opts.json) {
-        printJson({ outDir, verdict: report.verdict, summary: report.summary, files: written.files });
+        printJson({ outDir, verdict: report.verdict, summary: report.summary, files: written.files, ...(comparison ? { comparison } : {}) });
       } else {
         const counts = Object.entries(s).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
         process.stdout.write(
@@ -174,8 +221,10 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
             '',
           ].join('\n'),
         );
+        if (comparison) process.stdout.write(`\n${comparisonMarkdown(comparison)}\n`);
       }
-      setExitCode(out.interrupted ? 130 : runExitCode(report));
+      const compared = comparison ? comparisonExitCode(comparison) : 0;
+      setExitCode(out.interrupted ? 130 : Math.max(runExitCode(report), compared));
     });
 };
 

@@ -44,3 +44,73 @@ export function failureText(r: CaseResult): string {
   if (r.message && (lines.length === 0 || r.status !== 'fail')) lines.unshift(r.message);
   return lines.length > 0 ? lines.join('\n') : r.status;
 }
+
+/** Markdown text outside code: no `<`/`>`/`&` that a renderer would take for HTML. */
+export function mdText(s: string): string {
+  return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** A Markdown table cell: as mdText, and no pipes or newlines that would break the row. */
+export function mdCell(s: string): string {
+  return mdText(s).replaceAll('|', '\\|').replaceAll('\n', ' ');
+}
+
+const SI_PREFIXES: Readonly<Record<number, string>> = { [-9]: 'n', [-6]: 'µ', [-3]: 'm', 0: '', 3: 'k', 6: 'M', 9: 'G', 12: 'T', 15: 'P', 18: 'E' };
+const SIGNIFICANT = 3;
+
+/** A number with 3 significant digits, trailing zeros after the point dropped (1.20 → 1.2, 100 stays). */
+function significant(x: number): string {
+  const s = x.toPrecision(SIGNIFICANT);
+  return s.includes('.') && !s.includes('e') ? s.replace(/\.?0+$/, '') : s;
+}
+
+/** The power of 1000 (as an exponent of 10) that puts |x| in [1, 1000) once rounded to 3 significant digits. */
+function siExponent(x: number): number {
+  if (x === 0 || !Number.isFinite(x)) return 0;
+  let e = Math.floor(Math.log10(Math.abs(x)) / 3) * 3;
+  // 999.7 rounds to 1000: move it to the next prefix so that it reads 1 k, not 1000
+  if (Math.abs(Number((x / 10 ** e).toPrecision(SIGNIFICANT))) >= 1000) e += 3;
+  return Math.min(18, Math.max(-9, e));
+}
+
+/** A symbol takes its prefix directly (TFLOP/s, GB/s, ms); a word unit after a space (1.2 k tokens/s). */
+function withUnit(number: string, prefix: string, unit: string): string {
+  if (unit === '') return prefix ? `${number} ${prefix}` : number;
+  return /^[a-z]{2,}/.test(unit) && prefix ? `${number} ${prefix} ${unit}` : `${number} ${prefix}${unit}`;
+}
+
+/**
+ * A quantity as people read it, with an SI prefix and 3 significant digits: 1.23 TFLOP/s, 845 GB/s, 1.2 k tokens/s,
+ * 225 µs. The one number formatter of summaries, comparisons and charts.
+ */
+export function formatSi(value: number, unit: string): string {
+  const e = siExponent(value);
+  return withUnit(significant(value / 10 ** e), SI_PREFIXES[e] ?? '', unit);
+}
+
+/** x to 3 significant digits rounded down or up, so that a spread's printed bounds hold the real ones. */
+function outward(x: number, round: 'floor' | 'ceil'): string {
+  if (x === 0 || !Number.isFinite(x)) return String(x);
+  const digits = Math.floor(Math.log10(Math.abs(x)));
+  const step = 10 ** (digits - SIGNIFICANT + 1);
+  // the nudge keeps a value that is already round (1.2 / 0.01 = 119.99…) from moving a step
+  const r = round === 'floor' ? Math.floor(x / step + 1e-9) : Math.ceil(x / step - 1e-9);
+  const s = (r * step).toFixed(Math.max(0, SIGNIFICANT - 1 - digits));
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+
+/**
+ * A figure with its spread, the bounds in the median's prefix and rounded outward, so that it reads at a glance and a
+ * tight spread does not collapse: 1.23 TFLOP/s [1.2–1.25].
+ */
+export function formatFigure(f: { unit: string; median: number; low: number; high: number }): string {
+  const e = siExponent(f.median);
+  return `${formatSi(f.median, f.unit)} [${outward(f.low / 10 ** e, 'floor')}–${outward(f.high / 10 ** e, 'ceil')}]`;
+}
+
+/** A fraction as a percentage with one decimal: 0.123 → 12.3 %; `signed` puts + or − in front (changes). */
+export function formatPercent(fraction: number, signed = false): string {
+  const text = `${Math.abs(100 * fraction).toFixed(1)} %`;
+  if (!signed) return fraction < 0 ? `−${text}` : text;
+  return `${fraction < 0 ? '−' : '+'}${text}`;
+}

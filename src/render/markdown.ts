@@ -2,19 +2,16 @@ import { deviceName } from '../device/device.js';
 import type { Status } from '../judge/result.js';
 import type { CaseResult } from '../runner/result.js';
 import type { Report } from '../report/schema.js';
+import type { BenchEntry, Benchmarks } from '../report/benchmarks.js';
 import { formatMargin } from '../judge/describe.js';
 import { coverageMatrix, type CoverageCell } from './coverage.js';
-import { failureText, marginRank, rerunCommand, worstMargin } from './format.js';
+import { failureText, formatFigure, formatPercent, formatSi, marginRank, mdCell, mdText, rerunCommand, worstMargin } from './format.js';
 
 const NOT_PASSED: readonly Status[] = ['fail', 'error', 'crash', 'timeout', 'unsupported'];
 /** Keeps the summary well under CI step-summary limits (GitHub: 1 MiB) for any report size. */
 const MAX_OPS = 40;
 const MAX_CASES_PER_OP = 8;
 const MAX_LISTED = 50;
-
-/** Table cells: no pipes or newlines, and no `<`/`>` that a Markdown renderer would take for HTML. */
-const cell = (s: string): string => text(s).replaceAll('|', '\\|').replaceAll('\n', ' ');
-const text = (s: string): string => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
 /** summary.md: verdict first, then failures grouped by op (worst margin, rerun command per case), waivers. */
 export function renderMarkdown(report: Report): string {
@@ -28,7 +25,7 @@ export function renderMarkdown(report: Report): string {
       `(driver \`${target.driver}\`, device \`${target.device}\`), accelcert ${report.harness.version}.`,
   );
   out.push('');
-  for (const reason of verdict.reasons) out.push(`- ${text(reason)}`);
+  for (const reason of verdict.reasons) out.push(`- ${mdText(reason)}`);
   out.push('');
   const counts = (Object.entries(summary.byStatus) as [Status, number][]).filter(([, n]) => n > 0);
   out.push(`| status | cases |`, `| --- | ---: |`);
@@ -43,6 +40,7 @@ export function renderMarkdown(report: Report): string {
   out.push('');
 
   out.push(...modelSection(report));
+  out.push(...benchmarkSection(report));
 
   const failing = report.results.filter((r) => NOT_PASSED.includes(r.status));
   if (failing.length > 0) {
@@ -63,7 +61,7 @@ export function renderMarkdown(report: Report): string {
       out.push('| case | dtype | status | margin | what went wrong |', '| --- | --- | --- | ---: | --- |');
       const shown = [...rs].sort((a, b) => marginRank(worstMargin(b)) - marginRank(worstMargin(a))).slice(0, MAX_CASES_PER_OP);
       for (const r of shown) {
-        out.push(`| \`${cell(r.id)}\` | ${r.dtype} | ${r.status} | ${formatMargin(worstMargin(r))} | ${cell(failureText(r))} |`);
+        out.push(`| \`${mdCell(r.id)}\` | ${r.dtype} | ${r.status} | ${formatMargin(worstMargin(r))} | ${mdCell(failureText(r))} |`);
       }
       if (rs.length > shown.length) out.push(`| … ${rs.length - shown.length} more | | | | |`);
       out.push('');
@@ -83,7 +81,7 @@ export function renderMarkdown(report: Report): string {
     out.push('');
     out.push('| waiver | cases | devices | matched | reason |', '| --- | --- | --- | ---: | --- |');
     for (const w of report.waivers) {
-      out.push(`| [${cell(w.id)}](${w.url}) | \`${cell(w.cases)}\` | \`${cell(w.devices)}\` | ${w.matched.length} | ${cell(w.reason)} |`);
+      out.push(`| [${mdCell(w.id)}](${w.url}) | \`${mdCell(w.cases)}\` | \`${mdCell(w.devices)}\` | ${w.matched.length} | ${mdCell(w.reason)} |`);
     }
     out.push('');
     const unused = report.waivers.filter((w) => w.matched.length === 0);
@@ -133,11 +131,60 @@ function modelSection(report: Report): string[] {
   for (const r of models) {
     const values = r.outputs.filter((o) => o.rule.startsWith('model('));
     const margin = values.length === 0 ? '' : formatMargin(values.map((o) => o.margin).reduce((a, b) => (a === null || b === null ? null : Math.max(a, b))));
-    const node = r.divergence ? `\`${r.divergence.node}\` (${r.divergence.op})` : r.status === 'pass' ? '' : cell(r.message ?? '');
+    const node = r.divergence ? `\`${r.divergence.node}\` (${r.divergence.op})` : r.status === 'pass' ? '' : mdCell(r.message ?? '');
     const mode = r.id.split('/').at(-1) ?? '';
-    out.push(`| \`${cell(r.subject)}\` | ${r.dtype} | ${cell(mode)} | ${r.status} | ${margin} | ${checkFigure(r, 'top1')} | ${checkFigure(r, 'cosine')} | ${checkFigure(r, 'tokens')} | ${node} |`);
+    out.push(`| \`${mdCell(r.subject)}\` | ${r.dtype} | ${mdCell(mode)} | ${r.status} | ${margin} | ${checkFigure(r, 'top1')} | ${checkFigure(r, 'cosine')} | ${checkFigure(r, 'tokens')} | ${node} |`);
   }
   out.push('');
+  return out;
+}
+
+/** Where the peaks came from and what they are, in one line: a percentage of peak means nothing without it. */
+function peakLine(peak: Benchmarks['peak']): string {
+  const values = [
+    ...Object.entries(peak.computeTflops).map(([p, t]) => `${p} ${formatSi(t * 1e12, 'FLOP/s')}`),
+    ...(peak.memoryTBs === null ? [] : [`memory ${formatSi(peak.memoryTBs * 1e12, 'B/s')}`]),
+  ].join(', ');
+  if (peak.source === 'unknown') return 'peaks unknown for this device (no table entry; `run --peak` gives them), so no percentage of peak';
+  const from = peak.source === 'table' ? `from the built-in table for ${mdText(peak.product ?? 'this device')}` : 'given with `--peak`';
+  return `dense peaks ${from}: ${values || 'none'}`;
+}
+
+/** Why a figure needs care: the host, not the device, set the pace, or the spread never came down to its target. */
+function benchNotes(e: BenchEntry): string {
+  return [...(e.hostBound ? ['host-bound'] : []), ...(e.stable ? [] : ['unstable: spread above target'])].join('; ');
+}
+
+/** The benchmark table: one row per measured benchmark, then the bench cases that were not measured and why. */
+function benchmarkSection(report: Report): string[] {
+  const b = report.benchmarks;
+  if (!b) return [];
+  const cases = report.results.filter((r) => r.kind === 'bench');
+  const out = [`## Benchmarks: ${b.entries.length} of ${cases.length} measured`, ''];
+  out.push(`Scale \`${b.scale}\`; ${peakLine(b.peak)}.`, '');
+  if (b.entries.length > 0) {
+    out.push('| benchmark | dtype | cache | figure: median [low–high] | % of peak | median time | samples | rel. IQR | notes |');
+    out.push('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
+    for (const e of b.entries) {
+      const math = e.math === 'tf32' ? ' (tf32)' : '';
+      const peak = e.peak ? `${formatPercent(e.peak.percent / 100)} of ${e.peak.of}` : '—';
+      out.push(
+        `| \`${mdCell(e.subject)}\` | ${e.dtype}${math} | ${e.cache} | ${formatFigure(e.figure)} | ${peak} | ${formatSi(e.medianMs / 1000, 's')} | ${e.samples} | ${formatPercent(e.relativeIqr)} | ${benchNotes(e)} |`,
+      );
+    }
+    out.push('');
+  }
+  const measured = new Set(b.entries.map((e) => e.id));
+  // benchmarks skipped as not applicable are listed with every skipped case below; the rest (errors, crashes) here
+  const notApplicable = cases.filter((r) => !measured.has(r.id) && r.status === 'skip').length;
+  const missing = cases.filter((r) => !measured.has(r.id) && r.status !== 'skip');
+  if (notApplicable > 0) out.push(`${notApplicable} ${notApplicable === 1 ? 'benchmark is' : 'benchmarks are'} not applicable on this device (listed under Skipped).`, '');
+  if (missing.length > 0) {
+    out.push('Not measured:', '');
+    for (const r of missing.slice(0, MAX_LISTED)) out.push(`- \`${r.id}\`: ${r.status}${r.message ? ` — ${mdText(r.message.replaceAll('\n', ' '))}` : ''}`);
+    if (missing.length > MAX_LISTED) out.push(`- … ${missing.length - MAX_LISTED} more`);
+    out.push('');
+  }
   return out;
 }
 

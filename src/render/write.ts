@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { benchmarksSvg, chartTitle } from './chart.js';
 import { reportBytes } from '../report/build.js';
 import { RUN_FILES } from '../report/files.js';
 import { ensureDefaultKey, loadPrivateKey } from '../signing/keys.js';
@@ -23,8 +24,8 @@ function signingKey(signing: Signing): KeyObject | null {
 }
 
 /**
- * Writes report.json (the exact bytes the signature covers), report.dsse.json (unless unsigned), summary.md and
- * junit.xml into `dir`. `key` is a KeyObject or the path of a PEM private key. Each file is written whole
+ * Writes report.json (the exact bytes the signature covers), report.dsse.json (unless unsigned), summary.md,
+ * junit.xml and, when benchmarks were measured, benchmarks.svg into `dir`. `key` is a KeyObject or the path of a PEM private key. Each file is written whole
  * and renamed into place, so a reader never sees half a report.
  */
 export async function writeRunOutputs(dir: string, report: Report, signing: Signing): Promise<{ files: string[] }> {
@@ -40,6 +41,12 @@ export async function writeRunOutputs(dir: string, report: Report, signing: Sign
     outputs.push([RUN_FILES.report, reportBytes(report)]);
   }
   outputs.push([RUN_FILES.summary, renderMarkdown(report)], [RUN_FILES.junit, renderJunit(report)]);
+  if (report.benchmarks && report.benchmarks.entries.length > 0) {
+    outputs.push([RUN_FILES.chart, benchmarksSvg(report.benchmarks, chartTitle(report))]);
+  } else {
+    // a chart left from an earlier run in this folder would show benchmarks this report does not have
+    await rm(join(dir, RUN_FILES.chart), { force: true });
+  }
   const files: string[] = [];
   for (const [name, content] of outputs) {
     const path = join(dir, name);
