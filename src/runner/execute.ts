@@ -3,7 +3,8 @@ import { SessionLostError, type ExecRequest, type ExecResult, type Session } fro
 import { validateView } from '../tensor/materialize.js';
 import type { TensorData } from '../tensor/tensor.js';
 import type { BenchTiming } from '../workload/bench.js';
-import { caseSubject, type Case } from '../workload/case.js';
+import { caseSubject, type BenchCase, type Case } from '../workload/case.js';
+import { measurement, poolTimings, roundCase, timingOf } from '../bench/measure.js';
 import { inThreadOracle, type Oracle, type OracleAnswer } from './oracle.js';
 import { checkCase, planBench, planFrom, planGraph, type CasePlan, type NotRun } from './plan.js';
 import type { CaseResult } from './result.js';
@@ -97,44 +98,68 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
     reopening = null;
   };
 
-  // Benchmarks run last and alone: one request at a time, with the oracle's threads idle, so that nothing the harness
-  // does competes with the device for the host while it is timed.
-  const order = [...cases.keys()].sort((a, b) => Number(cases[a]?.kind === 'bench') - Number(cases[b]?.kind === 'bench'));
-  const worker = async (queue: number[], depth: number): Promise<void> => {
-    while (next < queue.length && !opts.signal?.aborted) {
-      const i = queue[next++] as number;
-      const c = cases[i] as Case;
-      askAhead(i + 1);
-      for (let attempt = 1; ; attempt++) {
-        // the oracle's answer first (its threads may take a while), then the session as it is once that is there
-        const planned = await plan(i, c);
-        if (reopening) await reopening;
-        if (deviceLost !== null) {
-          // never silently skipped: every case the dead device could not run is a crash, with the reason
-          results[i] = { ...baseResult(c), status: 'crash', message: `not run: the device could not be reopened after it was lost: ${deviceLost}` };
-          break;
-        }
-        const gen = generation;
-        const outcome = await runOne(session, c, planned, opts.timeoutMs, depth);
-        if (outcome.kind === 'done') {
-          results[i] = outcome.result;
-          break;
-        }
-        await replace(gen);
-        if (!outcome.aborted || attempt >= MAX_ATTEMPTS) {
-          results[i] = outcome.fallback;
-          break;
-        }
+  // One case to its result: planned, sent, and run again on a fresh session when another request's crash aborted it.
+  const runCase = async (i: number, c: Case, depth: number): Promise<CaseResult> => {
+    for (let attempt = 1; ; attempt++) {
+      // the oracle's answer first (its threads may take a while), then the session as it is once that is there
+      const planned = await plan(i, c);
+      if (reopening) await reopening;
+      if (deviceLost !== null) {
+        // never silently skipped: every case the dead device could not run is a crash, with the reason
+        return { ...baseResult(c), status: 'crash', message: `not run: the device could not be reopened after it was lost: ${deviceLost}` };
       }
-      opts.onResult(results[i] as CaseResult);
+      const gen = generation;
+      const outcome = await runOne(session, c, planned, opts.timeoutMs, depth);
+      if (outcome.kind === 'done') return outcome.result;
+      await replace(gen);
+      if (!outcome.aborted || attempt >= MAX_ATTEMPTS) return outcome.fallback;
     }
   };
-  const firstPhase = order.filter((i) => cases[i]?.kind !== 'bench');
-  const benchPhase = order.filter((i) => cases[i]?.kind === 'bench');
-  await Promise.all(Array.from({ length: Math.max(1, opts.depth) }, () => worker(firstPhase, opts.depth)));
-  next = 0;
-  await worker(benchPhase, 1);
+  const record = (i: number, r: CaseResult): void => {
+    results[i] = r;
+    opts.onResult(r);
+  };
+
+  // Benchmarks run last and alone: one request at a time, with the oracle's threads idle, so that nothing the harness
+  // does competes with the device for the host while it is timed.
+  const firstPhase = [...cases.keys()].filter((i) => cases[i]?.kind !== 'bench');
+  const benchPhase = [...cases.keys()].filter((i) => cases[i]?.kind === 'bench');
+  const worker = async (): Promise<void> => {
+    while (next < firstPhase.length && !opts.signal?.aborted) {
+      const i = firstPhase[next++] as number;
+      askAhead(i + 1);
+      record(i, await runCase(i, cases[i] as Case, opts.depth));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.depth) }, worker));
+
+  // Each benchmark in its rounds, round-robin over the benchmarks, its samples pooled; a round that does not measure
+  // ends the benchmark with that round's result. A benchmark whose rounds an interrupt cut short is not recorded.
+  const rounds = new Map<number, CaseResult[]>(benchPhase.map((i) => [i, []]));
+  const roundsOf = (i: number): number => (cases[i] as BenchCase).bench.timing.rounds;
+  const most = Math.max(0, ...benchPhase.map(roundsOf));
+  for (let round = 0; round < most && !opts.signal?.aborted; round++) {
+    for (const i of benchPhase) {
+      const done = rounds.get(i) ?? [];
+      if (opts.signal?.aborted || round >= roundsOf(i) || done.some((r) => r.status !== 'pass')) continue;
+      done.push(await runCase(i, roundCase(cases[i] as BenchCase), 1));
+    }
+  }
+  for (const i of benchPhase) {
+    const done = rounds.get(i) ?? [];
+    const failed = done.find((r) => r.status !== 'pass');
+    if (failed) record(i, failed);
+    else if (done.length === roundsOf(i)) record(i, pooled(cases[i] as BenchCase, done));
+  }
   return { results: results.filter((r): r is CaseResult => r !== undefined), deviceLost };
+}
+
+/** A benchmark's result from its rounds' results (all measured): one measurement of the pooled samples. */
+function pooled(c: BenchCase, rounds: readonly CaseResult[]): CaseResult {
+  const first = rounds[0] as CaseResult;
+  const timings = rounds.flatMap((r) => (r.bench ? [timingOf(r.bench)] : []));
+  const execMs = rounds.reduce((t, r) => t + r.timings.execMs, 0);
+  return { ...first, bench: measurement(c, poolTimings(timings)), timings: { execMs, deviceMs: null } };
 }
 
 /** `aborted`: the session died on another request before this one ran; it is run again on a fresh session. */

@@ -3,7 +3,7 @@ import type { Capabilities } from '../device/device.js';
 import { inProcessSession, referenceExec, REFERENCE_DEVICE } from '../drivers/reference/driver.js';
 import type { Session } from '../drivers/types.js';
 import { arg } from '../ops/args.js';
-import { benchCase as benchCaseOf } from '../suite/bench-builder.js';
+import { benchCase as benchCaseOf, type BenchDefinition } from '../suite/bench-builder.js';
 import { sampleStats } from '../bench/stats.js';
 import { CaseSchema, type Case, type OpCase } from '../workload/case.js';
 import { shippedSuites } from '../../suites/index.js';
@@ -36,7 +36,7 @@ const graphCase: Case = CaseSchema.parse({
   checks: [{ kind: 'cosine', output: 0, min: 0.999999 }],
 });
 
-const benchCase: Case = benchCaseOf('bench', 'small', {
+const benchDefinition: BenchDefinition = {
   family: 'matmul',
   name: 'mm-8x8x8',
   dtype: 'float32',
@@ -44,9 +44,10 @@ const benchCase: Case = benchCaseOf('bench', 'small', {
   workload: { kind: 'op', op: 'aten.mm.default', args: [arg.tensor(0), arg.tensor(1)], kwargs: {} },
   work: { flops: 2 * 8 ** 3, bytes: 3 * 64 * 4, items: null },
   bound: 'compute',
-});
+};
+const benchCase: Case = benchCaseOf('bench', 'small', benchDefinition);
 // a short timing, so the test stays fast
-if (benchCase.kind === 'bench') benchCase.bench.timing = { warmupMs: 5, budgetMs: 50, minSamples: 5, maxSamples: 200, targetRelativeIqr: 0.05 };
+if (benchCase.kind === 'bench') benchCase.bench.timing = { warmupMs: 5, budgetMs: 50, minSamples: 5, maxSamples: 200, targetRelativeIqr: 0.05, rounds: 1 };
 
 function session(caps: Partial<Capabilities>): Session {
   const s = inProcessSession(REFERENCE_DEVICE, referenceExec);
@@ -97,6 +98,30 @@ describe('workload kinds in the runner', () => {
     expect(results[0]?.inputDigest).toMatch(/^[0-9a-f]{64}$/);
     // the op and the graph case ran twice each (judged run and repeat); the benchmark once
     expect(seen.sort()).toEqual([`bench ${benchCase.id}`, `graph ${graphCase.id}`, `graph ${graphCase.id}`, `op ${add.id}`, `op ${add.id}`]);
+  });
+
+  it('measures a benchmark in rounds, round-robin with the other benchmarks, and pools their samples', async () => {
+    const inRounds = (name: string): Case => {
+      const c = benchCaseOf('bench', 'small', { ...benchDefinition, name });
+      if (c.kind === 'bench') c.bench.timing = { warmupMs: 1, budgetMs: 30, minSamples: 6, maxSamples: 30, targetRelativeIqr: 1e-9, rounds: 3 };
+      return c;
+    };
+    const [a, b] = [inRounds('mm-a'), inRounds('mm-b')] as [Case, Case];
+    const { results, seen } = await runOn(session({}), [a, b]);
+    expect(seen).toEqual([a, b, a, b, a, b].map((c) => `bench ${c.id}`));
+    const m = results[0]?.bench;
+    expect(m?.rounds).toBe(3);
+    // each round took its share: at least 6 / 3 samples, at most 30 / 3
+    expect(m?.samplesNs.length).toBeGreaterThanOrEqual(6);
+    expect(m?.samplesNs.length).toBeLessThanOrEqual(30);
+    expect(m?.stats).toEqual(sampleStats(m?.samplesNs ?? []));
+
+    // a round that fails ends the benchmark with that round's result
+    let calls = 0;
+    const flaky = inProcessSession(REFERENCE_DEVICE, (req) => (++calls > 20 ? { ok: false, error: { kind: 'runtime', message: 'the device gave up' } } : referenceExec(req)));
+    const failed = await runOn(flaky, [a]);
+    expect([failed.results[0]?.status, failed.results[0]?.message]).toEqual(['error', 'the device gave up']);
+    expect(failed.seen.length).toBeLessThan(3);
   });
 
   it('says unsupported for a device without bench workloads, and not applicable (skip) for a benchmark it cannot run', async () => {

@@ -5,12 +5,13 @@ import type { BenchBound, BenchMath, BenchScale, BenchSpec, BenchTimingSpec } fr
 import type { BenchCase } from '../workload/case.js';
 
 /**
- * How benchmarks of each scale are timed. Small (a CPU): a short warm-up, a second of timed runs, five samples at
- * least. Full (an accelerator): a longer warm-up for clocks to settle, then until the spread is 1 % or a second ends.
+ * How benchmarks of each scale are timed. Small (a CPU, often a shared one): a second of timed runs in four rounds
+ * spread over the whole bench run, eight samples at least, each round after a short warm-up. Full (an accelerator):
+ * a longer warm-up for clocks to settle, then one round until the spread is 1 % or a second ends.
  */
 export const BENCH_TIMING: Readonly<Record<BenchScale, BenchTimingSpec>> = {
-  small: { warmupMs: 100, budgetMs: 1000, minSamples: 5, maxSamples: 500, targetRelativeIqr: 0.02 },
-  full: { warmupMs: 250, budgetMs: 1000, minSamples: 10, maxSamples: 2000, targetRelativeIqr: 0.01 },
+  small: { warmupMs: 100, budgetMs: 1000, minSamples: 8, maxSamples: 500, targetRelativeIqr: 0.02, rounds: 4 },
+  full: { warmupMs: 250, budgetMs: 1000, minSamples: 10, maxSamples: 2000, targetRelativeIqr: 0.01, rounds: 1 },
 };
 
 /** A benchmark as a suite declares it; `benchCase` adds the id, seed and timing. */

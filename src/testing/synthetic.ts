@@ -154,6 +154,7 @@ export function syntheticBenchResult(options: SyntheticBenchOptions): CaseResult
       math: options.math ?? 'strict',
       bound: onlyBytes ? 'memory' : 'compute',
       work: { flops: work.flops ?? null, bytes: work.bytes ?? null, items: work.tokens !== undefined ? { count: work.tokens, unit: 'tokens' } : null },
+      rounds: 1,
       stable: options.stable ?? true,
       stats: sampleStats(options.samplesNs),
     },

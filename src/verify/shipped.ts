@@ -8,7 +8,7 @@ import { typeGraph } from '../graph/interpret.js';
 import { modelRuleLabel } from '../graph/judge.js';
 import { caseSubject, type BenchCase, type Case, type GraphCase } from '../workload/case.js';
 import canonicalize from 'canonicalize';
-import { measurement, type BenchMeasurement } from '../bench/measure.js';
+import { measurement, timingOf, type BenchMeasurement } from '../bench/measure.js';
 import type { TaskCheck } from '../workload/graph.js';
 import { getProfile, requiredCases } from '../suite/profile.js';
 import type { Suite } from '../suite/suite.js';
@@ -21,15 +21,14 @@ import type { ShippedCase, ShippedCatalog } from './verify.js';
 
 /**
  * Why a passed benchmark's measurement cannot be what the harness recorded for this case, or null: it has no outputs,
- * and its statistics and description (scale, cache, math mode, work, bound, stability) are what `measurement` gives
+ * and its statistics and description (scale, cache, math mode, work, bound, rounds, stability) are what `measurement` gives
  * for the shipped case and the recorded samples, so an edited figure shows unless the samples are rewritten to match.
  */
 function measurementProblem(c: BenchCase, outputs: readonly OutputMetrics[], bench: BenchMeasurement | undefined): string | null {
   if (outputs.length > 0) return `${outputs.length} outputs recorded for a benchmark, which has none`;
   if (!bench) return 'a passed benchmark without its measurement';
-  const { scale: _scale, cache: _cache, math: _math, bound: _bound, work: _work, stable: _stable, stats: _stats, ...timing } = bench;
-  const expected = measurement(c, timing);
-  for (const key of ['scale', 'cache', 'math', 'bound', 'work', 'stable', 'stats'] as const) {
+  const expected = measurement(c, timingOf(bench));
+  for (const key of ['scale', 'cache', 'math', 'bound', 'work', 'rounds', 'stable', 'stats'] as const) {
     if (canonicalize(expected[key]) !== canonicalize(bench[key])) {
       return `${key} recorded as ${canonicalize(bench[key])}; the shipped case and its samples give ${canonicalize(expected[key])}`;
     }

@@ -36,6 +36,12 @@ export const BenchTimingSpecSchema = z.object({
   maxSamples: z.number().int().positive(),
   /** stop once (p75 − p25) / median of the samples is at most this */
   targetRelativeIqr: z.number().positive(),
+  /**
+   * how many requests the harness makes for the benchmark, round-robin with the other benchmarks, each with its share
+   * of the budget and samples, pooling the samples: a host whose speed drifts over seconds then widens the spread
+   * instead of moving the median of one run. A worker ignores it.
+   */
+  rounds: z.number().int().positive(),
 });
 export type BenchTimingSpec = z.infer<typeof BenchTimingSpecSchema>;
 
