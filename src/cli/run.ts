@@ -88,7 +88,7 @@ function positiveNumber(text: string, flag: string): number {
 export const registerRun: RegisterCommand = (program, setExitCode) => {
   program
     .command('run')
-    .description('run the conformance cases a profile requires on a device, judge them, and write a signed report')
+    .description('run the cases a profile requires on a device (operators, models or benchmarks), judge or measure them, and write a signed report')
     .option('--driver <name>', 'driver: pytorch, exec, reference, or a path to a driver module (default: the best usable target)')
     .option('--device <device>', 'device string, e.g. cpu, cuda:0, xpu:0, mps, npu:0 (default: the driver\'s first device)')
     .option('--profile <name>', 'certification profile: inference-fp32, inference-lowp, full, bench', DEFAULT_PROFILE)
@@ -116,7 +116,8 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
       [
         '',
         'Exit codes: 0 every selected case passed or was waived; 1 a case failed, errored, crashed, timed out or is',
-        'unsupported; 2 usage or input error; 3 a driver cannot start; 130 interrupted.',
+        'unsupported, or (with --baseline) a case newly failed or a benchmark regressed; 2 usage or input error; 3 a',
+        'driver cannot start; 130 interrupted.',
         '',
         'Environment:',
         '  ACCELCERT_PYTHON           python interpreter for the pytorch driver (after --python)',
