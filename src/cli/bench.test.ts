@@ -12,9 +12,11 @@ const PY = process.env.ACCELCERT_TEST_TORCH_PYTHON ?? '/usr/bin/python3';
 const MM = 'bench/matmul/mm-256x256x256/float32/hot-small';
 const LAYER_NORM = 'bench/normalization/layer-norm-4096x1024/float32/hot-small';
 const SLOW_WORKER = `${PY} ${join(PACKAGE_ROOT, 'fixtures/workers/slow_bench_worker.py')}`;
-// A shared CPU host drifts by tens of percent over seconds (docs/benchmarks.md): the rerun is compared with a threshold
-// that such drift stays under, and the slowed worker, which triples a call's time, is far beyond it.
-const THRESHOLD = '40';
+// A shared CPU host's speed moves in phases of seconds, by up to 1.8× on the machines this runs on (docs/benchmarks.md):
+// the rerun is compared with a threshold such a phase stays under (a 1.8× slower phase is 44 % less throughput), and
+// the slowed worker, which sleeps 100 ms before each call of a few milliseconds, is far beyond it.
+const THRESHOLD = '70';
+const SLOW_MS = '100';
 
 const root = mkdtempSync(join(tmpdir(), 'accelcert-bench-cli-'));
 const dir = (name: string): string => join(root, name);
@@ -83,7 +85,10 @@ describe('benchmarks through the CLI on the pytorch CPU driver', () => {
     expect(same.code).toBe(0);
 
     // the slowed run against the baseline, during the run: exit 1 and comparison.md in the run folder
-    const slowed = await benchRun('slowed', '--driver', 'exec', '--worker', SLOW_WORKER, '--baseline', dir('baseline'), '--threshold', THRESHOLD);
+    process.env['ACCELCERT_SLOW_MS'] = SLOW_MS;
+    const slowed = await benchRun('slowed', '--driver', 'exec', '--worker', SLOW_WORKER, '--baseline', dir('baseline'), '--threshold', THRESHOLD).finally(() => {
+      delete process.env['ACCELCERT_SLOW_MS'];
+    });
     expect(slowed.code).toBe(1);
     // every benchmark was measured: the exit code is the comparison's
     expect(report('slowed').results.map((x) => x.status)).toEqual(['pass', 'pass']);
@@ -97,8 +102,8 @@ describe('benchmarks through the CLI on the pytorch CPU driver', () => {
     const c = JSON.parse(compared.out) as { regressions: { id: string; change: number }[]; newFailures: unknown[] };
     expect(c.newFailures).toEqual([]);
     const mm = c.regressions.find((x) => x.id === MM);
-    // 20 ms of sleep on a call of a few milliseconds: well over half the throughput gone
-    expect(mm?.change).toBeLessThan(-0.5);
+    // 100 ms of sleep on a call of a few milliseconds: almost all the throughput gone
+    expect(mm?.change).toBeLessThan(-0.8);
   });
 
   it('rejects a bad --bench-scale, --peak or --baseline with one sentence and exit 2', async () => {
