@@ -16,17 +16,24 @@ import { graphProblem } from '../workload/graph.js';
 import { computeGraphOracle, inThreadOracle, type Oracle, type OracleAnswer } from './oracle.js';
 
 /** How the runner runs one case: the request the device gets, and what the oracle expects of its answer. */
-export interface CasePlan {
+export type CasePlan = {
   request: ExecRequest;
   /** run the request a second time and compare bytes (numerics policy 6); false when documented as nondeterministic */
   repeat: boolean;
-  /** judges the device's answers against the oracle's, computed before the device is asked: it never sees them first */
-  judge: (answers: Answers) => Judged;
   /** sha256 of the inputs' bytes (see inputs.ts) */
   inputDigest: string;
-  /** bench cases: the measurement from the device's timing (the judge of a benchmark: it ran, and how fast) */
-  measure?: (timing: BenchTiming) => BenchMeasurement;
-}
+} & (
+  | {
+      /** judges the device's answers against the oracle's, computed before the device is asked: it never sees them first */
+      judge: (answers: Answers) => Judged;
+      measure?: undefined;
+    }
+  | {
+      /** bench cases: the measurement from the device's timing (a benchmark is measured, not judged) */
+      measure: (timing: BenchTiming) => BenchMeasurement;
+      judge?: undefined;
+    }
+);
 
 /** A case the runner does not send: why, and the status that says whose limit it is. */
 export interface NotRun {
@@ -148,9 +155,6 @@ export function planBench({ c }: Extract<Runnable, { bench: true }>, userSeed: s
   return {
     request: { kind: 'bench', caseId: c.id, bench: c.bench, inputs },
     repeat: false,
-    judge: () => {
-      throw new Error('a benchmark is measured, not judged');
-    },
     measure: (timing) => measurement(c, timing),
     inputDigest: inputDigest(inputs),
   };
