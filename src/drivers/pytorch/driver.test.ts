@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arg } from '../../ops/args.js';
 import type { TensorData } from '../../tensor/tensor.js';
@@ -277,6 +280,29 @@ describe('pytorch driver failure paths', () => {
     expect(choice.reason).toMatch(/^using .*torch .* \(python3 has no torch module\)$/);
     const env = await findPython({ env: { ACCELCERT_PYTHON: TORCH_PYTHON }, candidates: [] });
     expect(env.reason).toContain('from ACCELCERT_PYTHON');
+  });
+
+  it('runs a named interpreter exactly as named: a wrapper script passed as --python is what starts the worker', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accelcert-wrapper-'));
+    try {
+      // an environment-setup script as vendors ship them: it sets the environment, logs, then runs the real Python
+      const wrapper = join(dir, 'python-env.sh');
+      const calls = join(dir, 'calls.log');
+      writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> ${JSON.stringify(calls)}\nexport ACCELCERT_WRAPPED=yes\nexec ${TORCH_PYTHON} "$@"\n`, { mode: 0o755 });
+      const choice = await findPython({ python: wrapper });
+      expect(choice.path).toBe(wrapper);
+      const session = await pytorchDriver.open('cpu', { python: wrapper });
+      try {
+        const r = await session.exec({ kind: 'op', caseId: 't', op: 'aten.neg.default', args: [arg.tensor(0)], kwargs: {}, inputs: [f32([1, -2], [2])] });
+        expect(values(r).values).toEqual([-1, 2]);
+      } finally {
+        await session.close();
+      }
+      // the worker itself was started through the wrapper, not by the Python the wrapper found
+      expect(readFileSync(calls, 'utf8')).toMatch(/worker\.py/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('discovers the cpu with a fingerprint', async () => {

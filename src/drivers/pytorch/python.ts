@@ -3,7 +3,7 @@ import { UserError } from '../../errors.js';
 import type { OpenOptions } from '../types.js';
 
 export interface PythonChoice {
-  /** the interpreter to run (its sys.executable when it reports one) */
+  /** the interpreter to run: as named by --python or ACCELCERT_PYTHON, else the found candidate's sys.executable */
   path: string;
   /** torch.__version__, or null when this interpreter cannot import torch */
   torchVersion: string | null;
@@ -82,7 +82,9 @@ export async function findPython(opts: FindPythonOptions = {}): Promise<PythonCh
   if (named) {
     const pr = await probe(named.path);
     if (!pr) throw new UserError(`${named.source} ${named.path} is not a Python interpreter that runs here`, 2);
-    const path = pr.executable || named.path;
+    // a named interpreter runs exactly as named: a wrapper (an environment-setup script, `conda run`, a container
+    // launcher) is the program the user chose, not the Python it ends up starting
+    const path = named.path;
     if (pr.torch === null) {
       return { path, torchVersion: null, reason: `${describe(named.path, pr)} has no torch module (${pr.error ?? 'import failed'}); install PyTorch for it or name another interpreter with --python` };
     }
