@@ -19,6 +19,10 @@ describe('accelcert run', () => {
     [['run', '--driver', 'reference', '--shard', '5/4'], /^accelcert: --shard "5\/4" must be K\/N/],
     [['run', '--driver', 'reference', '--timeout', '-1'], /^accelcert: --timeout "-1" must be a positive number/],
     [['run', '--bogus'], /unknown option '--bogus'/],
+    // the signing key is checked before the first case runs, not after the whole run
+    [['run', '--driver', 'reference', '--key', join(PACKAGE_ROOT, 'fixtures/keys/encrypted.key')], /^accelcert: .*encrypted\.key is an encrypted private key; accelcert signs with an unencrypted one/],
+    [['run', '--driver', 'reference', '--key', join(PACKAGE_ROOT, 'fixtures/keys/ed25519.pub')], /^accelcert: .*ed25519\.pub holds a public key; signing needs the private key/],
+    [['run', '--driver', 'reference', '--key', '/nonexistent/vendor.key'], /^accelcert: key file \/nonexistent\/vendor\.key does not exist/],
   ])('rejects bad input %j with one sentence and exit code 2', (args, message) => {
     const r = cli(args);
     expect(r.code).toBe(2);

@@ -8,7 +8,8 @@ import { autoSelect, resolveDriver } from '../drivers/registry.js';
 import { deviceName } from '../device/device.js';
 import { buildReport, runExitCode } from '../report/build.js';
 import { loadWaivers } from '../report/waivers.js';
-import { writeRunOutputs } from '../render/write.js';
+import { writeRunOutputs, type Signing } from '../render/write.js';
+import { ensureDefaultKey, loadPrivateKey } from '../signing/keys.js';
 import { oracleCacheFromEnv } from '../runner/oracle-cache.js';
 import { runCases } from '../runner/run.js';
 import { DEFAULT_PROFILE, getProfile, hasBenchmarks, requiredCases } from '../suite/profile.js';
@@ -170,6 +171,8 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
       const required = profile ? requiredCases(profile, suites, benchScale) : suites.flatMap((s) => s.cases);
       const inSuites = opts.suite.length ? required.filter((c) => opts.suite.includes(c.suite)) : required;
       const cases = selectCases(inSuites, selection);
+      // the key is read before the first case: an unreadable or encrypted key must not wait for the end of an hours-long run
+      const signing: Signing = !opts.sign ? { none: true } : { key: opts.key !== undefined ? loadPrivateKey(opts.key) : ensureDefaultKey((line) => process.stderr.write(`accelcert: ${line}\n`)).key };
 
       const outDir = resolve(opts.out ?? join(defaultReportsDir(), runFolderName(driver.name, device)));
       if (graph) {
@@ -198,7 +201,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
             ? { outcome: 'crashed', message: `the device could not be reopened after it was lost: ${out.deviceLost}` }
             : { outcome: 'completed', message: null },
       });
-      const written = await writeRunOutputs(outDir, report, opts.sign ? { keyPath: opts.key } : { none: true });
+      const written = await writeRunOutputs(outDir, report, signing);
       out.log.info({ files: written.files, verdict: report.verdict }, 'report written');
 
       const comparison = baseline ? compareReports(baseline, report, { threshold }) : null;

@@ -74,6 +74,9 @@ export function loadPrivateKey(path: string): KeyObject {
   if (/-----BEGIN PUBLIC KEY-----/.test(pem)) {
     throw new UserError(`${path} holds a public key; signing needs the private key (the .key file)`);
   }
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem)) {
+    throw new UserError(`${path} is an encrypted private key; accelcert signs with an unencrypted one (openssl pkey -in ${path} -out PLAIN.key)`);
+  }
   let key: KeyObject;
   try {
     key = createPrivateKey(pem);
