@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { PACKAGE_ROOT } from '../version.js';
-import { ensureDefaultKey, keyFingerprint, loadPrivateKey, loadPublicKey } from './keys.js';
+import { ensureDefaultKey, keyFingerprint, loadPrivateKey, loadPublicKey, writeKeyPair } from './keys.js';
 import { syntheticReport } from '../testing/synthetic.js';
 import { writeRunOutputs } from '../render/write.js';
 
@@ -17,6 +17,34 @@ describe('loading keys', () => {
     expect(() => loadPrivateKey(join(KEYS, 'rsa.key'))).toThrow(/holds a rsa key; accelcert signs with ed25519 or ecdsa-p256 keys only/);
     expect(() => loadPrivateKey(join(KEYS, 'missing.key'))).toThrow(/key file .*missing\.key does not exist/);
     expect(() => loadPublicKey(join(KEYS, 'p256.key'))).toThrow(/holds a private key; give the public key/);
+  });
+
+  it('warns when a private key is readable by others, and says so for an encrypted one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accelcert-keymode-'));
+    const open = join(dir, 'open.key');
+    copyFileSync(join(PACKAGE_ROOT, 'fixtures/keys/ed25519.key'), open);
+    chmodSync(open, 0o644);
+    const lines: string[] = [];
+    loadPrivateKey(open, (l) => lines.push(l));
+    expect(lines).toEqual([`warning: private key ${open} is readable by others (mode 0644); chmod 600 ${open}`]);
+    chmodSync(open, 0o600);
+    lines.length = 0;
+    loadPrivateKey(open, (l) => lines.push(l));
+    expect(lines).toEqual([]);
+    const encrypted = join(PACKAGE_ROOT, 'fixtures/keys/encrypted.key');
+    expect(() => loadPrivateKey(encrypted, () => undefined)).toThrow(`${encrypted} is an encrypted private key`);
+  });
+
+  it('keygen writes the private key 0600 and the public key 0644 whatever the umask', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accelcert-umask-'));
+    const old = process.umask(0);
+    try {
+      const files = writeKeyPair(join(dir, 'vendor'), 'ed25519');
+      expect(statSync(files.keyPath).mode & 0o777).toBe(0o600);
+      expect(statSync(files.pubPath).mode & 0o777).toBe(0o644);
+    } finally {
+      process.umask(old);
+    }
   });
 
   it('fingerprints a key pair the same from either half', () => {

@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
@@ -38,7 +38,9 @@ export function writeKeyPair(prefix: string, algorithm: KeyAlgorithm): KeyPairFi
     writeFileSync(keyPath, privatePem, { mode: 0o600, flag: 'wx' });
     // the umask can only narrow the mode, but an inherited ACL-less filesystem may not honour it at create time
     chmodSync(keyPath, 0o600);
-    writeFileSync(pubPath, publicPem, { flag: 'wx' });
+    writeFileSync(pubPath, publicPem, { mode: 0o644, flag: 'wx' });
+    // under umask 000 the public key would be world-writable: anyone could swap the key reviewers are given
+    chmodSync(pubPath, 0o644);
   } catch (err) {
     throw new UserError(`cannot write key files at ${prefix}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
@@ -68,9 +70,16 @@ function readKeyFile(path: string): string {
   }
 }
 
-/** A private key for signing, from a PEM file; one sentence (exit 2) for anything else. */
-export function loadPrivateKey(path: string): KeyObject {
+/**
+ * A private key for signing, from a PEM file; one sentence (exit 2) for anything else. A key that others can read is
+ * used, with a warning: whoever can read it can sign reports in its name.
+ */
+export function loadPrivateKey(path: string, warn: (line: string) => void = (line) => process.stderr.write(`accelcert: ${line}\n`)): KeyObject {
   const pem = readKeyFile(path);
+  const mode = statSync(path).mode & 0o777;
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    warn(`warning: private key ${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')}); chmod 600 ${path}`);
+  }
   if (/-----BEGIN PUBLIC KEY-----/.test(pem)) {
     throw new UserError(`${path} holds a public key; signing needs the private key (the .key file)`);
   }
