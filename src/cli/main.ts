@@ -1,11 +1,11 @@
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../errors.js';
+import { firstLine, UserError } from '../errors.js';
 import { COMMANDS } from './commands.js';
 import { HARNESS_VERSION } from '../version.js';
 
 /**
  * Entry point: builds the commander program, runs one command, and turns every user-caused error into
- * one sentence on stderr and an exit code (2 usage/input, 3 infrastructure). Returns the exit code.
+ * one sentence on stderr and an exit code (2 usage/input, 3 infrastructure, 4 internal error). Returns the exit code.
  */
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -37,5 +37,10 @@ function exitCodeOf(err: unknown): number {
     process.stderr.write(`accelcert: ${err.message}\n`);
     return err.exitCode;
   }
-  throw err;
+  // anything else is accelcert's own failure (a bug, or a limit of the runtime such as a stack overflow): one sentence
+  // and exit 4, never a stack trace unless asked for
+  const first = err instanceof Error ? `${err.name}: ${firstLine(err)}` : String(err);
+  process.stderr.write(`accelcert: internal error: ${first} (accelcert ${HARNESS_VERSION}; ACCELCERT_DEBUG=1 prints the stack)\n`);
+  if (process.env['ACCELCERT_DEBUG'] === '1' && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return 4;
 }

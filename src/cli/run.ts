@@ -118,7 +118,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         '',
         'Exit codes: 0 every selected case passed or was waived; 1 a case failed, errored, crashed, timed out or is',
         'unsupported, or (with --baseline) a case newly failed or a benchmark regressed; 2 usage or input error; 3 a',
-        'driver cannot start; 130 interrupted.',
+        'driver cannot start; 4 internal error; 130 interrupted.',
         '',
         'Environment:',
         '  ACCELCERT_PYTHON           python interpreter for the pytorch driver (after --python)',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ import { shippedSuites } from '../../suites/index.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { runMain as run } from '../testing/helpers.js';
 import { CHECKS } from '../verify/verify.js';
+import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, signEnvelope } from '../signing/dsse.js';
+import { loadPrivateKey } from '../signing/keys.js';
 
 const KEYS = join(PACKAGE_ROOT, 'fixtures', 'keys');
 
@@ -165,5 +168,31 @@ describe('accelcert report', () => {
     const bad = await run('report', join(runDir, 'nope'), '--format', 'md');
     expect(bad.err).toMatch(/^accelcert: .*nope does not exist\n$/);
     expect(bad.code).toBe(2);
+  });
+});
+
+describe('verify of hostile input', () => {
+  it('reads a signed statement nested 5,000 levels deep as invalid, in one sentence, without a stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accelcert-deep-'));
+    // a report nested far past anything accelcert writes, inside an otherwise well-formed, signed statement
+    const report = Buffer.from(`${'['.repeat(5000)}${']'.repeat(5000)}`);
+    const statement = Buffer.from(
+      `{"_type":"${STATEMENT_TYPE}","predicate":{"report":${report.toString()}},"predicateType":"${PREDICATE_TYPE}",` +
+        `"subject":[{"digest":{"sha256":"${createHash('sha256').update(report).digest('hex')}"},"name":"report.json"}]}`,
+    );
+    const file = join(dir, 'report.dsse.json');
+    writeFileSync(file, JSON.stringify(signEnvelope(PAYLOAD_TYPE, statement, loadPrivateKey(join(KEYS, 'ed25519.key'), () => undefined))));
+    const r = await run('verify', file, '--key', join(KEYS, 'ed25519.pub'));
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/FAIL {2}subject digest +the report carried in the statement nests deeper than 64 levels/);
+    expect(r.err).not.toMatch(/RangeError|\n\s+at /);
+  });
+
+  it('refuses an unsigned report file nested too deep with one sentence naming it (exit 2)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accelcert-deep-'));
+    const file = join(dir, 'report.json');
+    writeFileSync(file, `{"schemaVersion":3,"x":${'['.repeat(5000)}${']'.repeat(5000)}}`);
+    const r = await run('verify', file, '--allow-unsigned');
+    expect([r.code, r.err]).toEqual([2, `accelcert: ${file} nests deeper than 64 levels, which no accelcert file does\n`]);
   });
 });

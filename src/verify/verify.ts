@@ -6,6 +6,7 @@ import { outputFailed, statusFromOutputs, type OutputMetrics } from '../judge/re
 import type { BenchMeasurement, CaseResult } from '../runner/result.js';
 import { compileExactGlob } from '../suite/glob.js';
 import { sha256Hex } from '../report/build.js';
+import { readJsonText } from '../report/load.js';
 import { benchmarksOf } from '../report/benchmarks.js';
 import { tablePeak } from '../bench/peaks.js';
 import { metricsProblem } from './consistency.js';
@@ -208,12 +209,12 @@ function* verifySteps(input: VerifyInput, options: VerifyOptions, catalog: Shipp
       checks.set('subject', 'fail', `the statement names report.json sha256 ${claimed}, but the report it carries hashes to ${digest}`);
       return outcome(null, null, signedBy);
     }
-    try {
-      reportValue = JSON.parse(statement.reportBytes.toString('utf8'));
-    } catch {
-      checks.set('subject', 'fail', 'the report carried in the statement is not JSON');
+    const carried = readJsonText(statement.reportBytes.toString('utf8'));
+    if ('problem' in carried) {
+      checks.set('subject', 'fail', `the report carried in the statement ${carried.problem}`);
       return outcome(null, null, signedBy);
     }
+    reportValue = carried.value;
     if (input.reportBytes) {
       const fileDigest = sha256Hex(input.reportBytes);
       if (fileDigest !== claimed) {
@@ -289,13 +290,9 @@ function readStatement(payload: Buffer): { digest: string; reportBytes: Buffer }
   if (tail?.[1] && payload.subarray(0, STATEMENT_HEAD.length).equals(STATEMENT_HEAD)) {
     return { digest: tail[1], reportBytes: payload.subarray(STATEMENT_HEAD.length, payload.length - tail[0].length) };
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(payload.toString('utf8'));
-  } catch {
-    return 'the signed payload is not JSON';
-  }
-  const st = StatementSchema.safeParse(value);
+  const parsed = readJsonText(payload.toString('utf8'));
+  if ('problem' in parsed) return `the signed payload ${parsed.problem}`;
+  const st = StatementSchema.safeParse(parsed.value);
   if (!st.success) return `the signed payload is not an accelcert in-toto Statement v1: ${firstIssue(st.error)}`;
   const subject = st.data.subject[0];
   if (!subject || subject.name !== REPORT_SUBJECT_NAME) {
