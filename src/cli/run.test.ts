@@ -23,6 +23,8 @@ describe('accelcert run', () => {
     [['run', '--driver', 'reference', '--key', join(PACKAGE_ROOT, 'fixtures/keys/encrypted.key')], /^accelcert: .*encrypted\.key is an encrypted private key; accelcert signs with an unencrypted one/],
     [['run', '--driver', 'reference', '--key', join(PACKAGE_ROOT, 'fixtures/keys/ed25519.pub')], /^accelcert: .*ed25519\.pub holds a public key; signing needs the private key/],
     [['run', '--driver', 'reference', '--key', '/nonexistent/vendor.key'], /^accelcert: key file \/nonexistent\/vendor\.key does not exist/],
+    // a file where the run folder should be: refused before the first case
+    [['run', '--driver', 'reference', '--no-sign', '--out', join(PACKAGE_ROOT, 'package.json', 'run')], /^accelcert: cannot write the run folder .*package\.json\/run: ENOTDIR/],
   ])('rejects bad input %j with one sentence and exit code 2', (args, message) => {
     const r = cli(args);
     expect(r.code).toBe(2);

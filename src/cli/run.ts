@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { z } from 'zod';
 import type { RegisterCommand } from './command.js';
@@ -175,6 +175,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
       const signing: Signing = !opts.sign ? { none: true } : { key: opts.key !== undefined ? loadPrivateKey(opts.key) : ensureDefaultKey((line) => process.stderr.write(`accelcert: ${line}\n`)).key };
 
       const outDir = resolve(opts.out ?? join(defaultReportsDir(), runFolderName(driver.name, device)));
+      ensureWritableFolder(outDir);
       if (graph) {
         // the exact bytes whose sha256 the report records, so that verify can take the cases from the run folder
         mkdirSync(outDir, { recursive: true });
@@ -231,6 +232,16 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
       setExitCode(out.interrupted ? 130 : Math.max(runExitCode(report), compared));
     });
 };
+
+/** The run folder, created now and checked writable: a folder the report cannot go into must fail before the first case. */
+function ensureWritableFolder(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new UserError(`cannot write the run folder ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
 
 /** Run folders go under ./reports, the project's git-ignored output folder when run from a checkout. */
 function defaultReportsDir(): string {

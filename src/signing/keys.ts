@@ -76,10 +76,6 @@ function readKeyFile(path: string): string {
  */
 export function loadPrivateKey(path: string, warn: (line: string) => void = (line) => process.stderr.write(`accelcert: ${line}\n`)): KeyObject {
   const pem = readKeyFile(path);
-  const mode = statSync(path).mode & 0o777;
-  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-    warn(`warning: private key ${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')}); chmod 600 ${path}`);
-  }
   if (/-----BEGIN PUBLIC KEY-----/.test(pem)) {
     throw new UserError(`${path} holds a public key; signing needs the private key (the .key file)`);
   }
@@ -93,6 +89,10 @@ export function loadPrivateKey(path: string, warn: (line: string) => void = (lin
     throw new UserError(`${path} is not a readable PEM private key`);
   }
   keyAlgorithm(key, path);
+  const mode = statSync(path).mode & 0o777;
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    warn(`warning: private key ${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')}); chmod 600 ${path}`);
+  }
   return key;
 }
 
