@@ -43,6 +43,7 @@ const RunOptionsSchema = z.object({
   waivers: z.string().optional(),
   timeout: z.string().default('60'),
   depth: z.string().default('4'),
+  maxCrashes: z.string().default('10'),
   python: z.string().optional(),
   worker: z.string().optional(),
   graph: z.string().optional(),
@@ -80,6 +81,12 @@ function parseSeed(text: string | undefined): string | null {
   return text;
 }
 
+function parseCount(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag} "${text}" must be a whole number of 0 or more`);
+  return n;
+}
+
 function positiveNumber(text: string, flag: string): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} "${text}" must be a positive number`);
@@ -103,6 +110,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
     .option('--no-sign', 'leave the report unsigned')
     .option('--waivers <file>', 'waiver file (JSON): failures it covers count as waived')
     .option('--timeout <seconds>', 'per-case limit on the device call', '60')
+    .option('--max-crashes <n>', 'stop after n cases in a row crash or time out (0: never); the cases left are recorded as not run, exit 3', '10')
     .addOption(new Option('--depth <n>', 'requests kept in flight to the device').default('4').hideHelp())
     .option('--python <path>', 'python interpreter for the pytorch driver (default: $ACCELCERT_PYTHON, then /usr/bin/python3, python3)')
     .option('--worker <command>', 'worker command line for the exec driver')
@@ -118,7 +126,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         '',
         'Exit codes: 0 every selected case passed or was waived; 1 a case failed, errored, crashed, timed out or is',
         'unsupported, or (with --baseline) a case newly failed or a benchmark regressed; 2 usage or input error; 3 a',
-        'driver cannot start; 4 internal error; 130 interrupted.',
+        'driver cannot start, or the device was lost or kept crashing (--max-crashes); 4 internal error; 130 interrupted.',
         '',
         'Environment:',
         '  ACCELCERT_PYTHON           python interpreter for the pytorch driver (after --python)',
@@ -133,6 +141,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
       const opts = RunOptionsSchema.parse(raw);
       const timeoutMs = positiveNumber(opts.timeout, '--timeout') * 1000;
       const depth = Math.floor(positiveNumber(opts.depth, '--depth'));
+      const maxCrashes = parseCount(opts.maxCrashes, '--max-crashes');
       const seed = parseSeed(opts.seed);
 
       // Validate everything the user typed before starting any device.
@@ -182,7 +191,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         writeFileSync(join(outDir, GRAPH_FILE_IN_RUN), graph.bytes);
       }
       const cache = oracleCacheFromEnv(process.env);
-      const out = await runCases({ driver, device, openOptions, cases, outDir, timeoutMs, depth, seed, cache });
+      const out = await runCases({ driver, device, openOptions, cases, outDir, timeoutMs, depth, seed, cache, maxConsecutiveCrashes: maxCrashes === 0 ? Infinity : maxCrashes });
       const report = buildReport({
         command: ['accelcert', ...process.argv.slice(2)],
         startedAt: out.startedAt,
@@ -199,7 +208,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         run: out.interrupted
           ? { outcome: 'interrupted', message: 'interrupted by a signal' }
           : out.deviceLost
-            ? { outcome: 'crashed', message: `the device could not be reopened after it was lost: ${out.deviceLost}` }
+            ? { outcome: 'crashed', message: out.deviceLost }
             : { outcome: 'completed', message: null },
       });
       const written = await writeRunOutputs(outDir, report, signing);
@@ -229,7 +238,8 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         if (comparison) process.stdout.write(`\n${comparisonMarkdown(comparison)}\n`);
       }
       const compared = comparison ? comparisonExitCode(comparison) : 0;
-      setExitCode(out.interrupted ? 130 : Math.max(runExitCode(report), compared));
+      // a device lost for good, or one whose cases kept crashing, is an infrastructure failure: the report says what ran
+      setExitCode(out.interrupted ? 130 : out.deviceLost ? 3 : Math.max(runExitCode(report), compared));
     });
 };
 

@@ -14,6 +14,8 @@ export interface ExecuteOptions {
   timeoutMs: number;
   /** requests kept in flight, so the harness computes references while the device works */
   depth: number;
+  /** stop after this many cases in a row crash or time out (default: never); the cases left are recorded as not run */
+  maxConsecutiveCrashes?: number;
   /** opens a fresh session after a crash or a timeout */
   reopen: () => Promise<Session>;
   /** stops scheduling new cases; results of the cases already run are kept */
@@ -40,7 +42,7 @@ class Timeout extends Error {
 export interface ExecuteOutput {
   /** one result per case that ran (all of them unless the run was interrupted), in case order */
   results: CaseResult[];
-  /** why the device could not be reopened after it was lost; the cases left were recorded as crashes */
+  /** why the run stopped running cases (the device could not be reopened, or too many crashes in a row); the cases left were recorded as crashes */
   deviceLost: string | null;
 }
 
@@ -91,7 +93,7 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
       try {
         session = await opts.reopen();
       } catch (err) {
-        deviceLost = firstLine(err);
+        deviceLost = `the device could not be reopened after it was lost: ${firstLine(err)}`;
       }
     })();
     await reopening;
@@ -106,7 +108,7 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
       if (reopening) await reopening;
       if (deviceLost !== null) {
         // never silently skipped: every case the dead device could not run is a crash, with the reason
-        return { ...baseResult(c), status: 'crash', message: `not run: the device could not be reopened after it was lost: ${deviceLost}` };
+        return { ...baseResult(c), status: 'crash', message: `not run: ${deviceLost}` };
       }
       const gen = generation;
       const outcome = await runOne(session, c, planned, opts.timeoutMs, depth);
@@ -115,9 +117,14 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
       if (!outcome.aborted || attempt >= MAX_ATTEMPTS) return outcome.fallback;
     }
   };
+  // N crashes or timeouts in a row: the device is not usable, and the cases left are recorded as not run
+  let inARow = 0;
+  const limit = opts.maxConsecutiveCrashes ?? Infinity;
   const record = (i: number, r: CaseResult): void => {
     results[i] = r;
     opts.onResult(r);
+    inARow = r.status === 'crash' || r.status === 'timeout' ? inARow + 1 : 0;
+    if (inARow >= limit && deviceLost === null) deviceLost = `${inARow} cases in a row crashed or timed out (the limit is ${limit}): the device is not usable`;
   };
 
   // Benchmarks run last and alone: one request at a time, with the oracle's threads idle, so that nothing the harness

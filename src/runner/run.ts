@@ -25,6 +25,8 @@ export interface RunSpec {
   seed?: string | null;
   /** where the oracle's answers are cached (see oracleCacheFromEnv); null or absent: no cache */
   cache?: OracleCacheConfig | null;
+  /** stop after this many cases in a row crash or time out (default: never) */
+  maxConsecutiveCrashes?: number;
   /** the oracle's worker threads at most (default: the available cores); 0 computes every case in the runner's thread */
   oracleThreads?: number;
 }
@@ -83,6 +85,7 @@ export async function runCases(spec: RunSpec): Promise<RunOutput> {
     const { results, deviceLost } = await executeCases(session, spec.cases, {
       timeoutMs: spec.timeoutMs,
       depth: spec.depth,
+      ...(spec.maxConsecutiveCrashes !== undefined ? { maxConsecutiveCrashes: spec.maxConsecutiveCrashes } : {}),
       seed: spec.seed ?? null,
       oracle,
       signal: controller.signal,
@@ -97,7 +100,7 @@ export async function runCases(spec: RunSpec): Promise<RunOutput> {
         progress.tick(r);
       },
     });
-    if (deviceLost) log.error({ reason: deviceLost }, 'device lost for good');
+    if (deviceLost) log.error({ reason: deviceLost }, 'the run stopped running cases');
     const { hits, computed, offloaded, cacheProblem } = oracle.stats;
     log.info({ cached: hits, computed, offloaded, cacheProblem }, 'oracle answers');
     return { device: session.device, results, startedAt, endedAt: new Date(), interrupted, deviceLost, log };

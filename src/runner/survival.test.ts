@@ -23,7 +23,7 @@ function plan(marker: string, at: number, count = 8): Case[] {
   });
 }
 
-async function run(mode: string, cases: Case[], timeoutMs: number, reopenFails = false) {
+async function run(mode: string, cases: Case[], timeoutMs: number, reopenFails = false, maxConsecutiveCrashes?: number) {
   const opts = { worker: worker(mode), timeoutMs };
   let opened = 0;
   const open = async () => {
@@ -32,7 +32,8 @@ async function run(mode: string, cases: Case[], timeoutMs: number, reopenFails =
     return execDriver.open(undefined, opts);
   };
   const journal: string[] = [];
-  const out = await executeCases(await open(), cases, { timeoutMs, depth: 4, reopen: open, onResult: (r) => journal.push(r.id) });
+  const limit = maxConsecutiveCrashes !== undefined ? { maxConsecutiveCrashes } : {};
+  const out = await executeCases(await open(), cases, { timeoutMs, depth: 4, reopen: open, onResult: (r) => journal.push(r.id), ...limit });
   return { ...out, opened, journal };
 }
 
@@ -83,4 +84,17 @@ describe('crash and hang survival', () => {
     for (const r of results.filter((x, i) => x.status === 'crash' && i !== 6)) expect(r.message).toMatch(/not run: the device could not be reopened/);
     expect(journal).toHaveLength(cases.length);
   }, 60_000);
+
+  it('stops after N crashes in a row: the cases left are recorded as not run, with the reason', async () => {
+    const cases = Array.from({ length: 10 }, (_, i) => ({ ...base[i % base.length]!, id: `${base[i % base.length]!.id}/crash${i}` }));
+    const { results, deviceLost, opened, journal } = await run('crash-on-exec', cases, 20_000, false, 3);
+    expect(deviceLost).toBe('3 cases in a row crashed or timed out (the limit is 3): the device is not usable');
+    expect(results).toHaveLength(cases.length);
+    expect(journal).toHaveLength(cases.length);
+    for (const r of results) expect(r.status).toBe('crash');
+    const notRun = results.filter((r) => r.message?.startsWith('not run: 3 cases in a row crashed'));
+    expect(notRun.length).toBeGreaterThanOrEqual(cases.length - 4);
+    // no worker started for the cases that were not run
+    expect(opened).toBeLessThanOrEqual(5);
+  }, 120_000);
 });
