@@ -100,21 +100,63 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
     reopening = null;
   };
 
-  // One case to its result: planned, sent, and run again on a fresh session when another request's crash aborted it.
+  // Requests in flight, and runs that must be alone. After a session loss, the cases that were in flight with the
+  // culprit run again one at a time, nothing else in flight, so that each gets the status of its own execution: no
+  // case is charged for another's crash or hang.
+  let inFlight = 0;
+  const waitingForIdle: (() => void)[] = [];
+  let soloChain: Promise<void> = Promise.resolve();
+  let solos = 0;
+  const tracked = async <T>(fn: () => Promise<T>): Promise<T> => {
+    inFlight++;
+    try {
+      return await fn();
+    } finally {
+      inFlight--;
+      if (inFlight === 0) for (const wake of waitingForIdle.splice(0)) wake();
+    }
+  };
+  const idle = (): Promise<void> => (inFlight === 0 ? Promise.resolve() : new Promise<void>((wake) => waitingForIdle.push(wake)));
+  const alone = async <T>(fn: () => Promise<T>): Promise<T> => {
+    solos++;
+    const before = soloChain;
+    let release = (): void => undefined;
+    soloChain = new Promise<void>((r) => (release = r));
+    try {
+      await before;
+      await idle();
+      return await tracked(fn);
+    } finally {
+      solos--;
+      release();
+    }
+  };
+  const notAlone = async (): Promise<void> => {
+    while (solos > 0) await soloChain;
+  };
+
+  // One case to its result: planned, sent, and run again (alone) on a fresh session when another request's failure
+  // aborted it.
   const runCase = async (i: number, c: Case, depth: number): Promise<CaseResult> => {
+    let solo = false;
     for (let attempt = 1; ; attempt++) {
       // the oracle's answer first (its threads may take a while), then the session as it is once that is there
       const planned = await plan(i, c);
-      if (reopening) await reopening;
-      if (deviceLost !== null) {
+      if (!solo) await notAlone();
+      const once = async (): Promise<{ gen: number; outcome: Outcome } | CaseResult> => {
+        if (reopening) await reopening;
         // never silently skipped: every case the dead device could not run is a crash, with the reason
-        return { ...baseResult(c), status: 'crash', message: `not run: ${deviceLost}` };
-      }
-      const gen = generation;
-      const outcome = await runOne(session, c, planned, opts.timeoutMs, depth);
+        if (deviceLost !== null) return { ...baseResult(c), status: 'crash', message: `not run: ${deviceLost}` };
+        const gen = generation;
+        return { gen, outcome: await runOne(session, c, planned, opts.timeoutMs, solo ? 1 : depth) };
+      };
+      const sent = solo ? await alone(once) : await tracked(once);
+      if (!('outcome' in sent)) return sent;
+      const { gen, outcome } = sent;
       if (outcome.kind === 'done') return outcome.result;
       await replace(gen);
       if (!outcome.aborted || attempt >= MAX_ATTEMPTS) return outcome.fallback;
+      solo = true;
     }
   };
   // N crashes or timeouts in a row: the device is not usable, and the cases left are recorded as not run

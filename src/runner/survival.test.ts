@@ -97,4 +97,14 @@ describe('crash and hang survival', () => {
     // no worker started for the cases that were not run
     expect(opened).toBeLessThanOrEqual(5);
   }, 120_000);
+
+  it('charges no case for another one\'s failure: a device that crashes on one op, hangs on a second and exits on a third', async () => {
+    // runs of faulty cases longer than the pipeline is deep (4), and correct cases in flight with them
+    const marks = ['ok', 'hang', 'hang', 'hang', 'hang', 'hang', 'ok', 'crash', 'crash', 'crash', 'crash', 'crash', 'ok', 'exit', 'exit', 'exit', 'exit', 'ok', 'ok'];
+    const cases = marks.map((m, i) => ({ ...base[i % base.length]!, id: `${base[i % base.length]!.id}/${m}${i}` }));
+    const { results } = await run('crash-hang-exit', cases, 1500);
+    const expected: Record<string, string> = { ok: 'pass', crash: 'crash', hang: 'timeout', exit: 'crash' };
+    expect(results.map((r) => r.status)).toEqual(marks.map((m) => expected[m]));
+    for (const r of results.filter((x) => x.status !== 'pass')) expect(r.message).not.toMatch(/while this case waited/);
+  }, 120_000);
 });
