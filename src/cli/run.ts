@@ -12,6 +12,11 @@ import { writeRunOutputs, type Signing } from '../render/write.js';
 import { ensureDefaultKey, loadPrivateKey } from '../signing/keys.js';
 import { oracleCacheFromEnv } from '../runner/oracle-cache.js';
 import { runCases } from '../runner/run.js';
+import { readJournal } from '../runner/journal.js';
+import { deviceProblem, readManifest, resumeProblem, writeManifest, type RunManifest } from '../runner/manifest.js';
+import type { CaseResult } from '../runner/result.js';
+import type { DeviceInfo } from '../device/device.js';
+import { HARNESS_VERSION } from '../version.js';
 import { DEFAULT_PROFILE, getProfile, hasBenchmarks, requiredCases } from '../suite/profile.js';
 import { BENCH_SCALES, BenchScaleSchema, type BenchScale } from '../workload/bench.js';
 import { parsePeaks } from '../bench/peaks.js';
@@ -51,6 +56,7 @@ const RunOptionsSchema = z.object({
   peak: z.array(z.string()).default([]),
   baseline: z.string().optional(),
   threshold: z.string().default('5'),
+  resume: z.string().optional(),
   json: z.boolean().default(false),
 });
 
@@ -118,6 +124,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
     .option('--peak <precision=value>', "the device's dense peak, replacing the built-in table: PRECISION=TFLOPS (float64, float32, tf32, bfloat16, float16, float8) or memory=TB/S (repeatable)", collect)
     .option('--baseline <dir>', 'compare with this earlier run (folder or report.json): new failures or benchmark regressions exit 1; comparison.md goes in the run folder')
     .option('--threshold <percent>', 'with --baseline: how much slower a benchmark must be to regress, in percent', '5')
+    .option('--resume <dir>', 'continue the run in DIR after the harness was killed: the same command, with this flag; finished cases are not run again')
     .option('--graph <file>', "run the model of a graph file (`accelcert graph capture`) in eager and compiled mode instead of a profile's cases; the verdict covers that model only")
     .option('--json', 'print the report summary as JSON on stdout (progress and logs go to stderr)')
     .addHelpText(
@@ -183,18 +190,66 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
       // the key is read before the first case: an unreadable or encrypted key must not wait for the end of an hours-long run
       const signing: Signing = !opts.sign ? { none: true } : { key: opts.key !== undefined ? loadPrivateKey(opts.key) : ensureDefaultKey((line) => process.stderr.write(`accelcert: ${line}\n`)).key };
 
-      const outDir = resolve(opts.out ?? join(defaultReportsDir(), runFolderName(driver.name, device)));
-      ensureWritableFolder(outDir);
+      if (opts.resume !== undefined && opts.out !== undefined && resolve(opts.out) !== resolve(opts.resume)) {
+        throw new UserError('--resume DIR continues the run in DIR: give no --out, or the same folder');
+      }
+      const outDir = resolve(opts.resume ?? opts.out ?? join(defaultReportsDir(), runFolderName(driver.name, device)));
+      const manifest: RunManifest = {
+        accelcert: HARNESS_VERSION,
+        startedAt: new Date().toISOString(),
+        command: ['accelcert', ...process.argv.slice(2)],
+        driver: opts.driver ?? driver.name,
+        device: device ?? null,
+        profile: profile?.name ?? GRAPH_PROFILE,
+        graph: graph?.digest ?? null,
+        suites: Object.fromEntries(suites.map((x) => [x.name, x.digest])),
+        selection: { suites: opts.suite, filters: opts.filter, dtypes: selection.dtypes, shard: opts.shard ?? null, seed, benchScale },
+        fingerprint: null,
+      };
+      // a resumed run continues the run its folder records, and only that run: same accelcert, target and selection
+      let started = manifest;
+      let done: CaseResult[] = [];
+      if (opts.resume !== undefined) {
+        started = readManifest(outDir, opts.resume);
+        const problem = resumeProblem(started, manifest);
+        if (problem) throw new UserError(`--resume ${opts.resume}: ${problem}`);
+        const selected = new Set(cases.map((c) => c.id));
+        done = readJournal(join(outDir, 'journal.jsonl')).results.filter((r) => selected.has(r.id));
+      } else {
+        ensureWritableFolder(outDir);
+        writeManifest(outDir, manifest);
+      }
+      const finished = new Set(done.map((r) => r.id));
+      const onOpened = (opened: DeviceInfo): void => {
+        if (opts.resume === undefined) return writeManifest(outDir, { ...manifest, fingerprint: opened.fingerprint });
+        const problem = deviceProblem(started, opened.fingerprint);
+        if (problem) throw new UserError(`--resume ${opts.resume}: ${problem}`);
+      };
       if (graph) {
         // the exact bytes whose sha256 the report records, so that verify can take the cases from the run folder
         mkdirSync(outDir, { recursive: true });
         writeFileSync(join(outDir, GRAPH_FILE_IN_RUN), graph.bytes);
       }
       const cache = oracleCacheFromEnv(process.env);
-      const out = await runCases({ driver, device, openOptions, cases, outDir, timeoutMs, depth, seed, cache, maxConsecutiveCrashes: maxCrashes === 0 ? Infinity : maxCrashes });
+      const out = await runCases({
+        driver,
+        device,
+        openOptions,
+        cases: cases.filter((c) => !finished.has(c.id)),
+        outDir,
+        timeoutMs,
+        depth,
+        seed,
+        cache,
+        maxConsecutiveCrashes: maxCrashes === 0 ? Infinity : maxCrashes,
+        resume: opts.resume !== undefined,
+        onOpened,
+      });
+      const byId = new Map([...done, ...out.results].map((r) => [r.id, r]));
+      const results = cases.flatMap((c) => byId.get(c.id) ?? []);
       const report = buildReport({
         command: ['accelcert', ...process.argv.slice(2)],
-        startedAt: out.startedAt,
+        startedAt: opts.resume !== undefined ? new Date(started.startedAt) : out.startedAt,
         endedAt: out.endedAt,
         target: { driver: opts.driver ?? driver.name, device: out.device.device, fingerprint: out.device.fingerprint },
         suites: profile ? suites.filter((s) => profile.suites.includes(s.name)) : suites,
@@ -203,7 +258,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         requiredIds: required.map((c) => c.id),
         selection: { suites: opts.suite, ...selection, cases: cases.length, seed, benchScale },
         peak,
-        results: out.results,
+        results,
         waivers,
         run: out.interrupted
           ? { outcome: 'interrupted', message: 'interrupted by a signal' }

@@ -25,6 +25,10 @@ export interface RunSpec {
   seed?: string | null;
   /** where the oracle's answers are cached (see oracleCacheFromEnv); null or absent: no cache */
   cache?: OracleCacheConfig | null;
+  /** `run --resume`: keep the journal's results (the cases given are those left to run) */
+  resume?: boolean;
+  /** called once the device is open, before any case: may refuse it (a resumed run on another device) by throwing */
+  onOpened?: (device: DeviceInfo) => void;
   /** stop after this many cases in a row crash or time out (default: never) */
   maxConsecutiveCrashes?: number;
   /** the oracle's worker threads at most (default: the available cores); 0 computes every case in the runner's thread */
@@ -49,7 +53,7 @@ export interface RunOutput {
 export async function runCases(spec: RunSpec): Promise<RunOutput> {
   mkdirSync(spec.outDir, { recursive: true });
   const log = openRunLog(join(spec.outDir, 'run.log'));
-  const journal = new Journal(join(spec.outDir, 'journal.jsonl'));
+  const journal = new Journal(join(spec.outDir, 'journal.jsonl'), { keep: spec.resume === true });
   const openOptions: OpenOptions = { ...spec.openOptions, timeoutMs: spec.timeoutMs, log: (line) => log.info({ source: 'worker' }, line) };
   const startedAt = new Date();
   log.info({ driver: spec.driver.name, device: spec.device, cases: spec.cases.length, seed: spec.seed ?? null }, 'run started');
@@ -64,6 +68,12 @@ export async function runCases(spec: RunSpec): Promise<RunOutput> {
     throw new UserError(`the ${spec.driver.name} driver could not open ${spec.device ?? 'its default device'}: ${firstLine(err)}`, 3);
   }
   log.info({ fingerprint: session.device.fingerprint, capabilities: session.capabilities }, 'device opened');
+  try {
+    spec.onOpened?.(session.device);
+  } catch (err) {
+    await session.close().catch(() => undefined);
+    throw err;
+  }
 
   let interrupted = false;
   const controller = new AbortController();
