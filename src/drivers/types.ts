@@ -43,10 +43,11 @@ export interface Session {
 
 /**
  * Thrown by `Session.exec` when the device session itself is gone. The runner records `crash` and `timeout`
- * as the case statuses of the same name; `aborted` requests never ran (the session died on an earlier one)
- * and are run again on a fresh session.
+ * as the case statuses of the same name, and `protocol` (the worker broke the protocol: bytes that are not a
+ * frame, a malformed reply, a closed pipe) as `error`; `aborted` requests never ran (the session died on an
+ * earlier one) and are run again on a fresh session.
  */
-export type SessionLostKind = 'crash' | 'timeout' | 'aborted';
+export type SessionLostKind = 'crash' | 'timeout' | 'protocol' | 'aborted';
 
 export class SessionLostError extends Error {
   constructor(
@@ -66,6 +67,8 @@ export interface OpenOptions {
   log?: (line: string) => void;
   /** per-request limit; a worker session kills a worker that does not answer its oldest request in time */
   timeoutMs?: number;
+  /** a worker that starts a reply frame and sends nothing more for this long broke the protocol (default 10 s) */
+  frameStallMs?: number;
 }
 
 /** A driver adapter: short by design (discover, open); everything common lives in the runner and protocol. */

@@ -62,6 +62,25 @@ describe('frames', () => {
     expect(() => d.push(frames[1] ?? Buffer.alloc(0))).toThrow(ProtocolError);
   });
 
+  it('hands out the whole frames that came before a break in the same chunk, then tells of the break', () => {
+    const d = new FrameDecoder();
+    const good = concat(encodeFrame({ id: 1 }, [Buffer.alloc(8, 7)]));
+    const got = d.push(Buffer.concat([good, Buffer.from('segfault at 0000 ip 00007f3a\n')]));
+    expect(got.map((f) => f.header)).toEqual([{ id: 1 }]);
+    expect(d.failure?.message).toMatch(/expected magic "ACRT", got 0x73656766/);
+    expect(() => d.push(good)).toThrow(ProtocolError);
+  });
+
+  it('says how much of a frame in progress arrived', () => {
+    const d = new FrameDecoder();
+    const whole = concat(encodeFrame({ id: 1 }, [Buffer.alloc(100)]));
+    d.push(whole.subarray(0, 5));
+    expect(d.describePartial()).toBe('5 bytes of a frame');
+    d.push(whole.subarray(5, 40));
+    expect(d.midFrame).toBe(true);
+    expect(d.describePartial()).toBe(`40 of its ${whole.byteLength} bytes`);
+  });
+
   it('rejects a header that is not a JSON object', () => {
     const bad = Buffer.concat([encodeFrame({ a: 1 })[0] ?? Buffer.alloc(0)]);
     bad.write('[1,2,3]', FRAME_PREFIX_BYTES);

@@ -59,6 +59,7 @@ type Phase = 'prefix' | 'header' | 'body';
 /**
  * Incremental decoder: feed it chunks as they arrive (split or coalesced anyhow), get whole frames out.
  * After a ProtocolError the decoder is poisoned: a stream that lost its frame boundaries cannot resync.
+ * A chunk that holds whole frames and then the break yields those frames; `failure` tells of the break.
  */
 export class FrameDecoder {
   private phase: Phase = 'prefix';
@@ -66,6 +67,9 @@ export class FrameDecoder {
   private filled = 0;
   private header: Record<string, unknown> | null = null;
   private bodyBytes = 0;
+  /** bytes of the frame in progress received so far, and its whole length once its prefix is in */
+  private received = 0;
+  private expected: number | null = null;
   private broken: ProtocolError | null = null;
 
   constructor(private readonly limits: FrameLimits = DEFAULT_FRAME_LIMITS) {}
@@ -73,6 +77,11 @@ export class FrameDecoder {
   /** True while a frame is partly received (a stream that ends here was cut mid-frame). */
   get midFrame(): boolean {
     return this.phase !== 'prefix' || this.filled > 0;
+  }
+
+  /** How much of the frame in progress arrived, for messages: "7 bytes of a frame", "1000 of its 4096 bytes". */
+  describePartial(): string {
+    return this.expected === null ? `${this.received} bytes of a frame` : `${this.received} of its ${this.expected} bytes`;
   }
 
   push(chunk: Uint8Array): Frame[] {
@@ -84,6 +93,7 @@ export class FrameDecoder {
         const n = Math.min(this.buf.byteLength - this.filled, chunk.byteLength - pos);
         this.buf.set(chunk.subarray(pos, pos + n), this.filled);
         this.filled += n;
+        this.received += n;
         pos += n;
         if (this.filled === this.buf.byteLength) {
           const frame = this.advance();
@@ -91,10 +101,17 @@ export class FrameDecoder {
         }
       }
     } catch (err) {
-      if (err instanceof ProtocolError) this.broken = err;
-      throw err;
+      if (!(err instanceof ProtocolError)) throw err;
+      this.broken = err;
+      // the whole frames before the break are good replies: handed out now, the break thrown on the next push
+      if (frames.length === 0) throw err;
     }
     return frames;
+  }
+
+  /** Why the stream broke, once it has (frames decoded before the break are still returned by that push). */
+  get failure(): ProtocolError | null {
+    return this.broken;
   }
 
   private advance(): Frame | null {
@@ -112,6 +129,7 @@ export class FrameDecoder {
           throw new ProtocolError(`a frame body of ${bodyBytes} bytes (allowed: up to ${this.limits.maxBodyBytes})`);
         }
         this.bodyBytes = Number(bodyBytes);
+        this.expected = FRAME_PREFIX_BYTES + headerBytes + this.bodyBytes;
         this.phase = 'header';
         this.buf = Buffer.allocUnsafe(headerBytes);
         this.filled = 0;
@@ -145,6 +163,8 @@ export class FrameDecoder {
     this.buf = Buffer.allocUnsafe(FRAME_PREFIX_BYTES);
     this.filled = 0;
     this.header = null;
+    this.received = 0;
+    this.expected = null;
     return frame;
   }
 }

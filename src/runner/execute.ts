@@ -135,6 +135,8 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
     while (solos > 0) await soloChain;
   };
 
+  // results of cases whose device session was lost on them
+  const lostBy = new WeakSet<CaseResult>();
   // One case to its result: planned, sent, and run again (alone) on a fresh session when another request's failure
   // aborted it.
   const runCase = async (i: number, c: Case, depth: number): Promise<CaseResult> => {
@@ -155,18 +157,22 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
       const { gen, outcome } = sent;
       if (outcome.kind === 'done') return outcome.result;
       await replace(gen);
-      if (!outcome.aborted || attempt >= MAX_ATTEMPTS) return outcome.fallback;
+      if (!outcome.aborted || attempt >= MAX_ATTEMPTS) {
+        lostBy.add(outcome.fallback);
+        return outcome.fallback;
+      }
       solo = true;
     }
   };
-  // N crashes or timeouts in a row: the device is not usable, and the cases left are recorded as not run
+  // N lost sessions in a row (crashes, timeouts, protocol breaks): the device is not usable, and the cases left are
+  // recorded as not run
   let inARow = 0;
   const limit = opts.maxConsecutiveCrashes ?? Infinity;
   const record = (i: number, r: CaseResult): void => {
     results[i] = r;
     opts.onResult(r);
-    inARow = r.status === 'crash' || r.status === 'timeout' ? inARow + 1 : 0;
-    if (inARow >= limit && deviceLost === null) deviceLost = `${inARow} cases in a row crashed or timed out (the limit is ${limit}): the device is not usable`;
+    inARow = lostBy.has(r) || r.status === 'crash' || r.status === 'timeout' ? inARow + 1 : 0;
+    if (inARow >= limit && deviceLost === null) deviceLost = `${inARow} cases in a row crashed, timed out or broke the protocol (the limit is ${limit}): the device is not usable`;
   };
 
   // Benchmarks run last and alone: one request at a time, with the oracle's threads idle, so that nothing the harness
@@ -298,13 +304,16 @@ async function answerOf(pending: Promise<ExecResult>, t0: number, base: BaseResu
     const kind = err instanceof SessionLostError ? err.kind : err instanceof Timeout ? 'timeout' : 'crash';
     const fallback: CaseResult = {
       ...base,
-      status: kind === 'timeout' ? 'timeout' : 'crash',
+      // a worker that breaks the protocol did not crash: it answered wrongly at the protocol level, an `error`
+      status: kind === 'timeout' ? 'timeout' : kind === 'protocol' ? 'error' : 'crash',
       message:
         kind === 'timeout'
           ? `no answer within ${timeoutMs / 1000} s: ${firstLine(err)}`
           : kind === 'aborted'
             ? `the device session died ${MAX_ATTEMPTS} times while this case waited: ${firstLine(err)}`
-            : `the device session died: ${firstLine(err)}`,
+            : kind === 'protocol'
+              ? `the device session was restarted: ${firstLine(err)}`
+              : `the device session died: ${firstLine(err)}`,
       timings: { execMs, deviceMs: null },
     };
     return { kind: 'session-lost', fallback, aborted: kind === 'aborted' };

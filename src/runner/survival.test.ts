@@ -24,7 +24,7 @@ function plan(marker: string, at: number, count = 8): Case[] {
 }
 
 async function run(mode: string, cases: Case[], timeoutMs: number, reopenFails = false, maxConsecutiveCrashes?: number) {
-  const opts = { worker: worker(mode), timeoutMs };
+  const opts = { worker: worker(mode), timeoutMs, frameStallMs: 1000 };
   let opened = 0;
   const open = async () => {
     opened++;
@@ -88,11 +88,11 @@ describe('crash and hang survival', () => {
   it('stops after N crashes in a row: the cases left are recorded as not run, with the reason', async () => {
     const cases = Array.from({ length: 10 }, (_, i) => ({ ...base[i % base.length]!, id: `${base[i % base.length]!.id}/crash${i}` }));
     const { results, deviceLost, opened, journal } = await run('crash-on-exec', cases, 20_000, false, 3);
-    expect(deviceLost).toBe('3 cases in a row crashed or timed out (the limit is 3): the device is not usable');
+    expect(deviceLost).toBe('3 cases in a row crashed, timed out or broke the protocol (the limit is 3): the device is not usable');
     expect(results).toHaveLength(cases.length);
     expect(journal).toHaveLength(cases.length);
     for (const r of results) expect(r.status).toBe('crash');
-    const notRun = results.filter((r) => r.message?.startsWith('not run: 3 cases in a row crashed'));
+    const notRun = results.filter((r) => r.message?.startsWith('not run: 3 cases in a row crashed,'));
     expect(notRun.length).toBeGreaterThanOrEqual(cases.length - 4);
     // no worker started for the cases that were not run
     expect(opened).toBeLessThanOrEqual(5);
@@ -107,4 +107,39 @@ describe('crash and hang survival', () => {
     expect(results.map((r) => r.status)).toEqual(marks.map((m) => expected[m]));
     for (const r of results.filter((x) => x.status !== 'pass')) expect(r.message).not.toMatch(/while this case waited/);
   }, 120_000);
+});
+
+/**
+ * A worker that misbehaves at the protocol level, on one case of eight in the middle of the pipeline: that case gets
+ * its own status and a sentence that says what the worker did; the worker is restarted; every other case passes.
+ * A self-consistent answer of the wrong shape or dtype is a wrong answer (`fail`, judged); a reply the harness cannot
+ * read is `error` (the worker broke the protocol); a worker that died is `crash`.
+ */
+describe('a worker that breaks the protocol', () => {
+  const faults: [mode: string, status: string, message: RegExp | null, restarts: boolean][] = [
+    ['garbage-bytes', 'error', /broke the protocol: it sent bytes that are not an accelcert frame \(expected magic "ACRT", got 0x7f454c46\)/, true],
+    ['truncated-frame', 'error', /broke the protocol: it sent a truncated frame \(\d+ of its \d+ bytes, then nothing for 1 s\) while running case .*\/bad2/, true],
+    ['truncated-exit', 'crash', /exited with code 0 in the middle of a reply \(after \d+ of its \d+ bytes\) while running case .*\/bad2/, true],
+    ['oversized', 'error', /a frame body of 1099511627776 bytes \(allowed: up to \d+\)/, true],
+    ['invalid-json', 'error', /broke the protocol: it sent a frame header that is not valid JSON/, true],
+    ['unknown-id', 'error', /broke the protocol: it answered request id \d+, which is not awaiting an answer/, true],
+    ['string-id', 'error', /broke the protocol: it sent a reply whose id is "\d+" \(a reply's id is the integer id of its request\)/, true],
+    ['wrong-bytes', 'error', /broke the protocol: its reply to case .*\/bad2 is an invalid result: output 0 \(float32, shape \[7, 13\]\) has 360 bytes, expected 364/, true],
+    ['wrong-shape', 'fail', /shape/, false],
+    ['wrong-dtype', 'fail', /dtype int32/, false],
+    ['stdout-noise', 'pass', null, false],
+    ['close-requests', 'error', /broke the protocol: it closed its request pipe \(fd 3\) but kept running/, true],
+    ['close-replies', 'error', /broke the protocol: it closed its reply pipe \(fd 4\) but kept running/, true],
+    ['memory-blowup', 'crash', /was killed by SIGKILL \(a SIGKILL the harness did not send: most often the out-of-memory killer, see dmesg\) while running case .*\/bad2/, true],
+  ];
+  it.each(faults)('%s: the case gets %s, the worker is restarted, every other case passes', async (mode, status, message, restarts) => {
+    const cases = plan('bad2', 2);
+    const { results, opened, journal } = await run(mode, cases, 20_000);
+    expect(results.map((r) => r.id)).toEqual(cases.map((c) => c.id));
+    expect(journal).toHaveLength(cases.length);
+    expect(results.map((r) => r.status)).toEqual(cases.map((c) => (c.id.endsWith('/bad2') ? status : 'pass')));
+    if (message) expect(results[2]?.message).toMatch(message);
+    for (const r of results.filter((x) => !x.id.endsWith('/bad2'))) expect(r.outputDigest).toMatch(/^[0-9a-f]{64}$/);
+    expect(opened).toBe(restarts ? 2 : 1);
+  }, 60_000);
 });

@@ -17,6 +17,8 @@ export interface WorkerSpec {
   /** receives every line the worker prints on stdout/stderr (they belong in the run log) */
   log?: (line: string) => void;
   limits?: FrameLimits;
+  /** ms a reply frame, once begun, may go without its next byte before the worker broke the protocol (default 10 s) */
+  frameStallMs?: number;
 }
 
 /** Why a request to a worker did not get an answer (see `SessionLostError`). */
@@ -53,8 +55,13 @@ process.once('exit', () => {
 });
 
 const STDERR_TAIL_LINES = 20;
-// after the worker exits, how long its last replies may take to drain from the pipe
+// after the worker exits, how long its last replies may take to drain from the pipe; after a pipe closes, how long
+// the worker has to exit before a worker that lives on without it broke the protocol
 const DRAIN_MS = 500;
+// a worker writes a frame in one go; one that stops halfway and stays silent is stuck, and its stream can never resync
+export const DEFAULT_FRAME_STALL_MS = 10_000;
+// SIGKILL that the harness did not send: on Linux most often the kernel's out-of-memory killer
+const OUTSIDE_SIGKILL = ' (a SIGKILL the harness did not send: most often the out-of-memory killer, see dmesg)';
 
 /**
  * One worker process speaking the accelcert protocol on fds 3 (requests in) and 4 (replies out). Requests
@@ -70,6 +77,7 @@ export class WorkerProcess {
   private readonly stderrTail: string[] = [];
   private nextId = 1;
   private timer: NodeJS.Timeout | null = null;
+  private stallTimer: NodeJS.Timeout | null = null;
   private failure: WorkerError | null = null;
   private closing = false;
   private readonly exited: Promise<void>;
@@ -103,10 +111,12 @@ export class WorkerProcess {
         spec.log?.(`[${spec.tag} ${name}] ${line}`);
       });
     }
-    // a dead peer shows up as EPIPE/ECONNRESET here and as 'exit' below; the exit carries the story
-    toWorker.on('error', () => undefined);
+    // A dead peer shows up as EPIPE/ECONNRESET here and as 'exit' below; the exit carries the story. A worker that
+    // closes a pipe and lives on can never answer again: it broke the protocol.
+    toWorker.on('error', () => this.pipeClosed('closed its request pipe (fd 3)'));
     fromWorker.on('error', () => undefined);
     fromWorker.on('data', (chunk: Buffer) => this.onData(chunk));
+    fromWorker.on('end', () => this.pipeClosed('closed its reply pipe (fd 4)'));
     const drained = new Promise<void>((resolve) => fromWorker.once('close', () => resolve()));
 
     this.exited = new Promise<void>((resolve) => {
@@ -118,8 +128,10 @@ export class WorkerProcess {
       });
       this.child.once('exit', (code, signal) => {
         live.delete(this.child);
-        const how = signal ? `was killed by ${signal}` : `exited with code ${code ?? '?'}`;
+        const killedByUs = this.failure !== null;
         void settlesWithin(drained, DRAIN_MS).then(() => {
+          const cut = this.decoder.midFrame ? ` in the middle of a reply (after ${this.decoder.describePartial()})` : '';
+          const how = signal ? `was killed by ${signal}${cut}${signal === 'SIGKILL' && !killedByUs ? OUTSIDE_SIGKILL : ''}` : `exited with code ${code ?? '?'}${cut}`;
           if (this.closing && this.pending.size === 0) this.failure ??= new WorkerError('crash', `${spec.label} has been closed`);
           else this.fail('crash', how);
           resolve();
@@ -144,7 +156,9 @@ export class WorkerProcess {
   /** Sends a request at once (pipelined behind any in flight) and resolves with the reply frame. */
   request(header: RequestHeader, body: readonly Uint8Array[], opts: RequestOptions): Promise<Frame> {
     if (this.failure) {
-      return Promise.reject(new WorkerError(this.failure.kind === 'timeout' ? 'aborted' : 'crash', this.failure.message));
+      // a request sent after a hang or a protocol break never ran: it runs again on a fresh worker
+      const kind = this.failure.kind === 'timeout' || this.failure.kind === 'protocol' ? 'aborted' : 'crash';
+      return Promise.reject(new WorkerError(kind, this.failure.message));
     }
     const id = this.nextId++;
     const chunks = encodeFrame({ ...header, id }, body, this.spec.limits ?? DEFAULT_FRAME_LIMITS);
@@ -175,6 +189,16 @@ export class WorkerProcess {
     this.fail('aborted', reason);
   }
 
+  /**
+   * The worker answered a request it was sent with a reply that breaks the protocol (`what` says how): it is
+   * killed, the requests behind are aborted (they run again elsewhere), and the error to throw for this one returned.
+   */
+  brokeProtocol(what: string): WorkerError {
+    const message = `${this.spec.label} broke the protocol: ${what}`;
+    this.fail('protocol', `broke the protocol: ${what}`, 'answered');
+    return new WorkerError('protocol', message);
+  }
+
   private async exitedOrKill(): Promise<void> {
     const done = await settlesWithin(this.exited, 5000);
     if (!done) {
@@ -184,27 +208,50 @@ export class WorkerProcess {
   }
 
   private onData(chunk: Buffer): void {
-    let frames: Frame[];
+    if (this.failure) return;
+    let frames: Frame[] = [];
     try {
       frames = this.decoder.push(chunk);
     } catch (err) {
-      if (err instanceof ProtocolError) {
-        this.fail('crash', `broke the protocol: it sent ${err.message}`);
-        return;
-      }
-      throw err;
+      if (!(err instanceof ProtocolError)) throw err;
     }
     for (const frame of frames) {
       const id = frame.header.id;
       const p = typeof id === 'number' ? this.pending.get(id) : undefined;
       if (!p) {
-        this.fail('crash', `broke the protocol: it answered request id ${JSON.stringify(id)}, which is not awaiting an answer`);
+        const why = Number.isSafeInteger(id)
+          ? `it answered request id ${String(id)}, which is not awaiting an answer`
+          : `it sent a reply whose id is ${id === undefined ? 'missing' : JSON.stringify(id)} (a reply's id is the integer id of its request)`;
+        this.fail('protocol', `broke the protocol: ${why}`);
         return;
       }
       this.pending.delete(id as number);
       this.armTimer();
       p.resolve(frame);
     }
+    // the replies before a break count; the break is charged to the request it was the answer to
+    const broken = this.decoder.failure;
+    if (broken) this.fail('protocol', `broke the protocol: it sent ${broken.message}`);
+    else this.armStallTimer();
+  }
+
+  /** While a reply frame is half received, its next bytes must come within the stall limit. */
+  private armStallTimer(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
+    if (!this.decoder.midFrame) return;
+    const ms = this.spec.frameStallMs ?? DEFAULT_FRAME_STALL_MS;
+    this.stallTimer = setTimeout(() => {
+      this.fail('protocol', `broke the protocol: it sent a truncated frame (${this.decoder.describePartial()}, then nothing for ${formatSeconds(ms)})`);
+    }, ms);
+  }
+
+  /** A pipe closed: a worker that exits now is told by its exit; one that lives on without the pipe broke the protocol. */
+  private pipeClosed(what: string): void {
+    if (this.failure || this.closing) return;
+    void settlesWithin(this.exited, DRAIN_MS).then((exited) => {
+      if (!exited) this.fail('protocol', `broke the protocol: it ${what} but kept running`);
+    });
   }
 
   private armTimer(): void {
@@ -215,23 +262,28 @@ export class WorkerProcess {
     this.timer = setTimeout(() => this.fail('timeout', `did not answer within ${formatSeconds(head.timeoutMs)}`), head.timeoutMs);
   }
 
-  /** Kills the worker and fails every request in flight: the head with `kind`, the rest as `aborted`. */
-  private fail(kind: WorkerFailureKind, reason: string, cause?: 'spawn'): void {
+  /**
+   * Kills the worker and fails every request in flight: the head with `kind`, the rest as `aborted`; every one as
+   * `aborted` when the failure belongs to a request already answered (`answered`).
+   */
+  private fail(kind: WorkerFailureKind, reason: string, cause?: 'spawn' | 'answered'): void {
     if (this.failure) return;
     if (cause === 'spawn') this.spawnFailed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     const tail = this.lastStderrLine;
     const why = tail && kind === 'crash' && cause !== 'spawn' ? ` (its last stderr line: ${JSON.stringify(tail)})` : '';
     const requests = [...this.pending.values()];
     this.pending.clear();
-    const head = requests[0];
+    const head = cause === 'answered' ? undefined : requests[0];
     const message = head && cause !== 'spawn' ? `${this.spec.label} ${reason} while ${head.what}${why}` : `${this.spec.label} ${reason}${why}`;
     this.failure = new WorkerError(kind, message);
     head?.reject(this.failure);
-    for (const p of requests.slice(1)) {
-      p.reject(new WorkerError('aborted', `${this.spec.label} was stopped before ${p.what}, because it ${reason} while ${head?.what ?? 'idle'}`));
+    for (const p of head ? requests.slice(1) : requests) {
+      p.reject(new WorkerError('aborted', `${this.spec.label} was stopped before ${p.what}, because it ${reason}${head ? ` while ${head.what}` : ''}`));
     }
   }
 }

@@ -28,7 +28,7 @@ export interface WorkerOptions extends OpenOptions {
 
 const DEFAULT_STARTUP_TIMEOUT_MS = 120_000;
 
-function numberOption(opts: OpenOptions, key: 'timeoutMs' | 'startupTimeoutMs'): number | undefined {
+function numberOption(opts: OpenOptions, key: 'timeoutMs' | 'startupTimeoutMs' | 'frameStallMs'): number | undefined {
   const v: unknown = (opts as Record<string, unknown>)[key];
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 }
@@ -50,7 +50,8 @@ export class WorkerClient {
    */
   static async start(spec: WorkerSpec, opts: OpenOptions = {}): Promise<WorkerClient> {
     const startupTimeoutMs = numberOption(opts, 'startupTimeoutMs') ?? DEFAULT_STARTUP_TIMEOUT_MS;
-    const proc = new WorkerProcess(spec);
+    const stall = numberOption(opts, 'frameStallMs');
+    const proc = new WorkerProcess(stall === undefined ? spec : { ...spec, frameStallMs: stall });
     let frame: Frame;
     try {
       frame = await proc.request(
@@ -139,7 +140,8 @@ class WorkerSession implements Session {
 
   /**
    * Runs one case on the device. Resolves with outputs or a typed error the worker reported; rejects with a
-   * WorkerError (crash, timeout, aborted) when the worker itself failed.
+   * WorkerError (crash, timeout, protocol, aborted) when the worker itself failed. A malformed reply is a broken
+   * protocol: a worker that sends one is confused, and a fresh one runs the cases behind it.
    */
   async exec(req: ExecRequest): Promise<ExecResult> {
     const packed = packInputs(req.inputs);
@@ -147,7 +149,12 @@ class WorkerSession implements Session {
       timeoutMs: this.timeoutMs,
       what: `running case ${req.caseId}`,
     });
-    return toExecResult(frame);
+    try {
+      return toExecResult(frame);
+    } catch (err) {
+      if (err instanceof ProtocolError) throw this.proc.brokeProtocol(`its reply to case ${req.caseId} is ${err.message}`);
+      throw err;
+    }
   }
 
   close(): Promise<void> {
@@ -167,36 +174,35 @@ function requestHeader(req: ExecRequest, inputs: WireTensor[]): RequestHeader {
   }
 }
 
-/** Turns an exec reply into an ExecResult; a malformed reply is a `runtime` error of that case. */
+/**
+ * Turns an exec reply into an ExecResult. A malformed reply throws a ProtocolError whose message completes "its reply
+ * is …": an error reply, timing or result that does not match its schema, or outputs that do not fit the frame body.
+ */
 export function toExecResult(frame: Frame): ExecResult {
   const h = frame.header;
   if (h.type === 'error') {
     const e = ErrorReplySchema.safeParse(h);
-    if (!e.success) return runtime(`the worker sent an invalid error reply (${firstIssue(e.error)})`);
+    if (!e.success) throw new ProtocolError(`an invalid error reply (${firstIssue(e.error)})`);
     const { kind, message } = e.data;
     if (kind === 'unsupported' || kind === 'runtime' || kind === 'out_of_memory') return { ok: false, error: { kind, message } };
-    return runtime(`${kind}: ${message}`);
+    return { ok: false, error: { kind: 'runtime', message: `${kind}: ${message}` } };
   }
   if (h.type === 'timing') {
     const t = TimingReplySchema.safeParse(h);
-    if (!t.success) return runtime(`the worker sent an invalid timing (${firstIssue(t.error)})`);
+    if (!t.success) throw new ProtocolError(`an invalid timing (${firstIssue(t.error)})`);
     const { type: _type, id: _id, ...timing } = t.data;
     return { ok: true, outputs: [], timing };
   }
   const r = ResultReplySchema.safeParse(h);
-  if (!r.success) return runtime(`the worker sent an invalid result (${firstIssue(r.error)})`);
+  if (!r.success) throw new ProtocolError(`an invalid result (${firstIssue(r.error)})`);
   try {
     const outputs = unpackOutputs(r.data.outputs, frame.body);
     const t = r.data.deviceTimeNs;
     return typeof t === 'number' ? { ok: true, outputs, deviceTimeNs: t } : { ok: true, outputs };
   } catch (err) {
-    if (err instanceof ProtocolError) return runtime(`the worker sent an invalid result: ${err.message}`);
+    if (err instanceof ProtocolError) throw new ProtocolError(`an invalid result: ${err.message}`);
     throw err;
   }
-}
-
-function runtime(message: string): ExecResult {
-  return { ok: false, error: { kind: 'runtime', message } };
 }
 
 
