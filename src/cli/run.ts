@@ -49,6 +49,7 @@ const RunOptionsSchema = z.object({
   timeout: z.string().default('60'),
   depth: z.string().default('4'),
   maxCrashes: z.string().default('10'),
+  spareWorker: z.boolean().default(true),
   python: z.string().optional(),
   worker: z.string().optional(),
   graph: z.string().optional(),
@@ -116,7 +117,8 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
     .option('--no-sign', 'leave the report unsigned')
     .option('--waivers <file>', 'waiver file (JSON): failures it covers count as waived')
     .option('--timeout <seconds>', 'per-case limit on the device call', '60')
-    .option('--max-crashes <n>', 'stop after n cases in a row crash or time out (0: never); the cases left are recorded as not run, exit 3', '10')
+    .option('--max-crashes <n>', 'stop after n cases in a row crash, time out or break the protocol (0: never); the cases left are recorded as not run, exit 3', '10')
+    .option('--no-spare-worker', 'keep no worker started ahead (by default one waits idle, so that a crash or hang is replaced in milliseconds, not the seconds a framework import takes)')
     .addOption(new Option('--depth <n>', 'requests kept in flight to the device').default('4').hideHelp())
     .option('--python <path>', 'python interpreter for the pytorch driver (default: $ACCELCERT_PYTHON, then /usr/bin/python3, python3)')
     .option('--worker <command>', 'worker command line for the exec driver')
@@ -124,7 +126,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
     .option('--peak <precision=value>', "the device's dense peak, replacing the built-in table: PRECISION=TFLOPS (float64, float32, tf32, bfloat16, float16, float8) or memory=TB/S (repeatable)", collect)
     .option('--baseline <dir>', 'compare with this earlier run (folder or report.json): new failures or benchmark regressions exit 1; comparison.md goes in the run folder')
     .option('--threshold <percent>', 'with --baseline: how much slower a benchmark must be to regress, in percent', '5')
-    .option('--resume <dir>', 'continue the run in DIR after the harness was killed: the same command, with this flag; finished cases are not run again')
+    .option('--resume <dir>', 'continue the run in DIR after the harness was killed or interrupted: the same command, with this flag; finished cases are not run again')
     .option('--graph <file>', "run the model of a graph file (`accelcert graph capture`) in eager and compiled mode instead of a profile's cases; the verdict covers that model only")
     .option('--json', 'print the report summary as JSON on stdout (progress and logs go to stderr)')
     .addHelpText(
@@ -134,6 +136,10 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         'Exit codes: 0 every selected case passed or was waived; 1 a case failed, errored, crashed, timed out or is',
         'unsupported, or (with --baseline) a case newly failed or a benchmark regressed; 2 usage or input error; 3 a',
         'driver cannot start, or the device was lost or kept crashing (--max-crashes); 4 internal error; 130 interrupted.',
+        '',
+        'Interrupts: Ctrl-C (SIGINT) or SIGTERM starts no more cases; those in flight finish, then an INCOMPLETE report of',
+        'what ran is written (exit 130). A second one stops at once, without a report (exit 130): every finished case is',
+        'in journal.jsonl, and the same command with --resume DIR runs the rest.',
         '',
         'Environment:',
         '  ACCELCERT_PYTHON           python interpreter for the pytorch driver (after --python)',
@@ -242,6 +248,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         seed,
         cache,
         maxConsecutiveCrashes: maxCrashes === 0 ? Infinity : maxCrashes,
+        spareWorker: opts.spareWorker,
         resume: opts.resume !== undefined,
         onOpened,
       });

@@ -3,6 +3,7 @@ import type { Capabilities, DeviceInfo } from '../device/device.js';
 import type { TensorData } from '../tensor/tensor.js';
 import type { BenchSpec, BenchTiming } from '../workload/bench.js';
 import type { Graph, GraphMode } from '../workload/graph.js';
+import type { SpareWorker } from './worker/spare.js';
 
 export interface Availability {
   usable: boolean;
@@ -69,6 +70,8 @@ export interface OpenOptions {
   timeoutMs?: number;
   /** a worker that starts a reply frame and sends nothing more for this long broke the protocol (default 10 s) */
   frameStallMs?: number;
+  /** where a worker driver keeps a worker started ahead, to replace a lost session at once (the caller closes it) */
+  spare?: SpareWorker;
 }
 
 /** A driver adapter: short by design (discover, open); everything common lives in the runner and protocol. */

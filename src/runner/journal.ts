@@ -1,21 +1,61 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fsyncSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { CaseResultSchema, type CaseResult } from './result.js';
 
 /**
- * The append-only record of completed results, one JSON line each, written synchronously as each case finishes, so
- * that a killed run loses nothing it completed. A new run starts it empty; a resumed run keeps what it holds.
+ * The append-only record of completed results, one JSON line each, written synchronously as each case finishes and
+ * flushed to the disk (fdatasync) before the next, so that a run killed, interrupted or cut off by a power loss loses
+ * nothing it completed. A new run starts it empty; a resumed run keeps what it holds. The file stays open until
+ * `close`.
  */
 export class Journal {
+  private fd: number | null;
+  private lines: number;
+
   constructor(
     readonly path: string,
     opts: { keep?: boolean } = {},
   ) {
-    if (!opts.keep || !existsSync(path)) writeFileSync(path, '');
+    const kept = opts.keep === true && existsSync(path);
+    if (!kept) writeFileSync(path, '');
+    this.lines = kept ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').length : 0;
+    this.fd = openSync(path, 'a');
+    if (!kept) syncFolder(dirname(path));
+  }
+
+  /** How many finished cases the journal holds (those it kept on resume and those appended since). */
+  get size(): number {
+    return this.lines;
   }
 
   append(result: CaseResult): void {
-    appendFileSync(this.path, `${JSON.stringify(result)}\n`);
+    if (this.fd === null) throw new Error(`the journal ${this.path} is closed`);
+    const line = Buffer.from(`${JSON.stringify(result)}\n`);
+    for (let at = 0; at < line.length; ) at += writeSync(this.fd, line, at, line.length - at);
+    fdatasyncSync(this.fd);
+    this.lines += 1;
+  }
+
+  /** Closes the file; closing twice is harmless. */
+  close(): void {
+    if (this.fd === null) return;
+    const fd = this.fd;
+    this.fd = null;
+    closeSync(fd);
+  }
+}
+
+/** Makes a new file's entry in its folder durable too; where folders cannot be opened (Windows) the file alone is. */
+function syncFolder(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // best effort: the journal's own lines are flushed whatever happens here
+  } finally {
+    if (fd !== null) closeSync(fd);
   }
 }
 

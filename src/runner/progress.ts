@@ -20,6 +20,11 @@ export class Progress {
     this.tty = Boolean(stream.isTTY) && !process.env.CI;
   }
 
+  /** One line of its own on the same stream: on a TTY it replaces the bar, which the next tick redraws below it. */
+  note(line: string): void {
+    this.stream.write(this.tty ? `\r\x1b[K${line}\n` : `${line}\n`);
+  }
+
   tick(r: CaseResult): void {
     this.done++;
     if (r.status !== 'pass' && r.status !== 'waived' && r.status !== 'skip') this.failed++;

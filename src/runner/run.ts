@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Driver, OpenOptions, Session } from '../drivers/types.js';
+import { SpareWorker } from '../drivers/worker/spare.js';
 import type { DeviceInfo } from '../device/device.js';
 import { firstLine, UserError } from '../errors.js';
 import type { Case } from '../workload/case.js';
@@ -33,6 +34,8 @@ export interface RunSpec {
   maxConsecutiveCrashes?: number;
   /** the oracle's worker threads at most (default: the available cores); 0 computes every case in the runner's thread */
   oracleThreads?: number;
+  /** keep a worker started ahead, so that a crash or a hang costs milliseconds rather than a framework import (default: true) */
+  spareWorker?: boolean;
 }
 
 export interface RunOutput {
@@ -48,13 +51,32 @@ export interface RunOutput {
 
 /**
  * Opens the device, runs the selected cases, journals each result as it completes, and closes the device.
- * An interrupt (SIGINT/SIGTERM) stops scheduling, keeps what completed, and marks the run interrupted.
+ * An interrupt (SIGINT/SIGTERM) stops scheduling, lets the cases in flight finish, keeps what completed, and marks
+ * the run interrupted. A second interrupt while the run winds down stops the process at once (exit 130): the journal,
+ * written and flushed line by line, holds every case that finished, for `run --resume`; the workers die with the
+ * process.
  */
 export async function runCases(spec: RunSpec): Promise<RunOutput> {
   mkdirSync(spec.outDir, { recursive: true });
   const log = openRunLog(join(spec.outDir, 'run.log'));
   const journal = new Journal(join(spec.outDir, 'journal.jsonl'), { keep: spec.resume === true });
-  const openOptions: OpenOptions = { ...spec.openOptions, timeoutMs: spec.timeoutMs, log: (line) => log.info({ source: 'worker' }, line) };
+  // worker drivers start their spare once the device is open; it goes when the run does, however the run ends
+  const spare = spec.spareWorker === false ? undefined : new SpareWorker();
+  try {
+    return await runOpened(spec, log, journal, spare);
+  } finally {
+    await spare?.close();
+    journal.close();
+  }
+}
+
+async function runOpened(spec: RunSpec, log: Logger, journal: Journal, spare: SpareWorker | undefined): Promise<RunOutput> {
+  const openOptions: OpenOptions = {
+    ...spec.openOptions,
+    timeoutMs: spec.timeoutMs,
+    log: (line) => log.info({ source: 'worker' }, line),
+    ...(spare ? { spare } : {}),
+  };
   const startedAt = new Date();
   log.info({ driver: spec.driver.name, device: spec.device, cases: spec.cases.length, seed: spec.seed ?? null }, 'run started');
   const open = (): Promise<Session> => spec.driver.open(spec.device, openOptions);
@@ -77,13 +99,27 @@ export async function runCases(spec: RunSpec): Promise<RunOutput> {
 
   let interrupted = false;
   const controller = new AbortController();
-  const onSignal = (): void => {
-    interrupted = true;
-    controller.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   const progress = new Progress(spec.cases.length, `${spec.driver.name}:${session.device.device}`);
+  // The first interrupt lets the cases in flight finish and the report be written; a second one stops at once. Node
+  // runs a signal handler between two pieces of JavaScript, never inside one, so no journal line is half-written here.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!interrupted) {
+      interrupted = true;
+      controller.abort();
+      log.warn({ signal }, 'interrupted: finishing the cases in flight');
+      progress.note('accelcert: interrupted: finishing the cases in flight, then writing an INCOMPLETE report (press Ctrl-C again to stop at once)');
+      return;
+    }
+    journal.close();
+    log.warn({ signal, journal: journal.path, finished: journal.size }, 'interrupted again: stopped at once');
+    progress.note(
+      `accelcert: interrupted again: stopping at once; the journal ${journal.path} holds ${journal.size} finished cases (resume with the same command and --resume ${spec.outDir})`,
+    );
+    // the 'exit' handler of src/drivers/worker/process.ts kills the live workers
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let current = session;
   const oracle = new OraclePool({
     ...(spec.oracleThreads !== undefined ? { size: spec.oracleThreads } : {}),
@@ -91,6 +127,7 @@ export async function runCases(spec: RunSpec): Promise<RunOutput> {
     onProblem: (message) => log.warn({ reason: message }, 'oracle threads unavailable'),
   });
   log.info({ threads: oracle.parallelism, cache: spec.cache?.dir ?? null }, 'oracle ready');
+  let ran: { results: CaseResult[]; deviceLost: string | null; endedAt: Date };
   try {
     const { results, deviceLost } = await executeCases(session, spec.cases, {
       timeoutMs: spec.timeoutMs,
@@ -101,7 +138,9 @@ export async function runCases(spec: RunSpec): Promise<RunOutput> {
       signal: controller.signal,
       reopen: async () => {
         log.warn('device session lost; opening a fresh one');
+        const t0 = performance.now();
         current = await open();
+        log.info({ ms: Math.round(performance.now() - t0) }, 'fresh device session opened');
         return current;
       },
       onResult: (r) => {
@@ -113,12 +152,18 @@ export async function runCases(spec: RunSpec): Promise<RunOutput> {
     if (deviceLost) log.error({ reason: deviceLost }, 'the run stopped running cases');
     const { hits, computed, offloaded, cacheProblem } = oracle.stats;
     log.info({ cached: hits, computed, offloaded, cacheProblem }, 'oracle answers');
-    return { device: session.device, results, startedAt, endedAt: new Date(), interrupted, deviceLost, log };
+    ran = { results, deviceLost, endedAt: new Date() };
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await oracle.close();
-    await current.close().catch(() => undefined);
-    log.info('run ended');
+    // closing a session may wait for a worker (up to 5 s): a second interrupt meanwhile still stops at once
+    try {
+      await oracle.close();
+      await current.close().catch(() => undefined);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      log.info('run ended');
+    }
   }
+  // read once the session is closed: an interrupt while it closed makes the run interrupted too, as its message says
+  return { device: session.device, ...ran, startedAt, interrupted, log };
 }

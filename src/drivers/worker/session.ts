@@ -99,6 +99,11 @@ export class WorkerClient {
     return new WorkerSession(this.proc, this.spec, opened.device, opened.capabilities, this.execTimeoutMs);
   }
 
+  /** Whether the worker is still there to be asked (a spare may have died while it waited). */
+  get alive(): boolean {
+    return this.proc.alive;
+  }
+
   close(): Promise<void> {
     return this.proc.close();
   }
@@ -210,7 +215,10 @@ function asUserError(err: unknown, exitCode: 2 | 3): unknown {
   return err instanceof WorkerError ? new UserError(err.message, exitCode) : err;
 }
 
-/** A worker driver's discover and open: start a worker per call; discovery closes it, a session keeps it. */
+/**
+ * A worker driver's discover and open: start a worker per call; discovery closes it, a session keeps it. With a spare
+ * in the options, open takes the spare when there is one and starts the next spare once the device is open.
+ */
 export function workerDriverMethods(start: (opts: OpenOptions) => Promise<WorkerClient>): Pick<Driver, 'discover' | 'open'> {
   return {
     async discover(opts) {
@@ -222,8 +230,10 @@ export function workerDriverMethods(start: (opts: OpenOptions) => Promise<Worker
       }
     },
     async open(device, opts) {
-      const worker = await start(opts);
-      return worker.open(device);
+      const worker = (await opts.spare?.take()) ?? (await start(opts));
+      const session = await worker.open(device);
+      opts.spare?.refill(() => start(opts));
+      return session;
     },
   };
 }
