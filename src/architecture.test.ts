@@ -13,7 +13,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // its own unit or a unit in a lower layer; units in the same layer must not import each other.
 const LAYERS: readonly (readonly string[])[] = [
   ['src/errors.ts', 'src/version.ts'],
-  ['src/tensor'],
+  ['src/tensor', 'src/json.ts'],
   ['src/ops'],
   ['src/workload'],
   ['src/device', 'src/judge', 'src/bench'],

@@ -12,7 +12,7 @@ import { writeRunOutputs, type Signing } from '../render/write.js';
 import { ensureDefaultKey, loadPrivateKey } from '../signing/keys.js';
 import { oracleCacheFromEnv } from '../runner/oracle-cache.js';
 import { runCases } from '../runner/run.js';
-import { readJournal } from '../runner/journal.js';
+import { JOURNAL_FILE, readJournal } from '../runner/journal.js';
 import { deviceProblem, readManifest, resumeProblem, writeManifest, type RunManifest } from '../runner/manifest.js';
 import type { CaseResult } from '../runner/result.js';
 import type { DeviceInfo } from '../device/device.js';
@@ -220,7 +220,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         const problem = resumeProblem(started, manifest);
         if (problem) throw new UserError(`--resume ${opts.resume}: ${problem}`);
         const selected = new Set(cases.map((c) => c.id));
-        done = readJournal(join(outDir, 'journal.jsonl')).results.filter((r) => selected.has(r.id));
+        done = readJournal(join(outDir, JOURNAL_FILE)).results.filter((r) => selected.has(r.id));
       } else {
         ensureWritableFolder(outDir);
         writeManifest(outDir, manifest);

@@ -3,7 +3,6 @@ import type { Capabilities, DeviceInfo } from '../device/device.js';
 import type { TensorData } from '../tensor/tensor.js';
 import type { BenchSpec, BenchTiming } from '../workload/bench.js';
 import type { Graph, GraphMode } from '../workload/graph.js';
-import type { SpareWorker } from './worker/spare.js';
 
 export interface Availability {
   usable: boolean;
@@ -71,7 +70,21 @@ export interface OpenOptions {
   /** a worker that starts a reply frame and sends nothing more for this long broke the protocol (default 10 s) */
   frameStallMs?: number;
   /** where a worker driver keeps a worker started ahead, to replace a lost session at once (the caller closes it) */
-  spare?: SpareWorker;
+  spare?: SpareSlot;
+}
+
+/** A worker process started by a driver, before any device is open. */
+export interface StartedWorker {
+  readonly alive: boolean;
+  close(): Promise<void>;
+}
+
+/** Holds one worker started ahead of need (src/drivers/worker/spare.ts). */
+export interface SpareSlot {
+  /** the worker started ahead, once it has started and while it is alive (it leaves the slot); else null */
+  take(): Promise<StartedWorker | null>;
+  /** starts a worker ahead unless one is there */
+  refill(start: () => Promise<StartedWorker>): void;
 }
 
 /** A driver adapter: short by design (discover, open); everything common lives in the runner and protocol. */

@@ -1,55 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { firstIssue, UserError } from '../errors.js';
+import { parseJson, readBytes } from '../json.js';
 import { RUN_FILES } from './files.js';
 import { ReportSchema, type Report } from './schema.js';
-
-/** A file's bytes; a missing or unreadable file is one sentence naming it (exit 2). */
-export function readBytes(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${path} does not exist` : `cannot read ${path}: ${code ?? String(err)}`);
-  }
-}
-
-/** The deepest nesting accelcert reads in a JSON file: a report nests about 8 levels; deeper is hostile or broken. */
-export const MAX_JSON_DEPTH = 64;
-/** The largest file accelcert reads as JSON: a full profile's report is tens of MB. */
-export const MAX_JSON_BYTES = 512 * 1024 * 1024;
-
-/** Whether a parsed JSON value nests deeper than `max` arrays and objects (checked without recursion). */
-export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop() as [unknown, number];
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth >= max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
-
-/** JSON text parsed, or why it cannot be read: not JSON, or nested past MAX_JSON_DEPTH. */
-export function readJsonText(text: string): { value: unknown } | { problem: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { problem: 'is not JSON' };
-  }
-  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) return { problem: `nests deeper than ${MAX_JSON_DEPTH} levels, which no accelcert file does` };
-  return { value };
-}
-
-/** JSON from a file's bytes; anything else (not JSON, too large, too deep) is one sentence naming the file (exit 2). */
-export function parseJson(bytes: Buffer, path: string): unknown {
-  if (bytes.length > MAX_JSON_BYTES) throw new UserError(`${path} is ${bytes.length} bytes; accelcert reads JSON files of at most ${MAX_JSON_BYTES} bytes`);
-  const r = readJsonText(bytes.toString('utf8'));
-  if ('problem' in r) throw new UserError(`${path} ${r.problem}`);
-  return r.value;
-}
 
 /** A finished run's report.json, validated (for `accelcert report`); one sentence naming the field if not. */
 export function loadReport(dirOrFile: string): Report {

@@ -3,6 +3,9 @@ import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { CaseResultSchema, type CaseResult } from './result.js';
 
+/** The journal's name in a run folder. */
+export const JOURNAL_FILE = 'journal.jsonl';
+
 /**
  * The append-only record of completed results, one JSON line each, written synchronously as each case finishes and
  * flushed to the disk (fdatasync) before the next, so that a run killed, interrupted or cut off by a power loss loses

@@ -4,6 +4,7 @@ import canonicalize from 'canonicalize';
 import { z } from 'zod';
 import { FingerprintSchema, type Fingerprint } from '../device/device.js';
 import { firstIssue, UserError } from '../errors.js';
+import { readJsonText } from '../json.js';
 
 /** The run folder's run.json: what a run is, written when it starts, so that `run --resume` can continue only that run. */
 export const MANIFEST_FILE = 'run.json';
@@ -41,13 +42,9 @@ export function writeManifest(dir: string, m: RunManifest): void {
 export function readManifest(dir: string, given: string = dir): RunManifest {
   const path = join(dir, MANIFEST_FILE);
   if (!existsSync(path)) throw new UserError(`--resume ${given}: the folder has no ${MANIFEST_FILE}, so it is not a run accelcert can resume`);
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    throw new UserError(`--resume ${given}: ${path} is not JSON`);
-  }
-  const r = RunManifestSchema.safeParse(value);
+  const read = readJsonText(readFileSync(path, 'utf8'));
+  if ('problem' in read) throw new UserError(`--resume ${given}: ${path} ${read.problem}`);
+  const r = RunManifestSchema.safeParse(read.value);
   if (!r.success) throw new UserError(`--resume ${given}: ${path} is not a run manifest: field ${firstIssue(r.error)}`);
   return r.data;
 }

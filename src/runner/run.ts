@@ -7,8 +7,8 @@ import type { DeviceInfo } from '../device/device.js';
 import { firstLine, UserError } from '../errors.js';
 import type { Case } from '../workload/case.js';
 import { executeCases } from './execute.js';
-import { Journal } from './journal.js';
-import { openRunLog } from './log.js';
+import { Journal, JOURNAL_FILE } from './journal.js';
+import { openRunLog, RUN_LOG_FILE } from './log.js';
 import type { OracleCacheConfig } from './oracle-cache.js';
 import { OraclePool } from './oracle-pool.js';
 import { Progress } from './progress.js';
@@ -58,8 +58,8 @@ export interface RunOutput {
  */
 export async function runCases(spec: RunSpec): Promise<RunOutput> {
   mkdirSync(spec.outDir, { recursive: true });
-  const log = openRunLog(join(spec.outDir, 'run.log'));
-  const journal = new Journal(join(spec.outDir, 'journal.jsonl'), { keep: spec.resume === true });
+  const log = openRunLog(join(spec.outDir, RUN_LOG_FILE));
+  const journal = new Journal(join(spec.outDir, JOURNAL_FILE), { keep: spec.resume === true });
   // worker drivers start their spare once the device is open; it goes when the run does, however the run ends
   const spare = spec.spareWorker === false ? undefined : new SpareWorker();
   try {

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { firstIssue, UserError } from '../errors.js';
 import { RUN_FILES } from '../report/files.js';
-import { parseJson, readBytes } from '../report/load.js';
+import { parseJson, readBytes } from '../json.js';
 import { EnvelopeSchema, type Envelope } from '../signing/dsse.js';
 import type { VerifyInput } from './verify.js';
 

@@ -6,7 +6,7 @@ import { outputFailed, statusFromOutputs, type OutputMetrics } from '../judge/re
 import type { BenchMeasurement, CaseResult } from '../runner/result.js';
 import { compileExactGlob } from '../suite/glob.js';
 import { sha256Hex } from '../report/build.js';
-import { readJsonText } from '../report/load.js';
+import { readJsonText } from '../json.js';
 import { benchmarksOf } from '../report/benchmarks.js';
 import { tablePeak } from '../bench/peaks.js';
 import { metricsProblem } from './consistency.js';

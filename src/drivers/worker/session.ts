@@ -230,7 +230,9 @@ export function workerDriverMethods(start: (opts: OpenOptions) => Promise<Worker
       }
     },
     async open(device, opts) {
-      const worker = (await opts.spare?.take()) ?? (await start(opts));
+      const spare = await opts.spare?.take();
+      if (spare && !(spare instanceof WorkerClient)) await spare.close();
+      const worker = spare instanceof WorkerClient ? spare : await start(opts);
       const session = await worker.open(device);
       opts.spare?.refill(() => start(opts));
       return session;

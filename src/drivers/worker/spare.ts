@@ -1,4 +1,4 @@
-import type { WorkerClient } from './session.js';
+import type { SpareSlot, StartedWorker } from '../types.js';
 
 /**
  * One worker started ahead of need (its framework imported, its hello checked, no device opened), so that a session
@@ -6,12 +6,12 @@ import type { WorkerClient } from './session.js';
  * is opened only when the spare takes over: a device that admits one process at a time is never held twice.
  * Whoever runs the sessions owns the spare and closes it at the end.
  */
-export class SpareWorker {
-  private spare: Promise<WorkerClient | null> | null = null;
+export class SpareWorker implements SpareSlot {
+  private spare: Promise<StartedWorker | null> | null = null;
   private closed = false;
 
   /** The spare, when one was started and is still alive (it is then no longer the spare); else null. */
-  async take(): Promise<WorkerClient | null> {
+  async take(): Promise<StartedWorker | null> {
     const pending = this.spare;
     this.spare = null;
     const worker = pending ? await pending : null;
@@ -23,7 +23,7 @@ export class SpareWorker {
   }
 
   /** Starts a spare unless one is there; a spare that cannot start is simply not there (the next open says why). */
-  refill(start: () => Promise<WorkerClient>): void {
+  refill(start: () => Promise<StartedWorker>): void {
     if (this.closed || this.spare) return;
     this.spare = start().catch(() => null);
   }
