@@ -19,7 +19,7 @@ describe('in-process driver modules', () => {
     expect([missing.exitCode, missing.message]).toEqual([2, 'driver module ./nope/driver.js does not exist']);
     const notDriver = await userError(loadModuleDriver(fixture('not-a-driver.js')));
     expect(notDriver.exitCode).toBe(2);
-    expect(notDriver.message).toBe(`driver module ${fixture('not-a-driver.js')} does not export a Driver (a default or "driver" export with name, description, availability, discover and open)`);
+    expect(notDriver.message).toBe(`driver module ${fixture('not-a-driver.js')} has no default or "driver" export (a Driver has name, description, availability, discover and open)`);
     const broken = await userError(loadModuleDriver(fixture('broken-driver.js')));
     expect([broken.exitCode, broken.message]).toEqual([2, `driver module ${fixture('broken-driver.js')} failed to load: vendor SDK not initialised`]);
   });

@@ -64,7 +64,7 @@ export function checkCase(c: Case, caps: Capabilities): Runnable | NotRun {
   const op = getOp(c.op);
   if (!op) return { status: 'error', message: `the harness has no definition of ${c.op}` };
   const unsupported = deviceProblem(c, caps);
-  if (unsupported) return { status: 'unsupported', message: unsupported };
+  if (unsupported) return { status: 'unsupported', message: `not sent: ${unsupported}` };
   try {
     return { c, bound: op.bind(opCall(c)) };
   } catch (err) {
@@ -78,7 +78,7 @@ function checkGraph(c: GraphCase, caps: Capabilities): Runnable | NotRun {
   const undefinedOp = caseOps(c).find((o) => !getOp(o));
   if (undefinedOp) return { status: 'error', message: `the harness has no definition of ${undefinedOp}` };
   const unsupported = deviceProblem(c, caps);
-  if (unsupported) return { status: 'unsupported', message: unsupported };
+  if (unsupported) return { status: 'unsupported', message: `not sent: ${unsupported}` };
   try {
     return { c, typed: typeGraph(c.graph, c.inputs) };
   } catch (err) {
@@ -98,14 +98,17 @@ function checkBench(c: BenchCase, caps: Capabilities): Runnable | NotRun {
   return { c, bench: true };
 }
 
-/** Why the session cannot run the case, from its declared capabilities, or null. */
+/**
+ * Why the session cannot run the case, from its declared capabilities (the pre-screen of docs/module-drivers.md), or
+ * null: a case whose workload kind, input dtypes or ops the session does not list is never sent.
+ */
 function deviceProblem(c: Case, caps: Capabilities): string | null {
   const kind = workloadProblem(caps, c.kind);
   if (kind) return kind;
-  const dtype = c.inputs.map((s) => s.dtype).find((d) => !caps.dtypes.includes(d));
-  if (dtype) return `the device does not support ${dtype}`;
+  const i = c.inputs.findIndex((s) => !caps.dtypes.includes(s.dtype));
+  if (i >= 0) return `input ${i} is ${c.inputs[i]?.dtype ?? '?'}, a dtype the device does not list (capabilities.dtypes: ${caps.dtypes.join(', ') || 'none'})`;
   const op = caps.ops ? caseOps(c).find((o) => !caps.ops?.includes(o)) : undefined;
-  return op ? `the device does not support ${op}` : null;
+  return op ? `the device does not list ${op} (capabilities.ops)` : null;
 }
 
 /** The plan of a runnable case from the oracle's answer: the device's request, and the expectation the judge needs. */

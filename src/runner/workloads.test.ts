@@ -128,7 +128,7 @@ describe('workload kinds in the runner', () => {
     const none = await runOn(session({ workloads: { op: 1, graph: 1 } }), [benchCase]);
     expect([none.results[0]?.status, none.results[0]?.message]).toEqual(['unsupported', 'the device does not run bench workloads (it offers: op, graph)']);
     const noFloat32 = await runOn(session({ dtypes: ['float16'] }), [benchCase]);
-    expect([noFloat32.results[0]?.status, noFloat32.results[0]?.message]).toEqual(['skip', 'not applicable: the device does not support float32']);
+    expect([noFloat32.results[0]?.status, noFloat32.results[0]?.message]).toEqual(['skip', 'not applicable: input 0 is float32, a dtype the device does not list (capabilities.dtypes: float16)']);
     const refused = inProcessSession(REFERENCE_DEVICE, () => ({ ok: false, error: { kind: 'unsupported', message: 'no float32 GEMM here' } }));
     const refusedRun = await runOn(refused, [benchCase]);
     expect([refusedRun.results[0]?.status, refusedRun.results[0]?.message]).toEqual(['skip', 'not applicable: no float32 GEMM here']);
@@ -143,13 +143,13 @@ describe('workload kinds in the runner', () => {
   it('says unsupported, with the reason, for a kind the device does not offer or a request version it does not speak', async () => {
     const graphOnly = await runOn(session({ workloads: { graph: 1 } }), [add]);
     const opOnly = await runOn(session({ workloads: { op: 1 } }), [graphCase]);
-    expect([opOnly.results[0]?.status, opOnly.results[0]?.message]).toEqual(['unsupported', 'the device does not run graph workloads (it offers: op)']);
+    expect([opOnly.results[0]?.status, opOnly.results[0]?.message]).toEqual(['unsupported', 'not sent: the device does not run graph workloads (it offers: op)']);
     expect(graphOnly.seen).toEqual([]);
-    expect([graphOnly.results[0]?.status, graphOnly.results[0]?.message]).toEqual(['unsupported', 'the device does not run op workloads (it offers: graph)']);
+    expect([graphOnly.results[0]?.status, graphOnly.results[0]?.message]).toEqual(['unsupported', 'not sent: the device does not run op workloads (it offers: graph)']);
     const newer = await runOn(session({ workloads: { op: 2 } }), [add]);
     expect([newer.results[0]?.status, newer.results[0]?.message]).toEqual([
       'unsupported',
-      'the device speaks version 2 of the op request, this accelcert version 1',
+      'not sent: the device speaks version 2 of the op request, this accelcert version 1',
     ]);
   });
 });
