@@ -63,6 +63,15 @@ describe('suites, drivers, discover', () => {
     expect(out.drivers.find((d) => d.name === 'reference')?.usable).toBe(true);
   });
 
+  it('discover --driver exec without --worker is a usage error, as for run: one sentence, exit 2', () => {
+    for (const args of [['discover', '--driver', 'exec'], ['run', '--driver', 'exec', '--no-sign', '--out', join(tmp, 'no-worker')]]) {
+      const r = cli(args);
+      expect([args[0], r.code]).toEqual([args[0], 2]);
+      expect(r.stderr + r.stdout).toMatch(/needs a worker command: --worker "CMD ARGS"/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
   it('discover --driver reference lists the oracle device with its fingerprint', () => {
     const r = cli(['discover', '--driver', 'reference', '--json']);
     expect(r.code).toBe(0);

@@ -1,5 +1,5 @@
 import type { RegisterCommand } from './command.js';
-import { firstLine } from '../errors.js';
+import { firstLine, UserError } from '../errors.js';
 import { BUILTIN_DRIVERS, resolveDriver } from '../drivers/registry.js';
 import { deviceName, type DeviceInfo } from '../device/device.js';
 import { printJson, printLines } from './output.js';
@@ -16,17 +16,20 @@ export const registerDiscover: RegisterCommand = (program, setExitCode) => {
       const openOpts = { python: opts.python, worker: opts.worker };
       const drivers = opts.driver ? [await resolveDriver(opts.driver)] : BUILTIN_DRIVERS;
       const found: { driver: string; devices: DeviceInfo[]; unavailable: string | null }[] = [];
+      // a driver the user named that cannot discover: exit 2 when the command is at fault (exec without --worker), else 3
+      let namedFailure: 2 | 3 = 3;
       for (const d of drivers) {
         try {
           const a = await d.availability(openOpts);
+          if (!a.usable && a.exitCode) namedFailure = a.exitCode;
           found.push(a.usable ? { driver: d.name, devices: await d.discover(openOpts), unavailable: null } : { driver: d.name, devices: [], unavailable: a.reason });
         } catch (err) {
           // one driver failing to discover must not hide the others' devices
+          if (err instanceof UserError) namedFailure = err.exitCode;
           found.push({ driver: d.name, devices: [], unavailable: firstLine(err) });
         }
       }
-      // a driver the user named that cannot discover is an infrastructure failure (exit 3)
-      if (opts.driver && found[0]?.unavailable) setExitCode(3);
+      if (opts.driver && found[0]?.unavailable) setExitCode(namedFailure);
       if (opts.json) return printJson({ drivers: found });
       const lines: string[] = [];
       for (const f of found) {

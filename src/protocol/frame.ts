@@ -137,10 +137,12 @@ export class FrameDecoder {
       }
       case 'header': {
         let parsed: unknown;
+        const text = this.buf.toString('utf8');
         try {
-          parsed = JSON.parse(this.buf.toString('utf8'));
+          parsed = JSON.parse(text);
         } catch {
-          throw new ProtocolError('a frame header that is not valid JSON');
+          // quoted, so that whoever wrote the worker sees what it sent
+          throw new ProtocolError(`a frame header that is not valid JSON: ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)}`);
         }
         if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
           throw new ProtocolError('a frame header that is not a JSON object');

@@ -121,7 +121,7 @@ describe('a worker that breaks the protocol', () => {
     ['truncated-frame', 'error', /broke the protocol: it sent a truncated frame \(\d+ of its \d+ bytes, then nothing for 1 s\) while running case .*\/bad2/, true],
     ['truncated-exit', 'crash', /exited with code 0 in the middle of a reply \(after \d+ of its \d+ bytes\) while running case .*\/bad2/, true],
     ['oversized', 'error', /a frame body of 1099511627776 bytes \(allowed: up to \d+\)/, true],
-    ['invalid-json', 'error', /broke the protocol: it sent a frame header that is not valid JSON/, true],
+    ['invalid-json', 'error', /broke the protocol: it sent a frame header that is not valid JSON: "{\\"type\\": \\"result\\", id: 7, outputs: \[}"/, true],
     ['unknown-id', 'error', /broke the protocol: it answered request id \d+, which is not awaiting an answer/, true],
     ['string-id', 'error', /broke the protocol: it sent a reply whose id is "\d+" \(a reply's id is the integer id of its request\)/, true],
     ['wrong-bytes', 'error', /broke the protocol: its reply to case .*\/bad2 is an invalid result: output 0 \(float32, shape \[7, 13\]\) has 360 bytes, expected 364/, true],

@@ -105,6 +105,13 @@ describe('exec driver failure paths', () => {
     expect([err.exitCode, err.message]).toEqual([3, `the worker "${cmd}" speaks accelcert protocol version 99, but this accelcert speaks version 1`]);
   });
 
+  it('names every missing or wrong field of a malformed hello, not only the first', async () => {
+    const cmd = misbehaving('bad-hello');
+    const err = await userError(execDriver.open(undefined, { worker: cmd }));
+    expect(err.exitCode).toBe(3);
+    expect(err.message).toMatch(new RegExp(`^the worker "${cmd.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" answered hello with an invalid message \\(worker: .*; frameworks: .*\\)$`));
+  });
+
   it('refuses a worker that writes bytes that are not frames', async () => {
     const cmd = misbehaving('garbage-pipe');
     const err = await userError(execDriver.open(undefined, { worker: cmd }));

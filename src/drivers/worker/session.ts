@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { firstIssue, UserError } from '../../errors.js';
+import { firstIssue, issueText, UserError } from '../../errors.js';
 import { ProtocolError, type Frame } from '../../protocol/frame.js';
 import {
   DevicesReplySchema,
@@ -75,7 +75,7 @@ export class WorkerClient {
       return fail(`${spec.label} speaks accelcert protocol version ${h.protocol}, but this accelcert speaks version ${PROTOCOL_VERSION}`);
     }
     const hello = HelloReplySchema.safeParse(h);
-    if (!hello.success) return fail(`${spec.label} answered hello with an invalid message (${firstIssue(hello.error)})`);
+    if (!hello.success) return fail(`${spec.label} answered hello with an invalid message (${hello.error.issues.map(issueText).join('; ')})`);
     return new WorkerClient(proc, spec, hello.data, startupTimeoutMs, numberOption(opts, 'timeoutMs') ?? 0);
   }
 
