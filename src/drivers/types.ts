@@ -69,6 +69,8 @@ export interface OpenOptions {
   timeoutMs?: number;
   /** a worker that starts a reply frame and sends nothing more for this long broke the protocol (default 10 s) */
   frameStallMs?: number;
+  /** `--trace-protocol`: a worker driver writes every frame header it sends and receives to `log` */
+  traceProtocol?: boolean;
   /** where a worker driver keeps a worker started ahead, to replace a lost session at once (the caller closes it) */
   spare?: SpareSlot;
 }

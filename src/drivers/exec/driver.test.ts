@@ -137,6 +137,35 @@ describe('exec driver failure paths', () => {
     expect(log.filter((l) => l.includes('not a frame, just noise'))).toHaveLength(2);
   });
 
+  it('with traceProtocol, writes every frame header both ways to the log, with the body\'s size only', async () => {
+    const log: string[] = [];
+    const s = await execDriver.open(undefined, { worker: EXAMPLE, log: (l) => log.push(l), traceProtocol: true });
+    try {
+      expect(outValues(await s.exec(neg('t/1', 2)))).toEqual([-2]);
+    } finally {
+      await s.close();
+    }
+    const trace = log.filter((l) => l.startsWith('[protocol '));
+    expect(trace.map((l) => l.slice(0, 30))).toEqual([
+      '[protocol →] {"type":"hello","',
+      '[protocol ←] {"type":"hello","',
+      '[protocol →] {"type":"open","d',
+      '[protocol ←] {"type":"opened",',
+      '[protocol →] {"type":"exec","c',
+      '[protocol ←] {"type":"result",',
+      '[protocol →] {"type":"close","',
+      '[protocol ←] {"type":"closed",',
+    ]);
+    expect(trace[4]).toMatch(/"caseId":"t\/1".*"id":3\} \+ body 4 bytes$/);
+    expect(trace[5]).toMatch(/"id":3.*\} \+ body 4 bytes$/);
+    expect(trace[6]).toBe('[protocol →] {"type":"close","id":4}');
+    // without the option, nothing of the protocol is logged
+    const quiet: string[] = [];
+    const q = await execDriver.open(undefined, { worker: EXAMPLE, log: (l) => quiet.push(l) });
+    await q.close();
+    expect(quiet.filter((l) => l.startsWith('[protocol '))).toEqual([]);
+  });
+
   it('matches answers that arrive out of order to their requests by id', async () => {
     const s = await execDriver.open(undefined, { worker: misbehaving('reverse-pairs') });
     try {

@@ -19,6 +19,8 @@ export interface WorkerSpec {
   limits?: FrameLimits;
   /** ms a reply frame, once begun, may go without its next byte before the worker broke the protocol (default 10 s) */
   frameStallMs?: number;
+  /** receives a line per frame in either direction: its header, and its body's size (`--trace-protocol`) */
+  trace?: (line: string) => void;
 }
 
 /** Why a request to a worker did not get an answer (see `SessionLostError`). */
@@ -162,6 +164,7 @@ export class WorkerProcess {
     }
     const id = this.nextId++;
     const chunks = encodeFrame({ ...header, id }, body, this.spec.limits ?? DEFAULT_FRAME_LIMITS);
+    if (this.spec.trace) this.spec.trace(traceLine('→', { ...header, id }, body.reduce((n, c) => n + c.byteLength, 0)));
     return new Promise<Frame>((resolve, reject) => {
       this.pending.set(id, { what: opts.what, timeoutMs: opts.timeoutMs, resolve, reject });
       if (this.pending.size === 1) this.armTimer();
@@ -216,6 +219,7 @@ export class WorkerProcess {
       if (!(err instanceof ProtocolError)) throw err;
     }
     for (const frame of frames) {
+      if (this.spec.trace) this.spec.trace(traceLine('←', frame.header, frame.body.byteLength));
       const id = frame.header.id;
       const p = typeof id === 'number' ? this.pending.get(id) : undefined;
       if (!p) {
@@ -288,6 +292,16 @@ export class WorkerProcess {
   }
 }
 
+
+// a header is written whole up to this many characters (a graph request's can be large), then cut
+const TRACE_HEADER_CHARS = 16_384;
+
+/** One line of the protocol trace: direction, the header as JSON, and the body's size (its bytes are not written). */
+export function traceLine(direction: '→' | '←', header: object, bodyBytes: number): string {
+  const json = JSON.stringify(header);
+  const shown = json.length > TRACE_HEADER_CHARS ? `${json.slice(0, TRACE_HEADER_CHARS)}… (${json.length - TRACE_HEADER_CHARS} more characters)` : json;
+  return `[protocol ${direction}] ${shown}${bodyBytes > 0 ? ` + body ${bodyBytes} bytes` : ''}`;
+}
 
 function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;

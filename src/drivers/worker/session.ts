@@ -51,7 +51,8 @@ export class WorkerClient {
   static async start(spec: WorkerSpec, opts: OpenOptions = {}): Promise<WorkerClient> {
     const startupTimeoutMs = numberOption(opts, 'startupTimeoutMs') ?? DEFAULT_STARTUP_TIMEOUT_MS;
     const stall = numberOption(opts, 'frameStallMs');
-    const proc = new WorkerProcess(stall === undefined ? spec : { ...spec, frameStallMs: stall });
+    const trace = opts.traceProtocol === true ? opts.log : undefined;
+    const proc = new WorkerProcess({ ...spec, ...(stall !== undefined ? { frameStallMs: stall } : {}), ...(trace ? { trace } : {}) });
     let frame: Frame;
     try {
       frame = await proc.request(
