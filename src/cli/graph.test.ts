@@ -360,7 +360,7 @@ describe.skipIf(!haveTorch)(`graph capture with PyTorch ${python?.torchVersion ?
       expect(r.code).toBe(1);
       expect(rep.verdict.status).toBe('NOT_CERTIFIED');
       // the summary's rerun line names the graph file, not a profile
-      expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain(`npx accelcert run --driver pytorch --device cpu --graph ${file} --filter '${byMode['compiled']?.id}'`);
+      expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain(`npx accelcert run --driver pytorch --device cpu --python ${TORCH_PYTHON} --graph ${file} --filter ${byMode['compiled']?.id}`);
     } else {
       expect(byMode['compiled']?.status).toBe('pass');
       expect(r.code).toBe(0);

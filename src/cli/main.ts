@@ -16,9 +16,13 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ outputError: (str, write) => write(str) })
     .showSuggestionAfterError(true);
   for (const register of COMMANDS) {
-    register(program, (c) => {
-      code = c;
-    });
+    register(
+      program,
+      (c) => {
+        code = c;
+      },
+      argv.slice(2),
+    );
   }
   try {
     await program.parseAsync(argv);

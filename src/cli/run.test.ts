@@ -1,9 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../version.js';
 import { runCli as cli } from '../testing/helpers.js';
+import { shellQuote } from '../render/format.js';
+import { ReportSchema, type Report } from '../report/schema.js';
 
 /** Runs the built CLI as a user would (npm test builds it first). */
 
@@ -84,7 +87,7 @@ describe('accelcert run', () => {
     expect(r.stdout).toMatch(/^NOT_CERTIFIED|^INCOMPLETE/);
     const summary = readFileSync(join(out, 'summary.md'), 'utf8');
     expect(summary).toMatch(/aten\.relu\.default/);
-    expect(summary).toMatch(/--filter 'core\/activation\/aten\.relu\.default\/float32\/7x13-special'/);
+    expect(summary).toMatch(/--filter core\/activation\/aten\.relu\.default\/float32\/7x13-special$/m);
 
     // the same failures, covered by a scoped waiver: waived, listed, and a waiver that matched nothing is named
     const waivers = join(out, '..', 'waivers.json');
@@ -101,5 +104,90 @@ describe('accelcert run', () => {
     expect(w.code).toBe(0);
     expect(w.stdout).toMatch(/\d+ waived/);
     expect(w.stdout).toMatch(/waiver W2 \(core\/matmul\/\*\*\) matched nothing/);
+  });
+
+  /**
+   * Pastes the first rerun line of a run's summary.md into bash, as a vendor would, in a fresh folder (so that its
+   * default run folder and signing key are the test's); `npx accelcert` is this checkout's bin/accelcert.js.
+   */
+  function pasteFirstRerun(out: string): { line: string; code: number | null; stderr: string; report: Report } {
+    const line = readFileSync(join(out, 'summary.md'), 'utf8').split('\n').find((l) => l.startsWith('npx accelcert run '));
+    if (line === undefined) throw new Error(`no rerun line in ${out}/summary.md`);
+    const cwd = mkdtempSync(join(tmpdir(), 'accelcert-paste-'));
+    const r = spawnSync('bash', ['-c', line.replace(/^npx accelcert /, `node ${shellQuote([join(PACKAGE_ROOT, 'bin/accelcert.js')])} `)], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, CI: '1', ACCELCERT_HOME: home },
+    });
+    const runs = existsSync(join(cwd, 'reports')) ? readdirSync(join(cwd, 'reports')) : [];
+    if (runs.length !== 1) throw new Error(`the pasted rerun made ${runs.length} run folders; its stderr:\n${r.stderr}`);
+    const report = ReportSchema.parse(JSON.parse(readFileSync(join(cwd, 'reports', runs[0] ?? '', 'report.json'), 'utf8')));
+    return { line, code: r.status, stderr: r.stderr, report };
+  }
+
+  it('a rerun line of summary.md, pasted into a shell, runs exactly its case on the same target, seed and timeout', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'accelcert-run-')), 'run');
+    const driver = join(PACKAGE_ROOT, 'fixtures/drivers/wrong-relu.js');
+    const first = cli(['run', '--driver', driver, '--filter', 'core/*/aten.relu.default/float32/*', '--seed', 'paste-1', '--timeout', '30', '--no-sign', '--out', out]);
+    expect(first.code, first.stderr).toBe(1);
+    const failed = ReportSchema.parse(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))).results.filter((x) => x.status === 'fail');
+    expect(failed.length).toBeGreaterThan(0);
+
+    const pasted = pasteFirstRerun(out);
+    const id = pasted.line.split(' ').at(-1) ?? '';
+    expect(pasted.line).toBe(`npx accelcert run --driver ${shellQuote([driver])} --device wrong-relu:0 --seed paste-1 --timeout 30 --filter ${id}`);
+    expect(failed.map((x) => x.id)).toContain(id);
+    expect(pasted.code, pasted.stderr).toBe(1);
+    expect(pasted.report.results.map((x) => [x.id, x.status, x.inputDigest])).toEqual(failed.filter((x) => x.id === id).map((x) => [x.id, x.status, x.inputDigest]));
+    expect(pasted.report.target.device).toBe('wrong-relu:0');
+    expect(pasted.report.selection.seed).toBe('paste-1');
+  });
+
+  it('an exec run\'s rerun line carries its worker command, spaces and quotes included, and runs as pasted', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'accelcert-run-')), 'run');
+    // the example worker has no exp: its cases are unsupported, so summary.md has rerun lines
+    const worker = `python3 '${join(PACKAGE_ROOT, 'fixtures/workers/example_worker.py')}'`;
+    const first = cli(['run', '--driver', 'exec', '--worker', worker, '--filter', 'core/unary/aten.exp.default/float32/*', '--no-sign', '--out', out]);
+    expect(first.code, first.stderr).toBe(1);
+    const pasted = pasteFirstRerun(out);
+    const id = pasted.line.split(' ').at(-1) ?? '';
+    expect(pasted.line).toBe(`npx accelcert run --driver exec --device ${pasted.report.target.device} --worker ${shellQuote([worker])} --filter ${id}`);
+    expect(pasted.line).toContain(`'\\''`);
+    expect(pasted.report.command).toContain(worker);
+    expect(pasted.report.results.map((x) => [x.id, x.status])).toEqual([[id, 'unsupported']]);
+    expect(pasted.code, pasted.stderr).toBe(1);
+  });
+
+  it('refuses an --out folder that is not empty, in one sentence; --force replaces its run, and run.log holds only the new run', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'accelcert-run-')), 'run');
+    const args = ['run', '--driver', 'reference', '--filter', 'core/unary/aten.neg.default/float32', '--no-sign', '--out', out];
+    expect(cli(args).code).toBe(0);
+    const log = readFileSync(join(out, 'run.log'), 'utf8');
+    const again = cli(args);
+    expect([again.code, again.stderr.trim()]).toEqual([
+      2,
+      `accelcert: --out ${out}: the folder is not empty (it holds journal.jsonl, junit.xml, report.json, run.json and 2 more); choose another folder, or add --force to replace its run`,
+    ]);
+    expect(readFileSync(join(out, 'run.log'), 'utf8')).toBe(log);
+    // a run folder without its report holds a run that was killed: the sentence says how to continue it
+    const killed = join(mkdtempSync(join(tmpdir(), 'accelcert-run-')), 'killed');
+    mkdirSync(killed);
+    for (const f of ['run.json', 'journal.jsonl', 'run.log']) cpSync(join(out, f), join(killed, f));
+    expect(cli([...args.slice(0, -1), killed]).stderr.trim()).toBe(
+      `accelcert: --out ${killed}: the folder is not empty (it holds journal.jsonl, run.json, run.log); continue its unfinished run with --resume ${killed}, choose another folder, or add --force to replace its run`,
+    );
+
+    // files of an older run that this one would not write, and one that is not a run's
+    writeFileSync(join(out, 'comparison.md'), 'an old comparison\n');
+    writeFileSync(join(out, 'notes.txt'), 'mine\n');
+    const forced = cli([...args, '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    const lines = readFileSync(join(out, 'run.log'), 'utf8').split('\n').filter(Boolean);
+    expect(lines.filter((l) => l.includes('"msg":"run started"'))).toHaveLength(1);
+    expect(existsSync(join(out, 'comparison.md'))).toBe(false);
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine\n');
+    // an empty folder is as good as a new one
+    const empty = mkdtempSync(join(tmpdir(), 'accelcert-run-'));
+    expect(cli([...args.slice(0, -1), empty]).code).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { z } from 'zod';
 import type { RegisterCommand } from './command.js';
@@ -13,7 +13,8 @@ import { ensureDefaultKey, loadPrivateKey } from '../signing/keys.js';
 import { oracleCacheFromEnv } from '../runner/oracle-cache.js';
 import { runCases } from '../runner/run.js';
 import { JOURNAL_FILE, readJournal } from '../runner/journal.js';
-import { deviceProblem, readManifest, resumeProblem, writeManifest, type RunManifest } from '../runner/manifest.js';
+import { deviceProblem, MANIFEST_FILE, readManifest, resumeProblem, writeManifest, type RunManifest } from '../runner/manifest.js';
+import { RUN_LOG_FILE } from '../runner/log.js';
 import type { CaseResult } from '../runner/result.js';
 import type { DeviceInfo } from '../device/device.js';
 import { HARNESS_VERSION } from '../version.js';
@@ -23,6 +24,7 @@ import { parsePeaks } from '../bench/peaks.js';
 import { compareReports, comparisonExitCode, comparisonMarkdown } from '../render/compare.js';
 import { loadReport } from '../report/load.js';
 import { RUN_FILES } from '../report/files.js';
+import { DEFAULT_TIMEOUT_SECONDS } from '../report/command.js';
 import type { Driver, OpenOptions } from '../drivers/types.js';
 import { parseThreshold } from './compare.js';
 import { shippedSuites } from '../../suites/index.js';
@@ -46,7 +48,7 @@ const RunOptionsSchema = z.object({
   key: z.string().optional(),
   sign: z.boolean().default(true),
   waivers: z.string().optional(),
-  timeout: z.string().default('60'),
+  timeout: z.string().default(String(DEFAULT_TIMEOUT_SECONDS)),
   depth: z.string().default('4'),
   maxCrashes: z.string().default('10'),
   spareWorker: z.boolean().default(true),
@@ -58,6 +60,7 @@ const RunOptionsSchema = z.object({
   baseline: z.string().optional(),
   threshold: z.string().default('5'),
   resume: z.string().optional(),
+  force: z.boolean().default(false),
   json: z.boolean().default(false),
 });
 
@@ -100,7 +103,7 @@ function positiveNumber(text: string, flag: string): number {
   return n;
 }
 
-export const registerRun: RegisterCommand = (program, setExitCode) => {
+export const registerRun: RegisterCommand = (program, setExitCode, args) => {
   program
     .command('run')
     .description('run the cases a profile requires on a device (operators, models or benchmarks), judge or measure them, and write a signed report')
@@ -112,11 +115,12 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
     .option('--dtype <dtype>', 'only cases filed under this dtype (repeatable)', collect)
     .option('--shard <K/N>', 'only the K-th of N shards of the selection')
     .option('--seed <seed>', "mix this seed into every case's inputs (1 to 64 letters, digits, '.', '_', '-'; default: none, the suites' own inputs)")
-    .option('--out <dir>', 'run folder (default: reports/<time>-<driver>-<device>)')
+    .option('--out <dir>', 'run folder, new or empty (default: a new reports/<time>-<driver>-<device>)')
+    .option('--force', "with --out: replace the run in a folder that is not empty (the run's files there are removed first)")
     .option('--key <file>', 'private key (PEM) to sign the report with (default: the user key, created on first use)')
     .option('--no-sign', 'leave the report unsigned')
     .option('--waivers <file>', 'waiver file (JSON): failures it covers count as waived')
-    .option('--timeout <seconds>', 'per-case limit on the device call', '60')
+    .option('--timeout <seconds>', 'per-case limit on the device call', String(DEFAULT_TIMEOUT_SECONDS))
     .option('--max-crashes <n>', 'stop after n cases in a row crash, time out or break the protocol (0: never); the cases left are recorded as not run, exit 3', '10')
     .option('--no-spare-worker', 'keep no worker started ahead (by default one waits idle, so that a crash or hang is replaced in milliseconds, not the seconds a framework import takes)')
     .addOption(new Option('--depth <n>', 'requests kept in flight to the device').default('4').hideHelp())
@@ -140,6 +144,10 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         'Interrupts: Ctrl-C (SIGINT) or SIGTERM starts no more cases; those in flight finish, then an INCOMPLETE report of',
         'what ran is written (exit 130). A second one stops at once, without a report (exit 130): every finished case is',
         'in journal.jsonl, and the same command with --resume DIR runs the rest.',
+        '',
+        'Run folder: --out DIR must be new or empty; --force first removes the files of the run it holds (report, journal,',
+        'run.json, run.log, ...). summary.md and junit.xml print, for each case that did not pass, the command that reruns',
+        'it alone on the same target, quoted for a POSIX shell: paste it in the folder this run was started from.',
         '',
         'Environment:',
         '  ACCELCERT_PYTHON           python interpreter for the pytorch driver (after --python)',
@@ -174,6 +182,12 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
       const baseline = opts.baseline !== undefined ? loadReport(opts.baseline) : null;
       const selection = { filters: opts.filter, dtypes: parseDtypes(opts.dtype), shard: parseShard(opts.shard) };
       const waivers = opts.waivers ? loadWaivers(opts.waivers) : [];
+      if (opts.resume !== undefined && opts.out !== undefined && resolve(opts.out) !== resolve(opts.resume)) {
+        throw new UserError('--resume DIR continues the run in DIR: give no --out, or the same folder');
+      }
+      if (opts.resume !== undefined && opts.force) throw new UserError(`--resume ${opts.resume} continues the run in its folder; --force would remove it: give one of them`);
+      // a run never mixes its files with another's: an --out folder is new or empty, unless --force replaces its run
+      if (opts.out !== undefined && opts.resume === undefined && !opts.force) refuseNonEmptyFolder(opts.out);
 
       const openOptions = { python: opts.python, worker: opts.worker };
       let driver;
@@ -196,14 +210,11 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
       // the key is read before the first case: an unreadable or encrypted key must not wait for the end of an hours-long run
       const signing: Signing = !opts.sign ? { none: true } : { key: opts.key !== undefined ? loadPrivateKey(opts.key) : ensureDefaultKey((line) => process.stderr.write(`accelcert: ${line}\n`)).key };
 
-      if (opts.resume !== undefined && opts.out !== undefined && resolve(opts.out) !== resolve(opts.resume)) {
-        throw new UserError('--resume DIR continues the run in DIR: give no --out, or the same folder');
-      }
       const outDir = resolve(opts.resume ?? opts.out ?? join(defaultReportsDir(), runFolderName(driver.name, device)));
       const manifest: RunManifest = {
         accelcert: HARNESS_VERSION,
         startedAt: new Date().toISOString(),
-        command: ['accelcert', ...process.argv.slice(2)],
+        command: ['accelcert', ...args],
         driver: opts.driver ?? driver.name,
         device: device ?? null,
         profile: profile?.name ?? GRAPH_PROFILE,
@@ -222,6 +233,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
         const selected = new Set(cases.map((c) => c.id));
         done = readJournal(join(outDir, JOURNAL_FILE)).results.filter((r) => selected.has(r.id));
       } else {
+        if (opts.force) removeRunFiles(outDir);
         ensureWritableFolder(outDir);
         writeManifest(outDir, manifest);
       }
@@ -255,7 +267,7 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
       const byId = new Map([...done, ...out.results].map((r) => [r.id, r]));
       const results = cases.flatMap((c) => byId.get(c.id) ?? []);
       const report = buildReport({
-        command: ['accelcert', ...process.argv.slice(2)],
+        command: ['accelcert', ...args],
         startedAt: opts.resume !== undefined ? new Date(started.startedAt) : out.startedAt,
         endedAt: out.endedAt,
         target: { driver: opts.driver ?? driver.name, device: out.device.device, fingerprint: out.device.fingerprint },
@@ -304,6 +316,37 @@ export const registerRun: RegisterCommand = (program, setExitCode) => {
       setExitCode(out.interrupted ? 130 : out.deviceLost ? 3 : Math.max(runExitCode(report), compared));
     });
 };
+
+/** Every file a run writes into its folder: what --force removes, so that nothing of the old run is left or appended to. */
+const RUN_FOLDER_FILES: readonly string[] = [...Object.values(RUN_FILES), MANIFEST_FILE, JOURNAL_FILE, RUN_LOG_FILE, GRAPH_FILE_IN_RUN];
+const LISTED_FILES = 4;
+
+/** `--out DIR` when DIR exists and holds anything: one sentence naming it and what it holds (exit 2). */
+function refuseNonEmptyFolder(given: string): void {
+  let entries: string[];
+  try {
+    if (!statSync(given).isDirectory()) return; // not a folder: creating the run folder says why it cannot be
+    entries = readdirSync(given).sort();
+  } catch {
+    return; // absent (the run creates it), or unreadable (creating the run folder says so)
+  }
+  if (entries.length === 0) return;
+  const more = entries.length - LISTED_FILES;
+  const held = more > 1 ? `${entries.slice(0, LISTED_FILES).join(', ')} and ${more} more` : entries.join(', ');
+  // a run that never wrote its report was killed or stopped: what the user most likely wants is to continue it
+  const unfinished = entries.includes(MANIFEST_FILE) && !entries.includes(RUN_FILES.report);
+  const continueIt = unfinished ? `continue its unfinished run with --resume ${given}, ` : '';
+  throw new UserError(`--out ${given}: the folder is not empty (it holds ${held}); ${continueIt}choose another folder, or add --force to replace its run`);
+}
+
+/** `--force`: the files of the run in the folder go before the new run starts; anything else in it stays. */
+function removeRunFiles(dir: string): void {
+  try {
+    for (const name of RUN_FOLDER_FILES) rmSync(join(dir, name), { force: true });
+  } catch (err) {
+    throw new UserError(`--force cannot remove the run in ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
 
 /** The run folder, created now and checked writable: a folder the report cannot go into must fail before the first case. */
 function ensureWritableFolder(dir: string): void {

@@ -1,5 +1,6 @@
 import { describeOutput } from '../judge/describe.js';
 import { outputFailed } from '../judge/result.js';
+import { DEFAULT_TIMEOUT_SECONDS, givenOption } from '../report/command.js';
 import type { Report } from '../report/schema.js';
 import type { CaseResult } from '../runner/result.js';
 import { DEFAULT_PROFILE } from '../suite/profile.js';
@@ -19,23 +20,40 @@ export function marginRank(m: number | null | undefined): number {
   return m === null ? Infinity : m === undefined ? -Infinity : m;
 }
 
-/** Single-quotes a word for a POSIX shell unless it is plainly safe. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:=@+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+/** Words a POSIX shell takes as they are: nothing to expand, split or glob. */
+const SHELL_SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
+
+/**
+ * A command line that a POSIX shell splits back into exactly `words`, to be pasted: a word of safe characters as it
+ * is, any other in single quotes (an embedded `'` as `'\''`, the empty word as `''`).
+ */
+export function shellQuote(words: readonly string[]): string {
+  return words.map((w) => (SHELL_SAFE.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`)).join(' ');
 }
 
-/** The command that reruns one case alone on the same driver and device, with the same inputs (the run's seed). */
-export function rerunCommand(report: Pick<Report, 'target' | 'profile' | 'selection' | 'graph'>, caseId: string): string {
-  const { driver, device } = report.target;
+/**
+ * The command that reruns one case alone on the same target with the same inputs: the driver and device the report
+ * names, the worker command and interpreter the run was given, its profile or graph file, bench scale, seed and a
+ * timeout other than the default; quoted so that it works pasted into a shell, from the folder the run was started in.
+ */
+export function rerunCommand(report: Pick<Report, 'command' | 'target' | 'profile' | 'selection' | 'graph'>, caseId: string): string {
+  const words = ['npx', 'accelcert', 'run', '--driver', report.target.driver, '--device', report.target.device];
+  // recorded only in the command line: an exec run's worker, the interpreter that --python named, the timeout
+  const given = (option: string): string[] => {
+    const value = givenOption(report.command, option);
+    return value === undefined ? [] : [option, value];
+  };
+  words.push(...given('--worker'), ...given('--python'));
   // a graph file's run names the file, not a profile
-  const profileFlag = report.graph
-    ? ` --graph ${shellQuote(report.graph.file)}`
-    : report.profile.name === DEFAULT_PROFILE
-      ? ''
-      : ` --profile ${shellQuote(report.profile.name)}`;
-  const seed = report.selection.seed;
-  const seedFlag = seed ? ` --seed ${shellQuote(seed)}` : '';
-  return `npx accelcert run --driver ${shellQuote(driver)} --device ${shellQuote(device)}${profileFlag}${seedFlag} --filter '${caseId.replaceAll("'", `'\\''`)}'`;
+  if (report.graph) words.push('--graph', report.graph.file);
+  else if (report.profile.name !== DEFAULT_PROFILE) words.push('--profile', report.profile.name);
+  const { benchScale, seed } = report.selection;
+  if (benchScale) words.push('--bench-scale', benchScale);
+  if (seed) words.push('--seed', seed);
+  const timeout = given('--timeout');
+  if (timeout.length > 0 && Number(timeout[1]) !== DEFAULT_TIMEOUT_SECONDS) words.push(...timeout);
+  words.push('--filter', caseId);
+  return shellQuote(words);
 }
 
 /** Why a case did not pass: every failing output in one line each, with the numbers; the message for other statuses. */
@@ -48,6 +66,14 @@ export function failureText(r: CaseResult): string {
 /** Markdown text outside code: no `<`/`>`/`&` that a renderer would take for HTML. */
 export function mdText(s: string): string {
   return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** Inline Markdown code showing `s` as it is: fenced by more backticks than any run of them inside. */
+export function mdCode(s: string): string {
+  const longest = Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${s}${pad}${fence}`;
 }
 
 /** A Markdown table cell: as mdText, and no pipes or newlines that would break the row. */

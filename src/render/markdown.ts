@@ -5,7 +5,7 @@ import type { Report } from '../report/schema.js';
 import type { BenchEntry, Benchmarks } from '../report/benchmarks.js';
 import { formatMargin } from '../judge/describe.js';
 import { coverageMatrix, type CoverageCell } from './coverage.js';
-import { failureText, formatFigure, formatPercent, formatSi, marginRank, mdCell, mdText, rerunCommand, worstMargin } from './format.js';
+import { failureText, formatFigure, formatPercent, formatSi, marginRank, mdCell, mdCode, mdText, rerunCommand, shellQuote, worstMargin } from './format.js';
 
 const NOT_PASSED: readonly Status[] = ['fail', 'error', 'crash', 'timeout', 'unsupported'];
 /** Keeps the summary well under CI step-summary limits (GitHub: 1 MiB) for any report size. */
@@ -105,7 +105,7 @@ export function renderMarkdown(report: Report): string {
   out.push(
     `<sub>${deviceName(fp)}, driver version ${fp.driverVersion ?? 'unknown'}, ${fw}; ` +
       `host ${report.host.hostname} (${report.host.os.platform} ${report.host.os.arch}); ` +
-      `${report.startedAt} → ${report.endedAt}; \`${report.command.join(' ')}\`</sub>`,
+      `${report.startedAt} → ${report.endedAt}; ${mdCode(shellQuote(report.command))}</sub>`,
   );
   out.push('');
   return out.join('\n');

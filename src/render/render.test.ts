@@ -70,7 +70,7 @@ describe('junit.xml', () => {
     expect(xml.match(/<testcase /g)?.length).toBe(24);
     expect(xml).toContain(`classname="binary/aten.mul.Tensor" name="${MUL}"`);
     expect(xml).toMatch(/<failure type="fail" message="margin 2.50">output 0 \(float32\[4,16\], correctly-rounded\): 3 of 64 elements outside the acceptance interval, margin 2.50, max 1.250 ulp,/);
-    expect(xml).toContain(`rerun: npx accelcert run --driver reference --device reference --profile inference-lowp --filter &apos;${MUL}&apos;`);
+    expect(xml).toContain(`rerun: npx accelcert run --driver reference --device reference --profile inference-lowp --filter ${MUL}`);
     expect(xml).toContain('<error type="crash" message="worker exited with signal SIGSEGV &lt;core dumped&gt; &amp; restarted">');
     expect(xml).toMatch(/<skipped message="waived by W1, margin 3: /);
     expect(xml).toContain('timestamp="2025-06-01T10:00:00"');
@@ -89,7 +89,7 @@ describe('summary.md', () => {
     expect(exp).toBeLessThan(mul);
     expect(md.indexOf('## Failures: 4 cases in 3 ops')).toBeLessThan(exp);
     expect(eq).toBeGreaterThan(mul);
-    expect(md).toContain(`npx accelcert run --driver reference --device reference --profile inference-lowp --filter '${EXP}'`);
+    expect(md).toContain(`npx accelcert run --driver reference --device reference --profile inference-lowp --filter ${EXP}`);
     expect(md).toContain('| [W1](https://example.com/issues/42) |');
   });
 
