@@ -1,6 +1,7 @@
 import type { RegisterCommand } from './command.js';
 import { registerCompare } from './compare.js';
 import { registerDiscover } from './discover.js';
+import { registerDriverCheck } from './driver-check.js';
 import { registerDrivers } from './drivers.js';
 import { registerGraph } from './graph.js';
 import { registerKeygen } from './keygen.js';
@@ -10,4 +11,4 @@ import { registerRun } from './run.js';
 import { registerSuites } from './suites.js';
 
 // One file per command; add new commands to this list.
-export const COMMANDS: RegisterCommand[] = [registerRun, registerSuites, registerDrivers, registerDiscover, registerVerify, registerKeygen, registerReport, registerCompare, registerGraph];
+export const COMMANDS: RegisterCommand[] = [registerRun, registerSuites, registerDrivers, registerDiscover, registerDriverCheck, registerVerify, registerKeygen, registerReport, registerCompare, registerGraph];

@@ -52,6 +52,7 @@ const RunOptionsSchema = z.object({
   depth: z.string().default('4'),
   maxCrashes: z.string().default('10'),
   spareWorker: z.boolean().default(true),
+  traceProtocol: z.boolean().default(false),
   python: z.string().optional(),
   worker: z.string().optional(),
   graph: z.string().optional(),
@@ -122,6 +123,7 @@ export const registerRun: RegisterCommand = (program, setExitCode, args) => {
     .option('--waivers <file>', 'waiver file (JSON): failures it covers count as waived')
     .option('--timeout <seconds>', 'per-case limit on the device call', String(DEFAULT_TIMEOUT_SECONDS))
     .option('--max-crashes <n>', 'stop after n cases in a row crash, time out or break the protocol (0: never); the cases left are recorded as not run, exit 3', '10')
+    .option('--trace-protocol', "write every frame header a worker driver sends and receives to run.log (bodies as their size): for a worker's author")
     .option('--no-spare-worker', 'keep no worker started ahead (by default one waits idle, so that a crash or hang is replaced in milliseconds, not the seconds a framework import takes)')
     .addOption(new Option('--depth <n>', 'requests kept in flight to the device').default('4').hideHelp())
     .option('--python <path>', 'python interpreter for the pytorch driver (default: $ACCELCERT_PYTHON, then /usr/bin/python3, python3)')
@@ -189,7 +191,7 @@ export const registerRun: RegisterCommand = (program, setExitCode, args) => {
       // a run never mixes its files with another's: an --out folder is new or empty, unless --force replaces its run
       if (opts.out !== undefined && opts.resume === undefined && !opts.force) refuseNonEmptyFolder(opts.out);
 
-      const openOptions = { python: opts.python, worker: opts.worker };
+      const openOptions = { python: opts.python, worker: opts.worker, traceProtocol: opts.traceProtocol };
       let driver;
       let device = opts.device;
       if (opts.driver) {

@@ -116,6 +116,11 @@ export class WorkerProcess {
     // A dead peer shows up as EPIPE/ECONNRESET here and as 'exit' below; the exit carries the story. A worker that
     // closes a pipe and lives on can never answer again: it broke the protocol.
     toWorker.on('error', () => this.pipeClosed('closed its request pipe (fd 3)'));
+    // fd 3 is a socket: when the worker closes its end, ours reads end-of-file at once, before any write fails
+    if (toWorker instanceof Readable) {
+      toWorker.on('end', () => this.pipeClosed('closed its request pipe (fd 3)'));
+      toWorker.resume();
+    }
     fromWorker.on('error', () => undefined);
     fromWorker.on('data', (chunk: Buffer) => this.onData(chunk));
     fromWorker.on('end', () => this.pipeClosed('closed its reply pipe (fd 4)'));
@@ -157,6 +162,29 @@ export class WorkerProcess {
 
   /** Sends a request at once (pipelined behind any in flight) and resolves with the reply frame. */
   request(header: RequestHeader, body: readonly Uint8Array[], opts: RequestOptions): Promise<Frame> {
+    return this.send(header, body, opts);
+  }
+
+  /** Sends a header the protocol need not define (`driver-check` probes a worker with malformed requests). */
+  requestUnchecked(header: Readonly<Record<string, unknown>>, body: readonly Uint8Array[], opts: RequestOptions): Promise<Frame> {
+    return this.send(header, body, opts);
+  }
+
+  /** How the process ended (null while it runs). */
+  get exitStatus(): { code: number | null; signal: NodeJS.Signals | null } | null {
+    return this.child.exitCode === null && this.child.signalCode === null ? null : { code: this.child.exitCode, signal: this.child.signalCode };
+  }
+
+  /** Ends the request pipe, as a harness that goes away does, and says whether the worker exited within `ms`. */
+  async endRequests(ms: number): Promise<boolean> {
+    this.closing = true;
+    this.toWorker.end();
+    const exited = await settlesWithin(this.exited, ms);
+    if (!exited) await this.exitedOrKill();
+    return exited;
+  }
+
+  private send(header: object, body: readonly Uint8Array[], opts: RequestOptions): Promise<Frame> {
     if (this.failure) {
       // a request sent after a hang or a protocol break never ran: it runs again on a fresh worker
       const kind = this.failure.kind === 'timeout' || this.failure.kind === 'protocol' ? 'aborted' : 'crash';
