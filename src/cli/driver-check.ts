@@ -5,8 +5,7 @@ import { pytorchWorkerSpec } from '../drivers/pytorch/driver.js';
 import { resolveDriver } from '../drivers/registry.js';
 import type { OpenOptions } from '../drivers/types.js';
 import type { WorkerSpec } from '../drivers/worker/process.js';
-import { UserError } from '../errors.js';
-import type { RegisterCommand } from './command.js';
+import { positiveNumber, type RegisterCommand } from './command.js';
 import { printJson, printLines } from './output.js';
 
 const DriverCheckOptionsSchema = z.object({
@@ -33,9 +32,7 @@ export const registerDriverCheck: RegisterCommand = (program, setExitCode) => {
     .addHelpText('after', '\nExit codes: 0 every check passed (or does not apply); 1 a check failed; 2 usage error.')
     .action(async (raw: unknown) => {
       const opts = DriverCheckOptionsSchema.parse(raw);
-      const seconds = Number(opts.timeout);
-      if (!Number.isFinite(seconds) || seconds <= 0) throw new UserError(`--timeout "${opts.timeout}" must be a positive number`);
-      const timeoutMs = seconds * 1000;
+      const timeoutMs = positiveNumber(opts.timeout, '--timeout') * 1000;
       const openOptions: OpenOptions = { worker: opts.worker, python: opts.python, timeoutMs };
       const driver = await resolveDriver(opts.driver);
       const spec: WorkerSpec | null = driver.name === 'exec' ? execWorkerSpec(openOptions) : driver.name === 'pytorch' ? await pytorchWorkerSpec(openOptions) : null;

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { accessSync, constants, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { z } from 'zod';
-import type { RegisterCommand } from './command.js';
+import { positiveNumber, type RegisterCommand } from './command.js';
 import { UserError } from '../errors.js';
 import { autoSelect, resolveDriver } from '../drivers/registry.js';
 import { deviceName } from '../device/device.js';
@@ -95,12 +95,6 @@ function parseSeed(text: string | undefined): string | null {
 function parseCount(text: string, flag: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag} "${text}" must be a whole number of 0 or more`);
-  return n;
-}
-
-function positiveNumber(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} "${text}" must be a positive number`);
   return n;
 }
 

@@ -12,7 +12,7 @@ import type { Capabilities } from '../device/device.js';
 import { referenceExec } from './reference/driver.js';
 import type { ExecRequest, ExecResult, Session } from './types.js';
 import { WorkerProcess, type WorkerSpec } from './worker/process.js';
-import { toExecResult } from './worker/session.js';
+import { requestHeader, toExecResult } from './worker/session.js';
 
 /*
  * `accelcert driver-check`: the driver itself, checked before any certification case, as a checklist a vendor can
@@ -86,11 +86,6 @@ function probes(op: ProbeOp): { name: string; what: string; req: ExecRequest }[]
   ];
 }
 
-function wireRequest(req: ExecRequest & { kind: 'op' }): { header: Record<string, unknown>; chunks: Uint8Array[] } {
-  const packed = packInputs(req.inputs);
-  return { header: { type: 'exec', caseId: req.caseId, op: req.op, args: req.args, kwargs: req.kwargs, inputs: packed.headers }, chunks: packed.chunks };
-}
-
 function errorKind(frame: Frame): string | null {
   const e = ErrorReplySchema.safeParse(frame.header);
   return e.success ? e.data.kind : null;
@@ -130,12 +125,13 @@ class Probe {
   }
 
   async exec(req: ExecRequest & { kind: 'op' }): Promise<ExecResult> {
-    const { header, chunks } = wireRequest(req);
-    const frame = await this.ask(header, chunks, `running ${req.caseId}`);
+    const packed = packInputs(req.inputs);
+    const frame = await this.proc.request(requestHeader(req, packed.headers), packed.chunks, { timeoutMs: this.opts.timeoutMs, what: `running ${req.caseId}` });
     try {
       return toExecResult(frame);
     } catch (err) {
-      if (err instanceof ProtocolError) throw new Error(`${this.spec.label} broke the protocol: its reply to ${req.caseId} is ${err.message}`);
+      // as in a run: a worker that sends a reply it cannot read is confused, and the next probe gets a fresh one
+      if (err instanceof ProtocolError) throw this.proc.brokeProtocol(`its reply to ${req.caseId} is ${err.message}`);
       throw err;
     }
   }

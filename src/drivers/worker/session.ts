@@ -169,7 +169,7 @@ class WorkerSession implements Session {
 }
 
 /** The frame header that carries a request of its workload kind (docs/driver-protocol.md). */
-function requestHeader(req: ExecRequest, inputs: WireTensor[]): RequestHeader {
+export function requestHeader(req: ExecRequest, inputs: WireTensor[]): RequestHeader {
   switch (req.kind) {
     case 'op':
       return { type: 'exec', caseId: req.caseId, op: req.op, args: req.args, kwargs: req.kwargs, inputs };
