@@ -27,7 +27,13 @@ export const DeviceInfoSchema = z.object({
 export type DeviceInfo = z.infer<typeof DeviceInfoSchema>;
 
 export const CapabilitiesSchema = z.object({
+  /** the dtypes of input tensors the session accepts (every input of a case must have one) */
   dtypes: z.array(DTypeSchema),
+  /**
+   * the dtypes the session computes in: a case filed under another dtype is not sent (a device may hold int64 index
+   * tensors without computing in int64); absent means the same as `dtypes`
+   */
+  computeDtypes: z.array(DTypeSchema).optional(),
   /** ops the session can run; null = it will try any op and say `unsupported` per case */
   ops: z.array(z.string()).nullable(),
   features: z.array(z.string()),

@@ -100,13 +100,16 @@ function checkBench(c: BenchCase, caps: Capabilities): Runnable | NotRun {
 
 /**
  * Why the session cannot run the case, from its declared capabilities (the pre-screen of docs/module-drivers.md), or
- * null: a case whose workload kind, input dtypes or ops the session does not list is never sent.
+ * null: a case whose workload kind, input dtypes, compute dtype or ops the session does not list is never sent.
  */
 function deviceProblem(c: Case, caps: Capabilities): string | null {
   const kind = workloadProblem(caps, c.kind);
   if (kind) return kind;
   const i = c.inputs.findIndex((s) => !caps.dtypes.includes(s.dtype));
   if (i >= 0) return `input ${i} is ${c.inputs[i]?.dtype ?? '?'}, a dtype the device does not list (capabilities.dtypes: ${caps.dtypes.join(', ') || 'none'})`;
+  if (caps.computeDtypes && !caps.computeDtypes.includes(c.dtype)) {
+    return `the case computes in ${c.dtype}, a dtype the device does not compute in (capabilities.computeDtypes: ${caps.computeDtypes.join(', ') || 'none'})`;
+  }
   const op = caps.ops ? caseOps(c).find((o) => !caps.ops?.includes(o)) : undefined;
   return op ? `the device does not list ${op} (capabilities.ops)` : null;
 }

@@ -129,10 +129,27 @@ describe('workload kinds in the runner', () => {
     expect([none.results[0]?.status, none.results[0]?.message]).toEqual(['unsupported', 'the device does not run bench workloads (it offers: op, graph)']);
     const noFloat32 = await runOn(session({ dtypes: ['float16'] }), [benchCase]);
     expect([noFloat32.results[0]?.status, noFloat32.results[0]?.message]).toEqual(['skip', 'not applicable: input 0 is float32, a dtype the device does not list (capabilities.dtypes: float16)']);
+    const noFloat32Compute = await runOn(session({ dtypes: ['float32', 'float16'], computeDtypes: ['float16'] }), [benchCase]);
+    expect(noFloat32Compute.results[0]?.message).toBe('not applicable: the case computes in float32, a dtype the device does not compute in (capabilities.computeDtypes: float16)');
     const refused = inProcessSession(REFERENCE_DEVICE, () => ({ ok: false, error: { kind: 'unsupported', message: 'no float32 GEMM here' } }));
     const refusedRun = await runOn(refused, [benchCase]);
     expect([refusedRun.results[0]?.status, refusedRun.results[0]?.message]).toEqual(['skip', 'not applicable: no float32 GEMM here']);
     expect(none.seen).toEqual([]);
+  });
+
+  it('sends a float32 case with an int64 index input to a device that holds int64 but computes only in float32', async () => {
+    const core = shippedSuites()[0]?.cases ?? [];
+    const indexed = core.find((c): c is OpCase => c.kind === 'op' && c.dtype === 'float32' && c.inputs.some((s) => s.dtype === 'int64'));
+    const int64 = core.find((c): c is OpCase => c.kind === 'op' && c.dtype === 'int64' && c.inputs.every((s) => s.dtype === 'int64') && c.inputs.length > 0);
+    if (!indexed || !int64) throw new Error('the core suite has no float32 case with an int64 input, or no int64 case');
+    const { results, seen } = await runOn(session({ dtypes: ['float32', 'int64'], computeDtypes: ['float32'] }), [indexed, int64]);
+    expect(seen).toContain(`op ${indexed.id}`);
+    expect(results.find((r) => r.id === indexed.id)?.status).toBe('pass');
+    expect(seen).not.toContain(`op ${int64.id}`);
+    expect(results.find((r) => r.id === int64.id)).toMatchObject({
+      status: 'unsupported',
+      message: 'not sent: the case computes in int64, a dtype the device does not compute in (capabilities.computeDtypes: float32)',
+    });
   });
 
   it('runs op cases on a device that names no workloads, as every device did before workload kinds', async () => {
