@@ -1,4 +1,5 @@
 import type { RegisterCommand } from './command.js';
+import { registerAudit } from './audit.js';
 import { registerCompare } from './compare.js';
 import { registerDiscover } from './discover.js';
 import { registerDriverCheck } from './driver-check.js';
@@ -8,7 +9,8 @@ import { registerKeygen } from './keygen.js';
 import { registerReport } from './report.js';
 import { registerVerify } from './verify.js';
 import { registerRun } from './run.js';
+import { registerChallenge, registerWaivers } from './reviewer.js';
 import { registerSuites } from './suites.js';
 
 // One file per command; add new commands to this list.
-export const COMMANDS: RegisterCommand[] = [registerRun, registerSuites, registerDrivers, registerDiscover, registerDriverCheck, registerVerify, registerKeygen, registerReport, registerCompare, registerGraph];
+export const COMMANDS: RegisterCommand[] = [registerRun, registerSuites, registerDrivers, registerDiscover, registerDriverCheck, registerVerify, registerAudit, registerWaivers, registerChallenge, registerKeygen, registerReport, registerCompare, registerGraph];

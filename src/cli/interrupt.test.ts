@@ -100,12 +100,13 @@ describe('interrupting a run', () => {
     const journal = journalLines(out).map((l) => CaseResultSchema.parse(JSON.parse(l)).id);
     expect([...journal].sort()).toEqual([...ids].sort());
 
-    // signed: verify accepts the signature and every claim; only completeness fails, as for any partial run (exit 1)
+    // signed: verify accepts the signature and every claim; an honest interrupted run is VALID but INCOMPLETE (exit 5)
     expect(existsSync(join(out, 'report.dsse.json'))).toBe(true);
     const v = runCli(['verify', out, '--key', join(KEYS, 'ed25519.pub'), '--json']);
-    const outcome = JSON.parse(v.stdout) as { valid: boolean; checks: { id: string; state: string }[] };
+    const outcome = JSON.parse(v.stdout) as { valid: boolean; result: string; checks: { id: string; state: string }[] };
     const failed = outcome.checks.filter((c) => c.state !== 'ok' && c.state !== 'warn').map((c) => c.id);
-    expect([v.code, outcome.valid, failed]).toEqual([1, false, ['completeness']]);
+    expect([v.code, outcome.valid, outcome.result, failed]).toEqual([5, true, 'INCOMPLETE', []]);
+    expect(outcome.checks.find((c) => c.id === 'completeness')?.state).toBe('warn');
     expect(outcome.checks.find((c) => c.id === 'signature')?.state).toBe('ok');
     expect(outcome.checks.find((c) => c.id === 'verdict')?.state).toBe('ok');
   }, 120_000);

@@ -7,16 +7,28 @@ import { renderJunit } from '../render/junit.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { benchmarksSvg, chartTitle } from '../render/chart.js';
 import type { Report } from '../report/schema.js';
+import { loadVerifyInput } from '../verify/load.js';
+import { authenticReport } from '../verify/verify.js';
+import { trustedKeys } from './trust.js';
 
-export const registerReport: RegisterCommand = (program) => {
+export const registerReport: RegisterCommand = (program, setExitCode) => {
   program
     .command('report')
-    .description('re-render a finished run from its report.json: Markdown summary, JUnit XML or the benchmark chart (SVG), on stdout or into a file')
-    .argument('<dir>', 'run folder (or a report.json)')
+    .description(
+      're-render a finished run from its signed report: Markdown summary, JUnit XML or the benchmark chart (SVG), on stdout or into a file; ' +
+        'the signature is checked first (a report that does not check out is refused, exit 1, unless --unverified)',
+    )
+    .argument('<dir>', 'run folder (or its report.dsse.json or report.json)')
     .addOption(new Option('--format <format>', 'output format').choices(['md', 'junit', 'svg']).makeOptionMandatory())
     .option('--out <file>', 'write to this file instead of stdout')
-    .action((dir: string, opts: { format: 'md' | 'junit' | 'svg'; out?: string }) => {
-      const report = loadReport(dir);
+    .option('--key <file>', 'trusted signer: a public key (PEM) or a keyring; repeatable (default: your local default key)', (v: string, p: string[]) => [...p, v], [])
+    .option('--unverified', 'render report.json even when its signature does not check out (said on stderr)')
+    .action((dir: string, opts: { format: 'md' | 'junit' | 'svg'; out?: string; key: string[]; unverified?: boolean }) => {
+      const report = verifiedOrSaid(dir, opts.key, opts.unverified === true);
+      if (!report) {
+        setExitCode(1);
+        return;
+      }
       const text = render(report, opts.format, dir);
       if (!opts.out) {
         process.stdout.write(text);
@@ -29,6 +41,22 @@ export const registerReport: RegisterCommand = (program) => {
       }
     });
 };
+
+/**
+ * The report to render: the signed one (from the envelope's payload, never an unsigned file beside it) when it checks
+ * out; otherwise refused, or with --unverified the report.json as it lies, said loudly on stderr.
+ */
+function verifiedOrSaid(dir: string, keyPaths: readonly string[], unverified: boolean): Report | null {
+  const trust = trustedKeys(keyPaths, false);
+  const checked = trust.keys.length > 0 ? authenticReport(loadVerifyInput(dir), trust.keys) : { problem: 'no trusted key: pass --key' };
+  if ('report' in checked) return checked.report;
+  if (!unverified) {
+    process.stderr.write(`accelcert: ${dir} is not verified, so it is not rendered (${checked.problem}); pass --key VENDOR.pub, or --unverified to render it anyway\n`);
+    return null;
+  }
+  process.stderr.write(`accelcert: WARNING: rendering an UNVERIFIED report (${checked.problem}): nothing proves who wrote it\n`);
+  return loadReport(dir);
+}
 
 function render(report: Report, format: 'md' | 'junit' | 'svg', dir: string): string {
   if (format === 'md') return renderMarkdown(report);

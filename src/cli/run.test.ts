@@ -95,8 +95,8 @@ describe('accelcert run', () => {
       waivers,
       JSON.stringify({
         waivers: [
-          { cases: 'core/activation/aten.relu.default/float32/*-special', devices: 'test/**', reason: 'tracked', url: 'https://example.com/b/1' },
-          { cases: 'core/matmul/**', devices: '**', reason: 'stale', url: 'https://example.com/b/2' },
+          { cases: 'core/activation/aten.relu.default/float32/*-special', devices: 'test/relu drops NaN/**', reason: 'tracked', url: 'https://example.com/b/1' },
+          { cases: 'core/matmul/**', devices: 'test/other-device/**', reason: 'stale', url: 'https://example.com/b/2' },
         ],
       }),
     );

@@ -8,6 +8,7 @@ import { autoSelect, resolveDriver } from '../drivers/registry.js';
 import { deviceName } from '../device/device.js';
 import { buildReport, runExitCode } from '../report/build.js';
 import { loadWaivers } from '../report/waivers.js';
+import { loadChallenge } from '../report/challenge.js';
 import { writeRunOutputs, type Signing } from '../render/write.js';
 import { ensureDefaultKey, loadPrivateKey } from '../signing/keys.js';
 import { oracleCacheFromEnv } from '../runner/oracle-cache.js';
@@ -44,6 +45,7 @@ const RunOptionsSchema = z.object({
   dtype: z.array(z.string()).default([]),
   shard: z.string().optional(),
   seed: z.string().optional(),
+  challenge: z.string().optional(),
   out: z.string().optional(),
   key: z.string().optional(),
   sign: z.boolean().default(true),
@@ -109,12 +111,13 @@ export const registerRun: RegisterCommand = (program, setExitCode, args) => {
     .option('--filter <glob>', 'only cases whose id matches (repeatable; `*` within a segment, `**` across)', collect)
     .option('--dtype <dtype>', 'only cases filed under this dtype (repeatable)', collect)
     .option('--shard <K/N>', 'only the K-th of N shards of the selection')
+    .option('--challenge <file>', "answer a reviewer's challenge (accelcert challenge): its seed becomes the run's, and the report carries it")
     .option('--seed <seed>', "mix this seed into every case's inputs (1 to 64 letters, digits, '.', '_', '-'; default: none, the suites' own inputs)")
     .option('--out <dir>', 'run folder, new or empty (default: a new reports/<time>-<driver>-<device>)')
     .option('--force', "with --out: replace the run in a folder that is not empty (the run's files there are removed first)")
     .option('--key <file>', 'private key (PEM) to sign the report with (default: the user key, created on first use)')
     .option('--no-sign', 'leave the report unsigned')
-    .option('--waivers <file>', 'waiver file (JSON): failures it covers count as waived')
+    .option('--waivers <file>', 'waiver file (JSON, or signed by a waiver authority with `accelcert waivers sign`): failures it covers count as waived; verify honours only waivers signed by a key the reviewer trusts')
     .option('--timeout <seconds>', 'per-case limit on the device call', String(DEFAULT_TIMEOUT_SECONDS))
     .option('--max-crashes <n>', 'stop after n cases in a row crash, time out or break the protocol (0: never); the cases left are recorded as not run, exit 3', '10')
     .option('--trace-protocol', "write every frame header a worker driver sends and receives to run.log (bodies as their size): for a worker's author")
@@ -159,7 +162,9 @@ export const registerRun: RegisterCommand = (program, setExitCode, args) => {
       const timeoutMs = positiveNumber(opts.timeout, '--timeout') * 1000;
       const depth = Math.floor(positiveNumber(opts.depth, '--depth'));
       const maxCrashes = parseCount(opts.maxCrashes, '--max-crashes');
-      const seed = parseSeed(opts.seed);
+      if (opts.challenge !== undefined && opts.seed !== undefined) throw new UserError('--challenge FILE gives the seed: give --seed or --challenge, not both');
+      const challenge = opts.challenge !== undefined ? loadChallenge(opts.challenge) : null;
+      const seed = challenge ? challenge.challenge.seed : parseSeed(opts.seed);
 
       // Validate everything the user typed before starting any device.
       if (opts.graph !== undefined && (command.getOptionValueSource('profile') === 'cli' || opts.suite.length > 0)) {
@@ -177,7 +182,7 @@ export const registerRun: RegisterCommand = (program, setExitCode, args) => {
       const threshold = parseThreshold(opts.threshold);
       const baseline = opts.baseline !== undefined ? loadReport(opts.baseline) : null;
       const selection = { filters: opts.filter, dtypes: parseDtypes(opts.dtype), shard: parseShard(opts.shard) };
-      const waivers = opts.waivers ? loadWaivers(opts.waivers) : [];
+      const grant = opts.waivers ? loadWaivers(opts.waivers) : { waivers: [], envelope: null };
       if (opts.resume !== undefined && opts.out !== undefined && resolve(opts.out) !== resolve(opts.resume)) {
         throw new UserError('--resume DIR continues the run in DIR: give no --out, or the same folder');
       }
@@ -274,7 +279,9 @@ export const registerRun: RegisterCommand = (program, setExitCode, args) => {
         selection: { suites: opts.suite, ...selection, cases: cases.length, seed, benchScale },
         peak,
         results,
-        waivers,
+        waivers: grant.waivers,
+        signedWaivers: grant.envelope,
+        challenge: challenge?.envelope ?? null,
         run: out.interrupted
           ? { outcome: 'interrupted', message: 'interrupted by a signal' }
           : out.deviceLost

@@ -43,7 +43,9 @@ function passing(c: Case): CaseResult {
     worst: null,
     problem: null,
   }));
-  return { id: c.id, kind: c.kind, subject: c.op, family: c.family, dtype: c.dtype, status: 'pass', message: null, outputs, outputDigest: '0'.repeat(64), timings: { execMs: 1, deviceMs: null } };
+  // a deterministic op runs twice and records both digests (equal); a nondeterministic one runs once
+  const repeatDigest = op.bind(opCall(c)).nondeterministic === true ? null : '0'.repeat(64);
+  return { id: c.id, kind: c.kind, subject: c.op, family: c.family, dtype: c.dtype, status: 'pass', message: null, outputs, outputDigest: '0'.repeat(64), repeatDigest, timings: { execMs: 1, deviceMs: null } };
 }
 
 const zero = { mismatches: 0, maxAbsError: 0, maxRelError: 0, maxUlpError: null, margin: 0, worst: null, problem: null };
@@ -94,10 +96,13 @@ describe('accelcert verify against the suites this version ships', () => {
   it('prints a checklist and exits 0 for an intact certified run', async () => {
     const r = await run('verify', runDir, '--key', join(KEYS, 'ed25519.pub'));
     expect(r.err).toBe('');
-    expect(r.out).toMatch(/^accelcert verify /);
+    // the first line says which key was trusted; then what the report is about, before any check
+    expect(r.out).toMatch(/^trusting the key you gave: .*ed25519\.pub \([0-9a-f]{16}…\)\naccelcert verify .*\n {2}target {5}reference reference: /);
+    expect(r.out).toMatch(/\n {2}claim {6}CERTIFIED for profile inference-fp32\n/);
+    expect(r.out).toMatch(/\n {2}signer {5}key [0-9a-f]{64} \(.*ed25519\.pub\)\n {2}waivers {4}none\n/);
     expect(r.out).toMatch(/ok {4}signature +valid Ed25519 signature by trusted key [0-9a-f]{64}/);
     expect(r.out).toMatch(/ok {4}required cases +all \d+ required cases of profile inference-fp32 present exactly once/);
-    expect(r.out).toMatch(/VALID: every claim checks out; the report's verdict is CERTIFIED for profile inference-fp32/);
+    expect(r.out).toMatch(/\nVALID and CERTIFIED: every claim checks out; CERTIFIED for inference-fp32\n$/);
     expect(r.code).toBe(0);
   });
 
@@ -120,13 +125,15 @@ describe('accelcert verify against the suites this version ships', () => {
     expect(r.code).toBe(1);
   });
 
-  it('exits 1 for an unsigned run unless --allow-unsigned', async () => {
+  it('an unsigned run is never VALID: --allow-unsigned only checks its content', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'verify-cli-unsigned-'));
     cpSync(join(runDir, 'report.json'), join(dir, 'report.json'));
     expect((await run('verify', dir, '--key', join(KEYS, 'ed25519.pub'))).code).toBe(1);
-    const r = await run('verify', dir, '--allow-unsigned');
-    expect(r.out).toMatch(/warn {2}signature +the report is unsigned \(accepted because of --allow-unsigned\)/);
-    expect(r.code).toBe(0);
+    const r = await run('verify', dir, '--allow-unsigned', '--key', join(KEYS, 'ed25519.pub'));
+    expect(r.out).toMatch(/FAIL {2}signature +the report is unsigned: its content is checked below \(--allow-unsigned\), but nothing proves who wrote it/);
+    expect(r.out).not.toMatch(/VALID and|VALID but/);
+    expect(r.out).toMatch(/\nINVALID: the report is unsigned: its content is consistent, but nothing proves who wrote it\n$/);
+    expect(r.code).toBe(1);
   });
 
   describe('bad input: one sentence on stderr, exit 2', () => {
@@ -158,11 +165,27 @@ describe('accelcert verify against the suites this version ships', () => {
 });
 
 describe('accelcert report', () => {
-  it('re-renders the summary and the junit file from report.json', async () => {
-    const md = await run('report', runDir, '--format', 'md');
+  it('re-renders the summary and the junit file from the signed report, once its signature checks out', async () => {
+    const key = ['--key', join(KEYS, 'ed25519.pub')];
+    const md = await run('report', runDir, '--format', 'md', ...key);
     expect(md.out).toMatch(/^# accelcert: CERTIFIED\n/);
+    expect(md.out).toBe(readFileSync(join(runDir, 'summary.md'), 'utf8'));
     expect(md.code).toBe(0);
-    const xml = await run('report', runDir, '--format', 'junit');
+    // a key that did not sign it: refused, unless --unverified, which says so on stderr
+    const other = await run('report', runDir, '--format', 'md', '--key', join(KEYS, 'other.pub'));
+    expect(other).toMatchObject({ out: '', code: 1 });
+    expect(other.err).toMatch(/^accelcert: .* is not verified, so it is not rendered \(signature: signed by key [0-9a-f]{64}, which is not a trusted key .*\); pass --key VENDOR\.pub, or --unverified to render it anyway\n$/);
+    const loud = await run('report', runDir, '--format', 'md', '--key', join(KEYS, 'other.pub'), '--unverified');
+    expect(loud.err).toMatch(/^accelcert: WARNING: rendering an UNVERIFIED report \(signature: .*\): nothing proves who wrote it\n$/);
+    expect(loud.code).toBe(0);
+    // an edited report.json beside the envelope is never what gets rendered
+    const dir = mkdtempSync(join(tmpdir(), 'report-cli-tampered-'));
+    cpSync(runDir, dir, { recursive: true });
+    writeFileSync(join(dir, 'report.json'), readFileSync(join(dir, 'report.json'), 'utf8').replace('"CERTIFIED"', '"NOT_CERTIFIED"'));
+    const tampered = await run('report', dir, '--format', 'md', ...key);
+    expect(tampered.code).toBe(1);
+    expect(tampered.err).toMatch(/\(subject digest: report\.json hashes to sha256 [0-9a-f]{64}, but the signed statement names [0-9a-f]{64}: report\.json was changed after signing\)/);
+    const xml = await run('report', runDir, '--format', 'junit', ...key);
     expect(xml.out).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites>/);
     expect((await run('report', runDir, '--format', 'html')).code).toBe(2);
     const bad = await run('report', join(runDir, 'nope'), '--format', 'md');

@@ -25,28 +25,34 @@ function signingKey(signing: Signing): KeyObject | null {
 
 /**
  * Writes report.json (the exact bytes the signature covers), report.dsse.json (unless unsigned), summary.md,
- * junit.xml and, when benchmarks were measured, benchmarks.svg into `dir`. `key` is a KeyObject or the path of a PEM private key. Each file is written whole
+ * junit.xml and, when benchmarks were measured, benchmarks.svg into `dir`; the envelope's statement names every one of
+ * them by its sha256. `key` is a KeyObject or the path of a PEM private key. Each file is written whole
  * and renamed into place, so a reader never sees half a report.
  */
 export async function writeRunOutputs(dir: string, report: Report, signing: Signing): Promise<{ files: string[] }> {
   await mkdir(dir, { recursive: true });
-  const outputs: [string, Buffer | string][] = [];
+  // the files rendered from the report are signed with it (subjects of the statement), so none can be edited unseen
+  const companions: { name: string; bytes: Buffer }[] = [
+    { name: RUN_FILES.summary, bytes: Buffer.from(renderMarkdown(report)) },
+    { name: RUN_FILES.junit, bytes: Buffer.from(renderJunit(report)) },
+  ];
+  if (report.benchmarks && report.benchmarks.entries.length > 0) {
+    companions.push({ name: RUN_FILES.chart, bytes: Buffer.from(benchmarksSvg(report.benchmarks, chartTitle(report))) });
+  } else {
+    // a chart left from an earlier run in this folder would show benchmarks this report does not have
+    await rm(join(dir, RUN_FILES.chart), { force: true });
+  }
+  const outputs: [string, Buffer][] = [];
   const key = signingKey(signing);
   if (key) {
-    const { bytes, envelope } = signReport(report, key);
+    const { bytes, envelope } = signReport(report, key, companions);
     outputs.push([RUN_FILES.report, bytes], [RUN_FILES.envelope, envelopeBytes(envelope)]);
   } else {
     // an envelope left from an earlier run in this folder would sign other bytes
     await rm(join(dir, RUN_FILES.envelope), { force: true });
     outputs.push([RUN_FILES.report, reportBytes(report)]);
   }
-  outputs.push([RUN_FILES.summary, renderMarkdown(report)], [RUN_FILES.junit, renderJunit(report)]);
-  if (report.benchmarks && report.benchmarks.entries.length > 0) {
-    outputs.push([RUN_FILES.chart, benchmarksSvg(report.benchmarks, chartTitle(report))]);
-  } else {
-    // a chart left from an earlier run in this folder would show benchmarks this report does not have
-    await rm(join(dir, RUN_FILES.chart), { force: true });
-  }
+  outputs.push(...companions.map((c): [string, Buffer] => [c.name, c.bytes]));
   const files: string[] = [];
   for (const [name, content] of outputs) {
     const path = join(dir, name);

@@ -10,6 +10,7 @@ import { computeVerdict, summarize } from './verdict.js';
 import { benchmarksOf } from './benchmarks.js';
 import { tablePeak, type Peak } from '../bench/peaks.js';
 import { applyWaivers } from './waivers.js';
+import type { Envelope } from './envelope.js';
 
 export interface BuildReportInput {
   /** the exact command line, starting with `accelcert` */
@@ -30,6 +31,10 @@ export interface BuildReportInput {
   results: readonly CaseResult[];
   /** waivers from `--waivers` (see loadWaivers), [] when none */
   waivers: readonly Waiver[];
+  /** the signed waiver file they came from (loadWaivers), when a waiver authority signed it */
+  signedWaivers?: Envelope | null;
+  /** the reviewer's challenge the run answered (`run --challenge`) */
+  challenge?: Envelope | null;
   /** whether the run reached its end; a crashed or interrupted run is INCOMPLETE whatever else holds */
   run: RunOutcome;
   /** the peaks benchmarks are set against (`--peak`); default: the built-in table's entry for the device's product name */
@@ -73,6 +78,8 @@ export function buildReport(input: BuildReportInput): Report {
     results,
     benchmarks: benchmarksOf(results, input.peak ?? tablePeak(fingerprint.model), input.selection.benchScale ?? 'small'),
     waivers,
+    signedWaivers: input.signedWaivers ?? null,
+    challenge: input.challenge ?? null,
     summary: summarize(results),
     verdict,
   };

@@ -34,6 +34,7 @@ export const RUN_VALUE_OPTIONS: ReadonlySet<string> = new Set([
   '--threshold',
   '--resume',
   '--graph',
+  '--challenge',
 ]);
 
 /**
@@ -41,7 +42,12 @@ export const RUN_VALUE_OPTIONS: ReadonlySet<string> = new Set([
  * `--option=VALUE`; the last one when given more than once (as the CLI takes it); undefined when not given.
  */
 export function givenOption(command: readonly string[], option: string): string | undefined {
-  let value: string | undefined;
+  return givenOptions(command, option).at(-1);
+}
+
+/** Every value a recorded `accelcert run` command line gave `option`, in order ([] when not given). */
+export function givenOptions(command: readonly string[], option: string): string[] {
+  const values: string[] = [];
   for (let i = 1; i < command.length; i++) {
     const word = command[i] ?? '';
     if (word === '--') break;
@@ -49,7 +55,7 @@ export function givenOption(command: readonly string[], option: string): string 
     const name = eq > 0 ? word.slice(0, eq) : word;
     if (!RUN_VALUE_OPTIONS.has(name)) continue;
     const given = eq > 0 ? word.slice(eq + 1) : command[++i];
-    if (name === option && given !== undefined) value = given;
+    if (name === option && given !== undefined) values.push(given);
   }
-  return value;
+  return values;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EnvelopeSchema } from './envelope.js';
 import { FingerprintSchema } from '../device/device.js';
 import { StatusSchema, STATUSES } from '../judge/result.js';
 import { CaseResultSchema } from '../runner/result.js';
@@ -8,7 +9,7 @@ import { BenchScaleSchema } from '../workload/bench.js';
 import { USER_SEED_PATTERN } from '../tensor/prng.js';
 
 /** Bumped on any change a reader of report.json must know about; verify rejects versions it does not know. */
-export const REPORT_SCHEMA_VERSION = 3;
+export const REPORT_SCHEMA_VERSION = 4;
 
 export const VERDICT_STATUSES = ['CERTIFIED', 'NOT_CERTIFIED', 'INCOMPLETE'] as const;
 export const VerdictStatusSchema = z.enum(VERDICT_STATUSES);
@@ -170,6 +171,13 @@ export const ReportSchema = z.strictObject({
   /** the measured benchmarks, their figures and the peaks they are set against; null when the run had no bench case */
   benchmarks: BenchmarksSchema.nullable(),
   waivers: z.array(ListedWaiverSchema),
+  /**
+   * the waiver file as a waiver authority signed it (`accelcert waivers sign`), carried so that a reviewer can check who
+   * granted each waiver; null when the waivers were given unsigned, or none were
+   */
+  signedWaivers: EnvelopeSchema.nullable(),
+  /** the reviewer's signed challenge the run answered (`run --challenge`), whose seed is `selection.seed`; null: none */
+  challenge: EnvelopeSchema.nullable(),
   summary: SummarySchema,
   verdict: VerdictSchema,
 });

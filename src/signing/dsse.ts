@@ -1,17 +1,12 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
-import { z } from 'zod';
+import type { Envelope } from '../report/envelope.js';
 import { keyAlgorithm, keyFingerprint } from './keys.js';
 
 export const PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const PREDICATE_TYPE = 'https://accelcert.dev/report/v1';
 
-export const EnvelopeSchema = z.strictObject({
-  payload: z.string(),
-  payloadType: z.string(),
-  signatures: z.array(z.strictObject({ keyid: z.string().optional(), sig: z.string() })),
-});
-export type Envelope = z.infer<typeof EnvelopeSchema>;
+export { EnvelopeSchema, type Envelope } from '../report/envelope.js';
 
 /** DSSE v1 pre-authentication encoding: `DSSEv1 SP LEN(type) SP type SP LEN(body) SP body`. */
 export function pae(payloadType: string, body: Uint8Array): Buffer {

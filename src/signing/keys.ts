@@ -61,7 +61,7 @@ export function keyAlgorithm(key: KeyObject, source: string): KeyAlgorithm {
   throw new UserError(`${source} holds a ${kind ?? 'unknown'} key; accelcert signs with ed25519 or ecdsa-p256 keys only`);
 }
 
-function readKeyFile(path: string): string {
+export function readKeyFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
@@ -98,17 +98,21 @@ export function loadPrivateKey(path: string, warn: (line: string) => void = (lin
 
 /** A public key to trust, from a PEM file; a private key is refused so that it does not travel to reviewers. */
 export function loadPublicKey(path: string): KeyObject {
-  const pem = readKeyFile(path);
+  return publicKeyFromPem(readKeyFile(path), path);
+}
+
+/** A public key from PEM text that came from `source` (a file, a keyring entry); a private key is refused. */
+export function publicKeyFromPem(pem: string, source: string): KeyObject {
   if (/-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(pem)) {
-    throw new UserError(`${path} holds a private key; give the public key (the .pub file) to verify`);
+    throw new UserError(`${source} holds a private key; give the public key (the .pub file) to verify`);
   }
   let key: KeyObject;
   try {
     key = createPublicKey(pem);
   } catch {
-    throw new UserError(`${path} is not a readable PEM public key`);
+    throw new UserError(`${source} is not a readable PEM public key`);
   }
-  keyAlgorithm(key, path);
+  keyAlgorithm(key, source);
   return key;
 }
 

@@ -48,6 +48,12 @@ export function metricsProblem(o: OutputMetrics): string | null {
       }
     }
   }
+  // the largest error cannot be smaller than the worst element's, and an exact rule admits no error at all
+  if (o.maxAbsError !== null && o.worst) {
+    const gap = Math.abs(parseValue(o.worst.actual) - parseValue(o.worst.expected));
+    if (Number.isFinite(gap) && o.maxAbsError < gap && !close(o.maxAbsError, gap)) return `max abs error ${o.maxAbsError} is below the worst element's error ${gap}`;
+  }
+  if (o.rule.startsWith('exact') && within && o.maxAbsError !== null && o.maxAbsError !== 0) return `max abs error ${o.maxAbsError} on an output that passes the exact rule ${o.rule}`;
   const n = ulpsOfRule(o.rule);
   if (n !== null && o.margin !== null && o.maxUlpError !== null && !close(o.maxUlpError / n, o.margin)) {
     return `margin ${o.margin} but max ULP error ${o.maxUlpError} under ${o.rule} gives ${o.maxUlpError / n}`;

@@ -28,6 +28,7 @@ const fakeInputDigest = (id: string, seed: string | null): string => createHash(
 function fixture(seed: string | null = null): { catalog: ShippedCatalog; report: Report } {
   const { report, catalog } = syntheticReport({ cases: 40, margins: { [FAILING]: 2.5 } });
   report.selection.seed = seed;
+  if (seed !== null) report.command.push('--seed', seed);
   for (const r of report.results) r.inputDigest = fakeInputDigest(r.id, seed);
   return { report, catalog: { ...catalog, inputDigest: (c, s) => fakeInputDigest(c.id, s) } };
 }
@@ -162,7 +163,7 @@ describe('tamper matrix: each forgery is caught by a specific check', () => {
     });
     const out = verifySigned(report, catalog);
     expect(out.valid).toBe(false);
-    expect(check(out, 'completeness').message).toBe(`1 of 40 required cases of profile inference-lowp are missing: ${FAILING}`);
+    expect(check(out, 'completeness')).toMatchObject({ state: 'warn', message: `1 of 40 required cases of profile inference-lowp were not run, so the verdict cannot be CERTIFIED: ${FAILING}` });
     expect(check(out, 'verdict').message).toMatch(/claims NOT_CERTIFIED, but its results give INCOMPLETE: 1 of 40 required cases missing/);
   });
 
@@ -331,9 +332,12 @@ describe('unsigned reports', () => {
     const strict = verifyRun(input, { keys: [VENDOR], allowUnsigned: false }, catalog);
     expect(strict.valid).toBe(false);
     expect(check(strict, 'signature').message).toMatch(/the report is unsigned/);
+    // its content is checked and consistent, but an unsigned report is never VALID: nothing proves who wrote it
     const lenient = verifyRun(input, { keys: [], allowUnsigned: true }, catalog);
-    expect(lenient.valid).toBe(true);
-    expect(check(lenient, 'signature').state).toBe('warn');
+    expect(lenient.valid).toBe(false);
+    expect(lenient.result).toBe('INVALID');
+    expect(check(lenient, 'signature')).toMatchObject({ state: 'fail', message: expect.stringMatching(/^the report is unsigned: its content is checked below \(--allow-unsigned\), but nothing proves who wrote it$/) as unknown });
+    expect(lenient.checks.filter((c) => c.state === 'fail').map((c) => c.id)).toEqual(['signature']);
   });
 
   it('a signed statement whose predicate is no report fails the schema check', () => {
@@ -345,15 +349,16 @@ describe('unsigned reports', () => {
     expect(check(out, 'schema').message).toBe(`schemaVersion 99 is not the version this accelcert reads (${REPORT_SCHEMA_VERSION})`);
   });
 
-  it('a statement written by another tool (members in another order) is parsed and still verifies', () => {
+  it('a statement whose signed bytes are not canonical (members in another order, whitespace) is refused', () => {
     const { report, catalog } = fixture();
     const bytes = reportBytes(report);
     const st = buildStatement(report, bytes);
     const text = JSON.stringify({ subject: st.subject, predicateType: st.predicateType, _type: st._type, predicate: st.predicate }, null, 1);
     const envelope = signEnvelope('application/vnd.in-toto+json', Buffer.from(text), vendorKey);
-    expect(verifyRun({ envelope, reportBytes: bytes }, { keys: [VENDOR], allowUnsigned: false }, catalog).valid).toBe(true);
+    const reordered = verifyRun({ envelope, reportBytes: bytes }, { keys: [VENDOR], allowUnsigned: false }, catalog);
+    expect(check(reordered, 'envelope')).toMatchObject({ state: 'fail', message: expect.stringMatching(/^the signed statement is not in canonical form \(RFC 8785\)/) as unknown });
     const edited = { ...st, predicate: { report: { ...report, verdict: { ...report.verdict, status: 'CERTIFIED' } } } };
-    const forged = signEnvelope('application/vnd.in-toto+json', Buffer.from(JSON.stringify(edited)), vendorKey);
+    const forged = signEnvelope('application/vnd.in-toto+json', Buffer.from(canonicalize(edited) ?? ''), vendorKey);
     const out = verifyRun({ envelope: forged, reportBytes: null }, { keys: [VENDOR], allowUnsigned: false }, catalog);
     expect(check(out, 'subject').message).toMatch(/^the statement names report\.json sha256 [0-9a-f]{64}, but the report it carries hashes to [0-9a-f]{64}$/);
   });

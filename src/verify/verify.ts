@@ -1,4 +1,3 @@
-import type { KeyObject } from 'node:crypto';
 import { firstIssue, firstLine, issueText } from '../errors.js';
 import canonicalize from 'canonicalize';
 import { describeOutput } from '../judge/describe.js';
@@ -12,6 +11,12 @@ import { tablePeak } from '../bench/peaks.js';
 import { metricsProblem } from './consistency.js';
 import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, decodeBase64, pae, verifyBytes, type Envelope } from '../signing/dsse.js';
 import { keyAlgorithm } from '../signing/keys.js';
+import type { TrustedKey } from '../signing/keyring.js';
+import { RUN_FILES } from '../report/files.js';
+import type { Challenge } from '../report/challenge.js';
+import type { Envelope as ReportEnvelope } from '../report/envelope.js';
+import { waiverTrust, type WaiverTrust } from './waiver-trust.js';
+import { reportConsistencyProblems } from './report-consistency.js';
 import { REPORT_SCHEMA_VERSION, ReportSchema, type ListedWaiver, type Report, type Summary, type Verdict } from '../report/schema.js';
 import { REPORT_SUBJECT_NAME, StatementSchema } from '../signing/sign.js';
 import { computeVerdict, firstFew, summarize } from '../report/verdict.js';
@@ -38,6 +43,14 @@ export interface ShippedCatalog {
   /** computes ahead (in parallel) the input digests of these cases with this seed, which `inputDigest` then returns */
   prepareInputDigests?(ids: readonly string[], seed: string | null): Promise<void>;
   /**
+   * sha256 of the only output bytes the shipped acceptance rules admit for the case run with this user seed (every
+   * output, in order, as `outputDigest` hashes them), or null when its rules admit more than one answer (a tolerance,
+   * a NaN whose payload is free, a random op). Absent from a catalog that cannot compute expectations.
+   */
+  expectedDigest?(c: ShippedCase, seed: string | null): string | null;
+  /** computes ahead (in parallel) the expected digests of these cases with this seed, which `expectedDigest` then returns */
+  prepareExpectedDigests?(ids: readonly string[], seed: string | null): Promise<void>;
+  /**
    * the graph file beside the report (a `run --graph` folder's graph.json): where it is, its sha256, and why it is not a
    * valid graph file (null when it is; its cases are then among `suites`, under the profile GRAPH_PROFILE). Absent or
    * null: there is none.
@@ -53,20 +66,20 @@ export interface ShippedCase {
   subject: string;
   family: string;
   dtype: string;
+  /** the op is documented as nondeterministic: its case is not repeated, and records no repeatDigest */
+  nondeterministic?: boolean;
 }
 
-export interface TrustedKey {
-  key: KeyObject;
-  /** where the key came from, for messages: a file path */
-  source: string;
-  fingerprint: string;
-}
+export type { TrustedKey } from '../signing/keyring.js';
 
 export const CHECKS = [
   ['signature', 'signature'],
   ['envelope', 'payloadType and statement'],
   ['subject', 'subject digest'],
+  ['companions', 'signed files beside'],
   ['schema', 'report schema'],
+  ['authority', 'signer may sign this device'],
+  ['consistency', 'dates, command, digests'],
   ['suites', 'suite digests'],
   ['completeness', 'required cases'],
   ['inputs', 'input digests'],
@@ -75,6 +88,8 @@ export const CHECKS = [
   ['summary', 'summary counts'],
   ['verdict', 'verdict'],
   ['waivers', 'waivers'],
+  ['challenge', 'challenge'],
+  ['expectations', 'your expectations'],
 ] as const;
 export type CheckId = (typeof CHECKS)[number][0];
 export type CheckState = 'ok' | 'fail' | 'warn' | 'skipped';
@@ -96,23 +111,64 @@ export interface VerifyInput {
   reportBytes: Buffer | null;
   /** parsed report.json, required when there is no envelope */
   reportValue?: unknown;
+  /** the files lying beside the envelope that a statement may name (summary.md, junit.xml, …), by name; absent: none read */
+  beside?: ReadonlyMap<string, Buffer>;
+}
+
+/** What the reviewer requires of the report beyond its being authentic (`verify --expect-…`). */
+export interface Expectations {
+  profile?: string;
+  /** a glob over the device key (vendor/model/driverVersion/framework-version) */
+  device?: string;
+  /** the reviewer's verdict must be CERTIFIED */
+  certified?: boolean;
 }
 
 export interface VerifyOptions {
   keys: readonly TrustedKey[];
   allowUnsigned: boolean;
+  /** keys trusted to grant waivers (`--waiver-key`); a waiver signed by no such key is not honoured */
+  waiverKeys?: readonly TrustedKey[];
+  expect?: Expectations;
+  /** the challenge the reviewer issued (`--challenge FILE`): the report must answer exactly it */
+  challenge?: { envelope: ReportEnvelope; challenge: Challenge } | null;
 }
+
+/** What a verified report is about: shown first, so that a reviewer knows what "VALID" applies to. */
+export interface Verified {
+  target: { driver: string; device: string; deviceKey: string; fingerprint: Report['target']['fingerprint'] };
+  profile: string;
+  graph: string | null;
+  harness: { version: string; gitCommit: string | null };
+  seed: string | null;
+  startedAt: string;
+  endedAt: string;
+  /** the key whose signature verified: fingerprint, where the reviewer got it, its vendor binding */
+  signer: { fingerprint: string; source: string; vendor: string | null; devices: readonly string[] | null; localDefault: boolean } | null;
+  challenge: Challenge | null;
+}
+
+/** INVALID: a check failed; otherwise the reviewer's verdict (own waivers honoured only when trusted). */
+export type VerifyResult = 'INVALID' | 'CERTIFIED' | 'NOT_CERTIFIED' | 'INCOMPLETE';
 
 export interface VerifyOutcome {
   valid: boolean;
   signed: boolean;
+  /** INVALID, or the verdict the reviewer can rely on: `reviewerVerdict`'s status */
+  result: VerifyResult;
+  /** what the report is about (null when it could not be read) */
+  verified: Verified | null;
   /** fingerprint of the trusted key whose signature verified */
   signedBy: string | null;
   checks: Check[];
   /** the report's own verdict, and the one recomputed from its results (null when checks stopped earlier) */
   claimed: Verdict | null;
   recomputed: Verdict | null;
+  /** the verdict with only the waivers the reviewer trusts: a case under any other waiver counts as fail */
+  reviewerVerdict: Verdict | null;
   waivers: ListedWaiver[];
+  /** per listed waiver: honoured or not, and why */
+  waiverTrust: WaiverTrust[];
   waived: { id: string; waiver: string | null }[];
 }
 
@@ -161,45 +217,66 @@ export async function verifyRunAsync(input: VerifyInput, options: VerifyOptions,
   return step.value;
 }
 
+/**
+ * The report, when its signature by a trusted key, its statement, its digest and its signed companions check out and it
+ * is well formed; else the first failed check's sentence. Its content is not re-derived (that is `verifyRun`): this is
+ * for re-rendering a report without showing a forgery (`accelcert report`).
+ */
+export function authenticReport(input: VerifyInput, keys: readonly TrustedKey[]): { report: Report } | { problem: string } {
+  const steps = verifySteps(input, { keys, allowUnsigned: false }, EMPTY_CATALOG);
+  const step = steps.next();
+  if (!step.done) return { report: step.value };
+  const failed = step.value.checks.find((c) => c.state === 'fail');
+  return { problem: failed ? `${failed.title}: ${failed.message}` : 'the report could not be read' };
+}
+
+/** A catalog for checks that stop before the content: authenticity needs none of it. */
+const EMPTY_CATALOG: ShippedCatalog = { harnessVersion: '', suites: [], requiredIds: () => undefined, outputsProblem: () => null };
+
 /** verifyRun's checks in order; yields the report once, after the schema check, before its content is checked. */
 function* verifySteps(input: VerifyInput, options: VerifyOptions, catalog: ShippedCatalog): Generator<Report, VerifyOutcome, void> {
   const checks = new Checklist();
-  const outcome = (report: Report | null, recomputed: Verdict | null, signedBy: string | null): VerifyOutcome => {
+  let signer: TrustedKey | null = null;
+  const outcome = (report: Report | null, recomputed: Verdict | null = null, reviewerVerdict: Verdict | null = null, trust: WaiverTrust[] = []): VerifyOutcome => {
     const list = checks.list();
+    const valid = list.every((c) => c.state === 'ok' || c.state === 'warn');
     return {
-      valid: list.every((c) => c.state === 'ok' || c.state === 'warn'),
+      valid,
       signed: input.envelope !== null,
-      signedBy,
+      result: valid && reviewerVerdict ? reviewerVerdict.status : 'INVALID',
+      verified: report ? verifiedOf(report, signer, options.challenge?.challenge ?? null) : null,
+      signedBy: signer?.fingerprint ?? null,
       checks: list,
       claimed: report?.verdict ?? null,
       recomputed,
+      reviewerVerdict,
       waivers: report?.waivers ?? [],
+      waiverTrust: trust,
       waived: report ? report.results.filter((r) => r.status === 'waived').map((r) => ({ id: r.id, waiver: r.waiver ?? null })) : [],
     };
   };
 
   let reportValue: unknown;
-  let signedBy: string | null = null;
   if (input.envelope) {
     const env = input.envelope;
     const payload = decodeBase64(env.payload);
     if (!payload) {
       checks.set('signature', 'fail', 'the envelope payload is not valid base64');
-      return outcome(null, null, null);
+      return outcome(null);
     }
     const sig = checkSignature(env, payload, options.keys);
     checks.set('signature', sig.ok ? 'ok' : 'fail', sig.message);
-    if (!sig.ok) return outcome(null, null, null);
-    signedBy = sig.fingerprint;
+    if (!sig.ok) return outcome(null);
+    signer = sig.key;
 
     if (env.payloadType !== PAYLOAD_TYPE) {
       checks.set('envelope', 'fail', `payloadType is "${env.payloadType}", expected "${PAYLOAD_TYPE}"`);
-      return outcome(null, null, signedBy);
+      return outcome(null);
     }
     const statement = readStatement(payload);
     if (typeof statement === 'string') {
       checks.set('envelope', 'fail', statement);
-      return outcome(null, null, signedBy);
+      return outcome(null);
     }
     checks.set('envelope', 'ok', `payloadType ${PAYLOAD_TYPE}, in-toto Statement v1 with predicate ${PREDICATE_TYPE}`);
 
@@ -207,33 +284,44 @@ function* verifySteps(input: VerifyInput, options: VerifyOptions, catalog: Shipp
     const digest = sha256Hex(statement.reportBytes);
     if (digest !== claimed) {
       checks.set('subject', 'fail', `the statement names report.json sha256 ${claimed}, but the report it carries hashes to ${digest}`);
-      return outcome(null, null, signedBy);
+      return outcome(null);
     }
     const carried = readJsonText(statement.reportBytes.toString('utf8'));
     if ('problem' in carried) {
       checks.set('subject', 'fail', `the report carried in the statement ${carried.problem}`);
-      return outcome(null, null, signedBy);
+      return outcome(null);
+    }
+    // the signed bytes must be the one canonical form of what they say: a duplicated key or a reordered member would
+    // let two readers see two reports under one signature
+    if (canonicalize(carried.value) !== statement.reportBytes.toString('utf8')) {
+      checks.set('subject', 'fail', 'the signed report is not in canonical form (RFC 8785): a key is duplicated, or members or numbers are written otherwise than canonicalisation gives');
+      return outcome(null);
     }
     reportValue = carried.value;
     if (input.reportBytes) {
       const fileDigest = sha256Hex(input.reportBytes);
       if (fileDigest !== claimed) {
         checks.set('subject', 'fail', `report.json hashes to sha256 ${fileDigest}, but the signed statement names ${claimed}: report.json was changed after signing`);
-        return outcome(null, null, signedBy);
+        return outcome(null);
       }
       checks.set('subject', 'ok', `report.json sha256 ${claimed} matches the signed statement`);
     } else {
       checks.set('subject', 'ok', `the report carried in the envelope hashes to the signed sha256 ${claimed} (no report.json beside it)`);
     }
+    checkCompanions(statement.companions, input.beside, checks);
   } else {
     checks.set(
       'signature',
-      options.allowUnsigned ? 'warn' : 'fail',
-      options.allowUnsigned ? 'the report is unsigned (accepted because of --allow-unsigned)' : 'the report is unsigned (no report.dsse.json); pass --allow-unsigned to check its content anyway',
+      'fail',
+      options.allowUnsigned
+        ? 'the report is unsigned: its content is checked below (--allow-unsigned), but nothing proves who wrote it'
+        : 'the report is unsigned (no report.dsse.json); pass --allow-unsigned to check its content anyway',
     );
     const state = options.allowUnsigned ? 'warn' : 'fail';
     checks.set('envelope', state, 'no envelope: the report is unsigned');
     checks.set('subject', state, 'no signed digest: the report is unsigned');
+    checks.set('companions', state, 'no statement: nothing beside the report is signed');
+    if (!options.allowUnsigned) return outcome(null);
     reportValue = input.reportValue;
   }
 
@@ -245,69 +333,165 @@ function* verifySteps(input: VerifyInput, options: VerifyOptions, catalog: Shipp
         ? `schemaVersion ${version} is not the version this accelcert reads (${REPORT_SCHEMA_VERSION})`
         : `the report does not match schemaVersion ${REPORT_SCHEMA_VERSION}: ${firstIssue(parsed.error)}`;
     checks.set('schema', 'fail', message, parsed.error.issues.slice(0, MAX_DETAILS).map(issueText));
-    return outcome(null, null, signedBy);
+    return outcome(null);
   }
   const report = parsed.data;
   checks.set('schema', 'ok', `a valid schemaVersion ${REPORT_SCHEMA_VERSION} report with ${report.results.length} results`);
+  checkAuthority(report, signer, checks);
   yield report;
 
+  const consistency = reportConsistencyProblems(report, shippedCaseIndex(catalog));
+  if (consistency.length > 0) checks.set('consistency', 'fail', listMessage(consistency), consistency.slice(0, MAX_DETAILS));
+  else checks.set('consistency', 'ok', 'dates in order; the command line gives the recorded selection, profile and seed; every judged result carries its digests');
   checkSuites(report, catalog, checks);
   const requiredIds = checkCompleteness(report, catalog, checks);
   checkInputs(report, catalog, checks);
   checkStatuses(report, catalog, checks);
   checkBenchmarks(report, checks);
   checkSummary(report, checks);
+  const trust = waiverTrust(report, options.waiverKeys ?? [], signer?.fingerprint ?? null);
   let recomputed: Verdict | null = null;
+  let reviewer: Verdict | null = null;
   if (requiredIds) {
-    recomputed = computeVerdict({
-      profile: report.profile.name,
-      requiredIds,
-      results: report.results,
-      selection: report.selection,
-      run: report.run,
-      graph: report.graph,
-    });
+    const verdictOf = (results: readonly CaseResult[]): Verdict =>
+      computeVerdict({ profile: report.profile.name, requiredIds, results, selection: report.selection, run: report.run, graph: report.graph });
+    recomputed = verdictOf(report.results);
     checkVerdict(report, recomputed, checks);
+    reviewer = verdictOf(withHonouredWaivers(report.results, trust));
   } else {
     checks.set('verdict', 'fail', `cannot recompute the verdict: profile ${report.profile.name} is not shipped by accelcert ${catalog.harnessVersion}`);
   }
-  checkWaivers(report, checks);
-  return outcome(report, recomputed, signedBy);
+  checkWaivers(report, trust, checks);
+  checkChallenge(report, options.challenge ?? null, checks);
+  checkExpectations(report, reviewer, options.expect ?? {}, checks);
+  return outcome(report, recomputed, reviewer, trust);
+}
+
+/** "first problem (and N more problems)": the one sentence of a check with several findings. */
+function listMessage(problems: readonly string[]): string {
+  return (problems[0] ?? '') + (problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : '');
+}
+
+function verifiedOf(report: Report, signer: TrustedKey | null, challenge: Challenge | null): Verified {
+  const t = report.target;
+  return {
+    target: { driver: t.driver, device: t.device, deviceKey: deviceKey(t.fingerprint), fingerprint: t.fingerprint },
+    profile: report.profile.name,
+    graph: report.graph?.file ?? null,
+    harness: { version: report.harness.version, gitCommit: report.harness.gitCommit },
+    seed: report.selection.seed ?? null,
+    startedAt: report.startedAt,
+    endedAt: report.endedAt,
+    signer: signer
+      ? { fingerprint: signer.fingerprint, source: signer.source, vendor: signer.vendor ?? null, devices: signer.devices ?? null, localDefault: signer.localDefault === true }
+      : null,
+    challenge,
+  };
+}
+
+/**
+ * The results a reviewer's verdict is computed from: every case whose waiver the reviewer does not honour counts as
+ * the failure it is.
+ */
+function withHonouredWaivers(results: readonly CaseResult[], trust: readonly WaiverTrust[]): CaseResult[] {
+  const honoured = new Set(trust.filter((t) => t.trusted).map((t) => t.id));
+  return results.map((r) => (r.status === 'waived' && !honoured.has(r.waiver ?? '') ? { ...r, status: 'fail' as const } : r));
 }
 
 const STATEMENT_HEAD = Buffer.from(`{"_type":"${STATEMENT_TYPE}","predicate":{"report":`);
-const STATEMENT_TAIL = new RegExp(
-  `\\},"predicateType":"${PREDICATE_TYPE.replaceAll('.', '\\.')}","subject":\\[\\{"digest":\\{"sha256":"([0-9a-f]{64})"\\},"name":"${REPORT_SUBJECT_NAME.replaceAll('.', '\\.')}"\\}\\]\\}$`,
-);
+const SUBJECT = '\\{"digest":\\{"sha256":"[0-9a-f]{64}"\\},"name":"[^"\\\\]+"\\}';
+const STATEMENT_TAIL = new RegExp(`\\},"predicateType":"${PREDICATE_TYPE.replaceAll('.', '\\.')}","subject":(\\[${SUBJECT}(?:,${SUBJECT})*\\])\\}$`);
+/** how many bytes at the end of a payload the fast path searches for the subjects: report.json and a few companions */
+const TAIL_BYTES = 2048;
+
+const SubjectsSchema = StatementSchema.shape.subject;
+interface Subject {
+  name: string;
+  sha256: string;
+}
 
 /**
- * The subject digest and the carried report's bytes from a signed payload. accelcert writes the statement as
- * canonical JSON, in which the report sits verbatim between a fixed head and tail; slicing it out avoids parsing
- * and re-canonicalising megabytes. Any other well-formed statement is parsed and its report canonicalised.
+ * The subjects (report.json first, then the files rendered from it) and the carried report's bytes from a signed
+ * payload. accelcert writes the statement as canonical JSON, in which the report sits verbatim between a fixed head and
+ * tail; slicing it out avoids parsing and re-canonicalising megabytes. Any other statement is parsed, and must itself
+ * be canonical JSON.
  */
-function readStatement(payload: Buffer): { digest: string; reportBytes: Buffer } | string {
-  const tail = STATEMENT_TAIL.exec(payload.subarray(Math.max(0, payload.length - 300)).toString('latin1'));
+function readStatement(payload: Buffer): { digest: string; reportBytes: Buffer; companions: Subject[] } | string {
+  const tail = STATEMENT_TAIL.exec(payload.subarray(Math.max(0, payload.length - TAIL_BYTES)).toString('latin1'));
+  let subjects: Subject[];
+  let reportBytes: Buffer;
   if (tail?.[1] && payload.subarray(0, STATEMENT_HEAD.length).equals(STATEMENT_HEAD)) {
-    return { digest: tail[1], reportBytes: payload.subarray(STATEMENT_HEAD.length, payload.length - tail[0].length) };
+    const listed = SubjectsSchema.safeParse(JSON.parse(tail[1]));
+    if (!listed.success) return `the statement's subjects are malformed: ${firstIssue(listed.error)}`;
+    subjects = listed.data.map((x) => ({ name: x.name, sha256: x.digest.sha256 }));
+    reportBytes = payload.subarray(STATEMENT_HEAD.length, payload.length - tail[0].length);
+  } else {
+    const parsed = readJsonText(payload.toString('utf8'));
+    if ('problem' in parsed) return `the signed payload ${parsed.problem}`;
+    const st = StatementSchema.safeParse(parsed.value);
+    if (!st.success) return `the signed payload is not an accelcert in-toto Statement v1: ${firstIssue(st.error)}`;
+    if (canonicalize(parsed.value) !== payload.toString('utf8')) return 'the signed statement is not in canonical form (RFC 8785): a key is duplicated, or members are written otherwise';
+    const canonical = canonicalize(st.data.predicate.report);
+    if (canonical === undefined) return 'the statement carries no report';
+    subjects = st.data.subject.map((x) => ({ name: x.name, sha256: x.digest.sha256 }));
+    reportBytes = Buffer.from(canonical, 'utf8');
   }
-  const parsed = readJsonText(payload.toString('utf8'));
-  if ('problem' in parsed) return `the signed payload ${parsed.problem}`;
-  const st = StatementSchema.safeParse(parsed.value);
-  if (!st.success) return `the signed payload is not an accelcert in-toto Statement v1: ${firstIssue(st.error)}`;
-  const subject = st.data.subject[0];
-  if (!subject || subject.name !== REPORT_SUBJECT_NAME) {
-    return `the statement's subject is "${subject?.name ?? ''}", expected "${REPORT_SUBJECT_NAME}"`;
+  const [first, ...companions] = subjects;
+  if (!first || first.name !== REPORT_SUBJECT_NAME) return `the statement's first subject is "${first?.name ?? ''}", expected "${REPORT_SUBJECT_NAME}"`;
+  const names = new Set<string>();
+  for (const c of companions) {
+    if (!COMPANION_NAMES.has(c.name)) return `the statement names a subject "${c.name}", which is not a file of a run folder`;
+    if (names.has(c.name)) return `the statement names ${c.name} twice`;
+    names.add(c.name);
   }
-  const canonical = canonicalize(st.data.predicate.report);
-  if (canonical === undefined) return 'the statement carries no report';
-  return { digest: subject.digest.sha256, reportBytes: Buffer.from(canonical, 'utf8') };
+  return { digest: first.sha256, reportBytes, companions };
+}
+
+/** The run-folder files a statement may sign beside report.json (render/write.ts writes them). */
+const COMPANION_NAMES: ReadonlySet<string> = new Set([RUN_FILES.summary, RUN_FILES.junit, RUN_FILES.chart]);
+
+/**
+ * Every file the statement signs must, where it lies beside the envelope, hash to its signed digest; a file of a run
+ * folder that lies beside but is not signed is named (an envelope from before companions were signed, or a file
+ * slipped in).
+ */
+function checkCompanions(signed: readonly Subject[], beside: ReadonlyMap<string, Buffer> | undefined, checks: Checklist): void {
+  if (!beside) {
+    checks.set('companions', 'ok', `${signed.length} files signed with the report (${signed.map((s) => s.name).join(', ') || 'none'}); none read beside the envelope`);
+    return;
+  }
+  const problems: string[] = [];
+  const checked: string[] = [];
+  const absent: string[] = [];
+  for (const s of signed) {
+    const bytes = beside.get(s.name);
+    if (!bytes) {
+      absent.push(s.name);
+      continue;
+    }
+    const digest = sha256Hex(bytes);
+    if (digest !== s.sha256) problems.push(`${s.name} hashes to sha256 ${digest}, but the signed statement names ${s.sha256}: it was changed after signing`);
+    else checked.push(s.name);
+  }
+  if (problems.length > 0) {
+    checks.set('companions', 'fail', listMessage(problems), problems);
+    return;
+  }
+  const unsigned = [...beside.keys()].filter((name) => !signed.some((s) => s.name === name));
+  const parts = [`${checked.length > 0 ? checked.join(', ') : 'no file'} hash to their signed digests`];
+  if (absent.length > 0) parts.push(`signed but not present: ${absent.join(', ')}`);
+  if (unsigned.length > 0) {
+    checks.set('companions', 'warn', `${unsigned.join(', ')} ${unsigned.length === 1 ? 'lies' : 'lie'} beside the report but ${unsigned.length === 1 ? 'is' : 'are'} not signed: do not trust ${unsigned.length === 1 ? 'it' : 'them'}; ${parts.join('; ')}`);
+    return;
+  }
+  checks.set('companions', 'ok', parts.join('; '));
 }
 
 function checkSignature(
   env: Envelope,
   payload: Buffer,
   keys: readonly TrustedKey[],
-): { ok: true; message: string; fingerprint: string } | { ok: false; message: string } {
+): { ok: true; message: string; key: TrustedKey } | { ok: false; message: string } {
   if (env.signatures.length === 0) return { ok: false, message: 'the envelope holds no signature' };
   if (keys.length === 0) {
     return { ok: false, message: 'no trusted public key: pass --key PUB (the signer\'s .pub file)' };
@@ -329,7 +513,8 @@ function checkSignature(
         continue;
       }
       const alg = keyAlgorithm(k.key, k.source) === 'ed25519' ? 'Ed25519' : 'ECDSA P-256';
-      return { ok: true, message: `valid ${alg} signature by trusted key ${k.fingerprint} (${k.source})`, fingerprint: k.fingerprint };
+      const whose = k.localDefault ? 'your local default key' : k.vendor ? `${k.vendor}'s key` : 'trusted key';
+      return { ok: true, message: `valid ${alg} signature by ${whose} ${k.fingerprint} (${k.source})`, key: k };
     }
     const trusted = keys.find((k) => k.fingerprint === keyid);
     notes.push(
@@ -407,14 +592,16 @@ function checkCompleteness(report: Report, catalog: ShippedCatalog, checks: Chec
   if (report.profile.requiredCases !== requiredIds.length) {
     problems.unshift(`the report says profile ${report.profile.name} requires ${report.profile.requiredCases} cases; it requires ${requiredIds.length}`);
   }
-  if (missing.length > 0) {
-    problems.unshift(`${missing.length} of ${requiredIds.length} required cases of profile ${report.profile.name} are missing: ${firstFew(missing)}`);
-  }
   if (problems.length > 0) {
-    checks.set('completeness', 'fail', problems[0] + (problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ''), [
-      ...missing.slice(0, MAX_DETAILS).map((id) => `missing: ${id}`),
-      ...problems.slice(missing.length > 0 ? 1 : 0, MAX_DETAILS),
-    ]);
+    checks.set('completeness', 'fail', listMessage(problems), problems.slice(0, MAX_DETAILS));
+  } else if (missing.length > 0) {
+    // an honest narrowed or interrupted run: its verdict (recomputed below) cannot be CERTIFIED, which is what counts
+    checks.set(
+      'completeness',
+      'warn',
+      `${missing.length} of ${requiredIds.length} required cases of profile ${report.profile.name} were not run, so the verdict cannot be CERTIFIED: ${firstFew(missing)}`,
+      missing.slice(0, MAX_DETAILS).map((id) => `missing: ${id}`),
+    );
   } else {
     checks.set('completeness', 'ok', `all ${requiredIds.length} required cases of profile ${report.profile.name} present exactly once`);
   }
@@ -606,7 +793,66 @@ function checkVerdict(report: Report, recomputed: Verdict, checks: Checklist): v
   }
 }
 
-function checkWaivers(report: Report, checks: Checklist): void {
+/** A keyring binds a key to the devices its vendor may certify; a plain key may sign any device (and says so). */
+function checkAuthority(report: Report, signer: TrustedKey | null, checks: Checklist): void {
+  if (!signer) {
+    checks.set('authority', 'warn', 'no signer: the report is unsigned');
+    return;
+  }
+  const device = deviceKey(report.target.fingerprint);
+  if (!signer.devices) {
+    const how = signer.localDefault ? 'your local default key' : `key ${signer.source}`;
+    checks.set('authority', 'ok', `${how} is not bound to devices, so it may sign any device, ${device} included (a keyring binds a vendor's key to its devices)`);
+    return;
+  }
+  const glob = signer.devices.find((g) => compileExactGlob(g)(device));
+  if (glob) checks.set('authority', 'ok', `${signer.vendor ?? 'the'} key ${signer.source} may sign ${glob}, which names this device ${device}`);
+  else checks.set('authority', 'fail', `the report is signed by ${signer.vendor ?? 'a'} key (${signer.source}) that may sign only ${signer.devices.join(', ')}, not this device ${device}`);
+}
+
+/**
+ * The challenge the reviewer issued must be the one the report carries, byte for byte; its seed is then the run's (see
+ * report-consistency.ts), and the inputs check re-derives every input from it.
+ */
+function checkChallenge(report: Report, given: { envelope: ReportEnvelope; challenge: Challenge } | null, checks: Checklist): void {
+  const carried = report.challenge;
+  if (!given) {
+    checks.set('challenge', 'ok', carried ? 'the run answers a challenge that you did not give (--challenge FILE checks it is yours)' : 'no challenge (--challenge FILE requires one)');
+    return;
+  }
+  if (!carried) {
+    checks.set('challenge', 'fail', `the report answers no challenge, but you issued one (seed ${given.challenge.seed}): its inputs may have been chosen by the submitter`);
+    return;
+  }
+  if (canonicalize(carried) !== canonicalize(given.envelope)) {
+    checks.set('challenge', 'fail', 'the report answers another challenge than the one you issued');
+    return;
+  }
+  checks.set('challenge', 'ok', `the run answers your challenge (seed ${given.challenge.seed}, issued ${given.challenge.issuedAt}); its inputs derive from that seed`);
+}
+
+/** What the reviewer asked of the report (`--expect-profile`, `--expect-device`, `--require-certified`). */
+function checkExpectations(report: Report, reviewer: Verdict | null, expect: Expectations, checks: Checklist): void {
+  const problems: string[] = [];
+  const met: string[] = [];
+  if (expect.profile !== undefined) {
+    if (report.profile.name !== expect.profile) problems.push(`the report certifies profile ${report.profile.name}, not ${expect.profile}`);
+    else met.push(`profile ${expect.profile}`);
+  }
+  if (expect.device !== undefined) {
+    const device = deviceKey(report.target.fingerprint);
+    if (!compileExactGlob(expect.device)(device)) problems.push(`the report's device ${device} does not match ${expect.device}`);
+    else met.push(`device ${device} matches ${expect.device}`);
+  }
+  if (expect.certified) {
+    if (reviewer?.status !== 'CERTIFIED') problems.push(`the verdict is ${reviewer?.status ?? 'unknown'}, and you require CERTIFIED`);
+    else met.push('CERTIFIED');
+  }
+  if (problems.length > 0) checks.set('expectations', 'fail', listMessage(problems), problems);
+  else checks.set('expectations', 'ok', met.length > 0 ? `met: ${met.join('; ')}` : 'none given (--expect-profile, --expect-device, --require-certified)');
+}
+
+function checkWaivers(report: Report, trust: readonly WaiverTrust[], checks: Checklist): void {
   const device = deviceKey(report.target.fingerprint);
   const byId = new Map(report.waivers.map((w) => [w.id, w]));
   const problems: string[] = [];
@@ -634,20 +880,30 @@ function checkWaivers(report: Report, checks: Checklist): void {
     }
   }
   const waivedCount = [...named.values()].reduce((n, l) => n + l.length, 0);
-  const listing = report.waivers.map(
-    (w) => `${w.id}: ${w.matched.length === 0 ? 'matched nothing' : `${w.matched.length} cases`} — cases ${w.cases}, devices ${w.devices}; ${w.reason} (${w.url})`,
-  );
+  const trustOf = new Map(trust.map((t) => [t.id, t]));
+  const listing = report.waivers.map((w) => {
+    const t = trustOf.get(w.id);
+    const honoured = t ? (t.trusted ? `honoured: ${t.why}` : `NOT honoured: ${t.why}`) : '';
+    return `${w.id}: ${w.matched.length === 0 ? 'matched nothing' : `${w.matched.length} cases`} — cases ${w.cases}, devices ${w.devices}; ${w.reason} (${w.url}); ${honoured}`;
+  });
   const waivedLines = report.results.filter((r) => r.status === 'waived').map((r) => `waived: ${r.id} (${r.waiver ?? '?'})`);
   if (problems.length > 0) {
-    checks.set('waivers', 'fail', problems[0] + (problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ''), [...problems.slice(0, MAX_DETAILS), ...listing]);
+    checks.set('waivers', 'fail', listMessage(problems), [...problems.slice(0, MAX_DETAILS), ...listing]);
+    return;
+  }
+  // a waiver the reviewer does not honour leaves its cases failed in the reviewer's verdict: said here, counted there
+  const refused = report.waivers.filter((w) => w.matched.length > 0 && trustOf.get(w.id)?.trusted !== true);
+  if (refused.length > 0) {
+    const first = refused[0] as ListedWaiver;
+    const cases = refused.reduce((n, w) => n + w.matched.length, 0);
+    const more = refused.length > 1 ? ` (and ${refused.length - 1} more waivers)` : '';
+    checks.set('waivers', 'warn', `${cases} waived cases count as fail: waiver ${first.id} is not honoured, ${trustOf.get(first.id)?.why ?? 'untrusted'}${more}`, [...listing, ...waivedLines]);
     return;
   }
   const unused = report.waivers.filter((w) => w.matched.length === 0).map((w) => w.id);
   const message =
     report.waivers.length === 0
       ? 'no waivers'
-      : `${report.waivers.length} waivers listed, ${waivedCount} cases waived` + (unused.length > 0 ? `; matched nothing: ${unused.join(', ')}` : '');
+      : `${report.waivers.length} waivers listed, ${waivedCount} cases waived, every one by a waiver authority you trust` + (unused.length > 0 ? `; matched nothing: ${unused.join(', ')}` : '');
   checks.set('waivers', unused.length > 0 ? 'warn' : 'ok', message, [...listing, ...waivedLines]);
 }
-
-
