@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -155,6 +155,23 @@ describe('accelcert audit', () => {
     const recorded = faulty.report.results.find((r) => r.id === id)?.outputDigest ?? '';
     expect(mismatches[0]).toBe(`MISMATCH ${id}: report outputDigest ${recorded}, this device ${real.get(id) ?? ''} (the rerun's status: pass)`);
     expect(text.out.trimEnd().split('\n').at(-1)).toBe(`AUDIT FAILED: ${changed.length} of ${faulty.report.results.length} sampled cases differ`);
+  }, 180_000);
+
+  it.runIf(haveTorch)('catches a fabricated report: the oracle\'s own answers, signed, under PyTorch CPU\'s fingerprint', async () => {
+    // a driver that answers with the oracle's values and claims any fingerprint: what no self-run certification prevents
+    const oracle = reference().report;
+    const claimed = realPytorchRun().report.target;
+    const forged = { ...oracle, target: { ...oracle.target, driver: 'pytorch', device: claimed.device, fingerprint: claimed.fingerprint } };
+    const dir = join(tmp, 'fabricated');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'report.json'), JSON.stringify(forged));
+    const { code, outcome } = await audit(dir, '--driver', 'pytorch', '--sample', '1000', '--sample-seed', 'all');
+    expect(outcome.sameStack).toBe(true);
+    expect(code).toBe(1);
+    // PyTorch's sin is not the correctly rounded one the oracle gives (nor are its NaN payloads the oracle's): those
+    // cases' bits betray the fabrication
+    const mismatched = outcome.cases.filter((c) => c.finding === 'mismatch').map((c) => c.id);
+    expect(mismatched.filter((id) => id.includes('/aten.sin.default/')).length).toBeGreaterThan(5);
   }, 180_000);
 
   describe('bad input: one sentence and exit 2', () => {

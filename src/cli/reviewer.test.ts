@@ -86,7 +86,7 @@ describe('exit codes, what was verified, and the trust anchor', () => {
     expect(lastLine(r.stdout)).toMatch(/^VALID but INCOMPLETE: every claim checks out, but it is INCOMPLETE for inference-fp32; selection covers 25 of \d+ required cases \(narrowed by --filter /);
     const forged = join(tmp('forged'), 'run');
     cpSync(failing, forged, { recursive: true });
-    writeFileSync(join(forged, 'summary.md'), readFileSync(join(forged, 'summary.md'), 'utf8').replace(/NOT_CERTIFIED/g, 'CERTIFIED'));
+    writeFileSync(join(forged, 'summary.md'), readFileSync(join(forged, 'summary.md'), 'utf8').replace(/INCOMPLETE/g, 'CERTIFIED'));
     const f = verify(forged, '--key', VENDOR.pub);
     expect(f.stdout).toMatch(/FAIL {2}signed files beside +summary\.md hashes to sha256 [0-9a-f]{64}, but the signed statement names [0-9a-f]{64}: it was changed after signing\n/);
     expect(f.code).toBe(1);

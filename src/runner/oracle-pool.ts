@@ -4,7 +4,7 @@ import { firstLine } from '../errors.js';
 import type { InputSpec } from '../tensor/spec.js';
 import { PACKAGE_ROOT } from '../version.js';
 import type { OpCase } from '../workload/case.js';
-import { count, failedReply, newStats, oracleWork, runJob, type DigestAnswer, type Job, type Oracle, type OracleAnswer, type Reply } from './oracle.js';
+import { count, failedReply, newStats, oracleWork, runJob, type DigestAnswer, type ExpectedDigestAnswer, type Job, type Oracle, type OracleAnswer, type Reply } from './oracle.js';
 import type { CaseInputSource } from './inputs.js';
 import type { OracleCacheConfig } from './oracle-cache.js';
 import type { JobMessage, WorkerMessage } from './oracle-worker.js';
@@ -81,12 +81,30 @@ export class OraclePool implements Oracle {
     return reply.kind === 'inputDigest' ? reply.digest : { ok: false, message: 'the oracle answered another question' };
   }
 
-  /**
-   * The input digests of many cases, in order. The calling thread helps while it waits: it takes queued cases from
-   * the back of the queue while the threads take them from the front (verify has nothing else to do meanwhile).
-   */
+  /** The input digests of many cases, in order, the calling thread helping (`helping`). */
   async inputDigests(cases: readonly CaseInputSource[], userSeed: string | null): Promise<DigestAnswer[]> {
-    const answers = cases.map((c) => this.inputDigest(c, userSeed));
+    return this.helping(cases.map((c) => this.inputDigest(c, userSeed)));
+  }
+
+  /**
+   * The digest of the only outputs an op case's rules admit, run with the user seed (oracle.ts `computeExpectedDigest`),
+   * on a thread when the case is large.
+   */
+  async expectedDigest(c: OpCase, userSeed: string | null): Promise<ExpectedDigestAnswer> {
+    const reply = await this.submit({ kind: 'expectedDigest', task: { case: c, seed: userSeed } }, this.offloads(c));
+    return reply.kind === 'expectedDigest' ? reply.digest : { ok: false, message: 'the oracle answered another question' };
+  }
+
+  /** The expected digests of many op cases, in order, the calling thread helping (`helping`). */
+  async expectedDigests(cases: readonly OpCase[], userSeed: string | null): Promise<ExpectedDigestAnswer[]> {
+    return this.helping(cases.map((c) => this.expectedDigest(c, userSeed)));
+  }
+
+  /**
+   * Waits for answers already submitted while the calling thread helps: it takes queued jobs from the back of the
+   * queue while the threads take them from the front (verify has nothing else to do meanwhile).
+   */
+  private async helping<T>(answers: Promise<T>[]): Promise<T[]> {
     while (this.queue.length > 0 && !this.closed) {
       const p = this.queue.pop() as Pending;
       p.resolve(runJob(p.job));

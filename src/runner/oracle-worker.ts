@@ -3,8 +3,8 @@ import { firstLine } from '../errors.js';
 import { failedReply, runJob, transferables, type Job, type Reply } from './oracle.js';
 
 /*
- * A worker thread of the oracle pool (oracle-pool.ts): runs one job at a time (a case's oracle answer, or its input
- * digest alone) and hands the answer's buffers back without copying them.
+ * A worker thread of the oracle pool (oracle-pool.ts): runs one job at a time (a case's oracle answer, its input digest
+ * alone, or the digest of the only outputs its rules admit) and hands the answer's buffers back without copying them.
  */
 export interface JobMessage {
   id: number;

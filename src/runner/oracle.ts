@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { firstLine } from '../errors.js';
+import { IN, assess, newAssessment, ruleLabel, valueRule, type Assessment, type ValueRule } from '../judge/interval.js';
+import { digestBytes } from '../judge/repeat.js';
 import { getOp } from '../ops/registry.js';
 import { opCall, type OutputSpec, type RefOutput } from '../ops/types.js';
-import { toRef } from '../tensor/materialize.js';
+import { floatFormat, ulpFunction } from '../tensor/dtype.js';
+import { contiguousBytes, fromValues, toRef } from '../tensor/materialize.js';
 import type { InputSpec } from '../tensor/spec.js';
 import { numel, type RefTensor, type TensorData } from '../tensor/tensor.js';
 import { interpretReference, type TypedGraph } from '../graph/interpret.js';
@@ -181,17 +184,162 @@ export function computeInputDigest(task: DigestTask): DigestAnswer {
   }
 }
 
+/**
+ * The rule labels (`ruleLabel`, judge/interval.ts) under which an element admits at most one value: `exact` (every
+ * integer and bool output; floats with the sign of a zero free), `exact(signed-zero)` (bit for bit) and
+ * `correctly-rounded` (ulp 0.5). Every other label admits several answers by design: a tolerance, any of several writes
+ * or source indices (`exact(any-write)`, `exact(signed-zero,any-index)`), any order, an index property, a law. Even
+ * under these three an element may admit two values (a zero whose sign is free, a tie, a power of two: `floatOthers`),
+ * which only the reference's values tell.
+ */
+export const SINGLE_ANSWER_RULES: readonly string[] = ['exact', 'exact(signed-zero)', 'correctly-rounded'];
+
+/** Whether every output of a call is judged under a single-answer rule, in one dtype (an alternative dtype is another answer). */
+export function singleAnswerRules(outputs: readonly OutputSpec[]): boolean {
+  return outputs.every((o) => (o.alternativeDtypes ?? []).length === 0 && SINGLE_ANSWER_RULES.includes(ruleLabel(o.accuracy, o.dtype)));
+}
+
+/** A case's expected output digest, for `verify`: the case and the user seed of `--seed` (or null). */
+export interface ExpectedDigestTask {
+  case: OpCase;
+  seed: string | null;
+}
+
+/**
+ * sha256 of the only output bytes the case's rules admit (null: they admit more than one), with the input digest when
+ * the inputs were generated for it (null: the rules alone ruled the case out), or why it cannot be computed.
+ */
+export type ExpectedDigestAnswer = { ok: true; digest: string | null; inputDigest: string | null } | { ok: false; message: string };
+
+/**
+ * The `outputDigest` every passing run of the case must record when its acceptance rules admit exactly one answer: the
+ * inputs and reference exactly as the runner computes them (`computeOracle`, without a cache), each element rounded to
+ * its output dtype as the judge rounds it, hashed as `judgeCase` hashes a device's outputs. Never throws.
+ */
+export function computeExpectedDigest(task: ExpectedDigestTask): ExpectedDigestAnswer {
+  const c = task.case;
+  let outputs: OutputSpec[];
+  try {
+    const op = getOp(c.op);
+    if (!op) return { ok: false, message: `the harness has no definition of ${c.op}` };
+    outputs = op.bind(opCall(c)).outputs;
+  } catch (err) {
+    return { ok: false, message: `the reference cannot compute this case: ${firstLine(err)}` };
+  }
+  // a tolerance or a property admits many answers whatever the values: no input needs generating
+  if (!singleAnswerRules(outputs)) return { ok: true, digest: null, inputDigest: null };
+  const answer = computeOracle({ case: c, seed: task.seed, cache: null });
+  if (!answer.ok) return { ok: false, message: answer.message };
+  try {
+    const bytes = onlyAnswerBytes(outputs, answer.expected);
+    return { ok: true, digest: bytes === null ? null : digestBytes(bytes), inputDigest: answer.inputDigest };
+  } catch (err) {
+    return { ok: false, message: `the expected outputs cannot be derived: ${firstLine(err)}` };
+  }
+}
+
+/**
+ * Every output's bytes as the one answer its rule admits (contiguous, in the output dtype, as a device returns them),
+ * or null when some element of some output admits more than one value. Throws for a harness bug: a reference whose
+ * own rounding its rule rejects.
+ */
+export function onlyAnswerBytes(outputs: readonly OutputSpec[], expected: readonly RefOutput[]): Uint8Array[] | null {
+  if (expected.length !== outputs.length) throw new Error(`${outputs.length} outputs but ${expected.length} references`);
+  const bytes: Uint8Array[] = [];
+  for (let k = 0; k < outputs.length; k++) {
+    const spec = outputs[k] as OutputSpec;
+    const ref = expected[k] as RefOutput;
+    const values = onlyAnswer(valueRule(spec.accuracy, spec.dtype, ref), ref.values);
+    if (values === null) return null;
+    bytes.push(contiguousBytes(fromValues(spec.dtype, spec.shape, values)));
+  }
+  return bytes;
+}
+
+/** Each element's one admissible value (the reference cast to the dtype, as the judge casts it), or null. */
+function onlyAnswer(rule: ValueRule, refs: Float64Array): Float64Array | null {
+  const others = rule.isFloat ? floatOthers(rule) : integerOthers(rule);
+  const s = newAssessment();
+  const out = new Float64Array(refs.length);
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i] as number;
+    const c = rule.cast(r);
+    // a NaN's payload and sign are free (docs/numerics.md): its bytes are the device's choice
+    if (c !== c) return null;
+    assess(rule, i, r, c, s);
+    if (s.verdict !== IN) throw new Error(`the rule ${rule.label} rejects the reference's own ${rule.dtype} value ${c} at element ${i}`);
+    if (others(i, r, c, s)) return null;
+    out[i] = c;
+  }
+  return out;
+}
+
+/** Whether a value other than c passes at element i (r its reference). */
+type OthersAdmitted = (i: number, r: number, c: number, s: Assessment) => boolean;
+
+/**
+ * Integers and bool have one encoding per value, except int64 beyond 2^53, where several integers decode to the
+ * double the judge compares (the reference cannot tell them apart either).
+ */
+function integerOthers(rule: ValueRule): OthersAdmitted {
+  return rule.dtype === 'int64' ? (_i, _r, c) => !Number.isSafeInteger(c) : () => false;
+}
+
+/**
+ * For a float dtype, whether the judge also accepts a neighbour of c: the next representable value either side (the
+ * spacing below a power of two is half the one above, so a correctly rounded 2^k admits its predecessor too, which
+ * is half an ULP(2^k) away), the other zero (the sign of a zero is free under `exact` and `correctly-rounded`), the
+ * overflow values and NaN. Acceptance intervals are convex, so when neither neighbour passes no farther value does.
+ */
+function floatOthers(rule: ValueRule): OthersAdmitted {
+  const spacing = ulpFunction(rule.dtype);
+  const { maxFinite } = floatFormat(rule.dtype);
+  const sub = spacing(0);
+  return (i, r, c, s) => {
+    const admits = (x: number): boolean => {
+      assess(rule, i, r, x, s);
+      return s.verdict === IN;
+    };
+    // NaN stands for e4m3fn's overflow too; ±inf exist only where the format has them
+    if (admits(NaN) || (rule.hasInfinity && ((c !== Infinity && admits(Infinity)) || (c !== -Infinity && admits(-Infinity))))) return true;
+    if (c === Infinity || c === -Infinity) return admits(Math.sign(c) * maxFinite);
+    if (c === 0) return admits(-c) || admits(sub) || admits(-sub);
+    const a = Math.abs(c);
+    const up = a + spacing(a);
+    const down = a - spacing(a - spacing(a) / 2);
+    const sign = c < 0 ? -1 : 1;
+    return (up <= maxFinite && admits(sign * up)) || admits(sign * down);
+  };
+}
+
 /** What a thread of the pool is asked to do, and what it answers. */
-export type Job = { kind: 'answer'; task: OracleTask } | { kind: 'inputDigest'; task: DigestTask };
-export type Reply = { kind: 'answer'; answer: OracleAnswer } | { kind: 'inputDigest'; digest: DigestAnswer };
+export type Job = { kind: 'answer'; task: OracleTask } | { kind: 'inputDigest'; task: DigestTask } | { kind: 'expectedDigest'; task: ExpectedDigestTask };
+export type Reply =
+  | { kind: 'answer'; answer: OracleAnswer }
+  | { kind: 'inputDigest'; digest: DigestAnswer }
+  | { kind: 'expectedDigest'; digest: ExpectedDigestAnswer };
 
 export function runJob(job: Job): Reply {
-  return job.kind === 'answer' ? { kind: 'answer', answer: computeOracle(job.task) } : { kind: 'inputDigest', digest: computeInputDigest(job.task) };
+  switch (job.kind) {
+    case 'answer':
+      return { kind: 'answer', answer: computeOracle(job.task) };
+    case 'inputDigest':
+      return { kind: 'inputDigest', digest: computeInputDigest(job.task) };
+    case 'expectedDigest':
+      return { kind: 'expectedDigest', digest: computeExpectedDigest(job.task) };
+  }
 }
 
 /** The reply of a job that could not run: why, in one sentence. */
 export function failedReply(job: Job, message: string): Reply {
-  return job.kind === 'answer' ? { kind: 'answer', answer: { ok: false, message, inputDigest: null } } : { kind: 'inputDigest', digest: { ok: false, message } };
+  switch (job.kind) {
+    case 'answer':
+      return { kind: 'answer', answer: { ok: false, message, inputDigest: null } };
+    case 'inputDigest':
+      return { kind: 'inputDigest', digest: { ok: false, message } };
+    case 'expectedDigest':
+      return { kind: 'expectedDigest', digest: { ok: false, message } };
+  }
 }
 
 /**

@@ -44,7 +44,7 @@ function loadFolder(dir: string, envPath: string): VerifyInput {
   const reportBytes = hasReport ? readBytes(reportPath) : null;
   if (!hasEnv) return { envelope: null, reportBytes, reportValue: parseReportValue(reportBytes as Buffer, reportPath) };
   const beside = new Map<string, Buffer>();
-  for (const name of [RUN_FILES.summary, RUN_FILES.junit, RUN_FILES.chart]) {
+  for (const name of [RUN_FILES.summary, RUN_FILES.junit, RUN_FILES.chart, RUN_FILES.html]) {
     const p = join(dir, name);
     if (existsSync(p)) beside.set(name, readBytes(p));
   }

@@ -6,7 +6,7 @@ import { opCall } from '../ops/types.js';
 import type { DType } from '../tensor/dtype.js';
 import { typeGraph } from '../graph/interpret.js';
 import { modelRuleLabel } from '../graph/judge.js';
-import { caseSubject, type BenchCase, type Case, type GraphCase } from '../workload/case.js';
+import { caseSubject, type BenchCase, type Case, type GraphCase, type OpCase } from '../workload/case.js';
 import canonicalize from 'canonicalize';
 import { measurement, timingOf, type BenchMeasurement } from '../bench/measure.js';
 import type { TaskCheck } from '../workload/graph.js';
@@ -16,7 +16,7 @@ import { firstLine } from '../errors.js';
 import { HARNESS_VERSION } from '../version.js';
 import { caseInputDigest } from '../runner/inputs.js';
 import { OraclePool } from '../runner/oracle-pool.js';
-import type { DigestAnswer } from '../runner/oracle.js';
+import { computeExpectedDigest, singleAnswerRules, type DigestAnswer, type ExpectedDigestAnswer } from '../runner/oracle.js';
 import type { ShippedCase, ShippedCatalog } from './verify.js';
 
 /**
@@ -113,24 +113,80 @@ function verifyThreads(): number {
   return cores >= 4 ? cores - 1 : 0;
 }
 
+/** What one bind of an op case tells verify: whether PyTorch documents the call as nondeterministic, and whether its rules can admit one answer. */
+interface Bound {
+  nondeterministic: boolean;
+  singleAnswer: boolean;
+}
+
+/**
+ * Binds an op case; null for a case whose op cannot bind it (`outputsProblem` says why). A model is always run twice
+ * and judged by model bounds, and a benchmark has no outputs: neither is nondeterministic nor has one answer.
+ */
+function bindOf(c: Case): Bound | null {
+  if (c.kind !== 'op') return { nondeterministic: false, singleAnswer: false };
+  try {
+    const bound = getOp(c.op)?.bind(opCall(c));
+    return bound ? { nondeterministic: bound.nondeterministic === true, singleAnswer: singleAnswerRules(bound.outputs) } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A case as verify compares it, its `nondeterministic` bound on first read: binding every shipped case up front would
+ * cost every `verify` about a second, most of it for cases its report does not hold.
+ */
+function shippedCaseOf(c: Case, bound: () => Bound | null): ShippedCase {
+  const shipped: ShippedCase = { id: c.id, suite: c.suite, kind: c.kind, subject: caseSubject(c), family: c.family, dtype: c.dtype };
+  return Object.defineProperty(shipped, 'nondeterministic', { enumerable: true, get: () => bound()?.nondeterministic });
+}
+
+/** A prepared-digest map's key: the seed and the case id. */
+const preparedKey = (id: string, seed: string | null): string => `${seed ?? ''}\n${id}`;
+
+/** What a prepared expected digest holds: the digest (null: no single answer), or why it cannot be computed. */
+function expectedOf(answer: ExpectedDigestAnswer): string | null | Error {
+  return answer.ok ? answer.digest : new Error(answer.message);
+}
+
 /**
  * What verify compares a report against: the suites this accelcert version ships (passed in by the CLI, so verify
  * knows no suite file), and its profiles, ops and judge.
  */
-export function shippedCatalog(suites: readonly Suite[], options: { /** threads for input digests (default: verifyThreads()) */ threads?: number } = {}): ShippedCatalog {
+export function shippedCatalog(suites: readonly Suite[], options: { /** threads for input and expected digests (default: verifyThreads()) */ threads?: number } = {}): ShippedCatalog {
   const byId = new Map<string, Case>();
   for (const s of suites) for (const c of s.cases) byId.set(c.id, c);
+  // each case bound once, when first asked: its determinism, and whether its rules can admit one answer
+  const binds = new Map<string, Bound | null>();
+  const bound = (c: Case): Bound | null => {
+    if (!binds.has(c.id)) binds.set(c.id, bindOf(c));
+    return binds.get(c.id) ?? null;
+  };
   // input digests computed ahead, by seed and case id: a digest, or why the inputs cannot be generated
   const prepared = new Map<string, string | Error>();
-  const preparedKey = (id: string, seed: string | null): string => `${seed ?? ''}\n${id}`;
+  // expected output digests computed ahead, likewise: a digest, null where the rules admit more than one answer, or why not
+  const expected = new Map<string, string | null | Error>();
   const required = new Map<string, readonly string[]>();
+  // an op case that may admit one answer, or that does not bind (computeExpectedDigest then says why): the oracle's work
+  const oracleCase = (id: string): OpCase | null => {
+    const c = byId.get(id);
+    if (c?.kind !== 'op') return null;
+    const b = bound(c);
+    return b === null || b.singleAnswer ? c : null;
+  };
+  const expectedNow = (id: string, seed: string | null): string | null | Error => {
+    if (!byId.has(id)) return new Error(`${id} is not a shipped case`);
+    const c = oracleCase(id);
+    return c ? expectedOf(computeExpectedDigest({ case: c, seed })) : null;
+  };
   return {
     harnessVersion: HARNESS_VERSION,
     suites: suites.map((s) => ({
       name: s.name,
       version: s.version,
       digest: s.digest,
-      cases: s.cases.map((c) => ({ id: c.id, suite: c.suite, kind: c.kind, subject: caseSubject(c), family: c.family, dtype: c.dtype })),
+      cases: s.cases.map((c) => shippedCaseOf(c, () => bound(c))),
     })),
     requiredIds: (name, benchScale) => {
       const key = `${name}\n${benchScale ?? ''}`;
@@ -177,6 +233,33 @@ export function shippedCatalog(suites: readonly Suite[], options: { /** threads 
         cases.forEach((c, i) => {
           const d = digests[i] as DigestAnswer;
           prepared.set(preparedKey(c.id, seed), d.ok ? d.digest : new Error(d.message));
+        });
+      } finally {
+        await pool.close();
+      }
+    },
+    expectedDigest: (c: ShippedCase, seed: string | null) => {
+      const key = preparedKey(c.id, seed);
+      const known = expected.has(key) ? (expected.get(key) as string | null | Error) : expectedNow(c.id, seed);
+      if (known instanceof Error) throw known;
+      return known;
+    },
+    // only cases whose rules can admit one answer generate inputs and references, large ones on worker threads
+    prepareExpectedDigests: async (ids, seed) => {
+      const cases = ids.flatMap((id) => {
+        const c = oracleCase(id);
+        return c && !expected.has(preparedKey(id, seed)) ? [c] : [];
+      });
+      if (cases.length === 0) return;
+      const pool = new OraclePool({ size: options.threads ?? verifyThreads() });
+      try {
+        const digests = await pool.expectedDigests(cases, seed);
+        cases.forEach((c, i) => {
+          const answer = digests[i] as ExpectedDigestAnswer;
+          const key = preparedKey(c.id, seed);
+          expected.set(key, expectedOf(answer));
+          // the inputs were generated for the expectation: their digest spares prepareInputDigests generating them again
+          if (answer.ok && answer.inputDigest !== null && !prepared.has(key)) prepared.set(key, answer.inputDigest);
         });
       } finally {
         await pool.close();

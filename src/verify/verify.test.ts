@@ -57,7 +57,8 @@ describe('verify accepts honest reports', () => {
     const { report, catalog } = fixture();
     expect(report.verdict.status).toBe('NOT_CERTIFIED');
     const out = verifySigned(report, catalog);
-    expect(out.checks.filter((c) => c.state !== 'ok').map((c) => `${c.id}: ${c.message}`)).toEqual([]);
+    // the synthetic catalog cannot compute expectations: the one check it leaves to a warning
+    expect(out.checks.filter((c) => c.state !== 'ok').map((c) => c.id)).toEqual(['expected']);
     expect(out.valid).toBe(true);
     expect(out.recomputed?.status).toBe('NOT_CERTIFIED');
   });

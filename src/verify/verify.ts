@@ -17,6 +17,7 @@ import type { Challenge } from '../report/challenge.js';
 import type { Envelope as ReportEnvelope } from '../report/envelope.js';
 import { waiverTrust, type WaiverTrust } from './waiver-trust.js';
 import { reportConsistencyProblems } from './report-consistency.js';
+import { expectedOutputsCheck } from './expected.js';
 import { REPORT_SCHEMA_VERSION, ReportSchema, type ListedWaiver, type Report, type Summary, type Verdict } from '../report/schema.js';
 import { REPORT_SUBJECT_NAME, StatementSchema } from '../signing/sign.js';
 import { computeVerdict, firstFew, summarize } from '../report/verdict.js';
@@ -83,6 +84,7 @@ export const CHECKS = [
   ['suites', 'suite digests'],
   ['completeness', 'required cases'],
   ['inputs', 'input digests'],
+  ['expected', 'single-answer outputs'],
   ['statuses', 'statuses vs metrics'],
   ['benchmarks', 'benchmark figures'],
   ['summary', 'summary counts'],
@@ -211,6 +213,8 @@ export async function verifyRunAsync(input: VerifyInput, options: VerifyOptions,
   while (!step.done) {
     const report = step.value;
     const seed = report.selection.seed ?? null;
+    // expectations first: preparing them generates the inputs too, whose digests the input check then reuses
+    await catalog.prepareExpectedDigests?.(report.results.filter((r) => r.status === 'pass').map((r) => r.id), seed);
     await catalog.prepareInputDigests?.(report.results.filter((r) => r.inputDigest != null).map((r) => r.id), seed);
     step = steps.next();
   }
@@ -346,6 +350,8 @@ function* verifySteps(input: VerifyInput, options: VerifyOptions, catalog: Shipp
   checkSuites(report, catalog, checks);
   const requiredIds = checkCompleteness(report, catalog, checks);
   checkInputs(report, catalog, checks);
+  const expected = expectedOutputsCheck(report, catalog);
+  checks.set('expected', expected.state, expected.message, expected.details);
   checkStatuses(report, catalog, checks);
   checkBenchmarks(report, checks);
   checkSummary(report, checks);
@@ -448,7 +454,7 @@ function readStatement(payload: Buffer): { digest: string; reportBytes: Buffer; 
 }
 
 /** The run-folder files a statement may sign beside report.json (render/write.ts writes them). */
-const COMPANION_NAMES: ReadonlySet<string> = new Set([RUN_FILES.summary, RUN_FILES.junit, RUN_FILES.chart]);
+const COMPANION_NAMES: ReadonlySet<string> = new Set([RUN_FILES.summary, RUN_FILES.junit, RUN_FILES.chart, RUN_FILES.html]);
 
 /**
  * Every file the statement signs must, where it lies beside the envelope, hash to its signed digest; a file of a run
