@@ -70,6 +70,25 @@ describe('ulp rules', () => {
     expect(verdict(vr, 1 + 2 ** -11 + 2 ** -20, 1 + 2 ** -10)).toBe(IN);
   });
 
+  it('correctly rounded at a power of two: only the power itself, not its predecessor half a coarse ULP below', () => {
+    // a device whose float32 sqrt(4) is 1.99999988 (2 − 2^-23) is wrong: RN(2) is 2 alone
+    const vr = rule(CR, 'float32');
+    expect(verdict(vr, 2, 2)).toBe(IN);
+    expect(verdict(vr, 2, 2 - 2 ** -23)).toBe(OUT);
+    expect(verdict(vr, -2, -2 + 2 ** -23)).toBe(OUT);
+    expect(verdict(vr, 2, 2 + 2 ** -22)).toBe(OUT);
+    expect(acceptanceInterval(vr, 0, 2)).toMatchObject({ lo: 2 - 2 ** -24, hi: 2 + 2 ** -23 });
+    expect(acceptanceInterval(vr, 0, -2)).toMatchObject({ lo: -2 - 2 ** -23, hi: -2 + 2 ** -24 });
+    // halfway below the power, a tie: both neighbours; just above it, the power only
+    expect(verdict(vr, 2 - 2 ** -24, 2 - 2 ** -23)).toBe(IN);
+    expect(verdict(vr, 2 - 2 ** -24, 2)).toBe(IN);
+    expect(verdict(vr, 2 + 2 ** -30, 2 - 2 ** -23)).toBe(OUT);
+    // the smallest normal has the subnormal spacing below it: nothing changes there
+    expect(verdict(vr, 2 ** -126, 2 ** -126 - 2 ** -149)).toBe(OUT);
+    expect(verdict(rule(CR, 'float16'), 1, 1 - 2 ** -11)).toBe(OUT);
+    expect(verdict(rule(CR, 'bfloat16'), 0.5, 0.5 - 2 ** -9)).toBe(OUT);
+  });
+
   it('n ulp: the interval is r ± n·ulp(r)', () => {
     const vr = rule({ kind: 'ulp', ulps: 2 }, 'float32');
     expect(acceptanceInterval(vr, 0, 1.5)).toMatchObject({ lo: 1.5 - 2 ** -22, hi: 1.5 + 2 ** -22 });

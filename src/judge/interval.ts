@@ -47,8 +47,17 @@ export interface ValueRule {
   readonly overflowAt: number;
   /** whether the dtype encodes overflow as ±inf (false: as NaN, float8_e4m3fn) */
   readonly hasInfinity: boolean;
-  /** half-width of the interval around a finite reference r at element i (0 for exact rules) */
-  halfWidth(i: number, r: number): number;
+  /**
+   * half-width of the interval around a finite reference r at element i (0 for exact rules), on the side of `actual`
+   * when given: a correctly rounded rule is narrower toward zero from a power of two (see `towardZeroUlp`)
+   */
+  halfWidth(i: number, r: number, actual?: number): number;
+  /**
+   * correctly rounded rules only (else null): the spacing of the dtype just toward zero from r, which is half of
+   * ulp(r) when r is a power of two. Half an ulp(r) below 2 would reach the next value down, 2 − 2⁻²³ in float32, and
+   * accept it as a tie: but RN(2) is 2 alone.
+   */
+  readonly towardZeroUlp: ((r: number) => number) | null;
   /**
    * The same half-width in parts, for loops that already hold u = ulp(r):
    * halfWidth(i, r) = ulps·u + absolute + (scale ? (factor === Infinity ? Infinity : factor·scale[i]) : 0);
@@ -120,7 +129,7 @@ export function valueRule(accuracy: Accuracy, dtype: DType, expected: RefOutput)
   const base = { dtype, label, isFloat, overflowAt, hasInfinity, cast: castFunction(dtype) };
   if (!isFloat || accuracy.kind === 'exact') {
     const signedZero = accuracy.kind === 'exact' && accuracy.signedZero === true;
-    return { ...base, mode: 'exact', signedZero, halfWidth: () => 0, ulps: 0, factor: 0, scale: null, absolute: 0, mayOverflow: null };
+    return { ...base, mode: 'exact', signedZero, halfWidth: () => 0, towardZeroUlp: null, ulps: 0, factor: 0, scale: null, absolute: 0, mayOverflow: null };
   }
   const ulp = ulpFunction(dtype);
   if (accuracy.kind === 'ulp') return tolerance(base, accuracy.ulps, 0, null, ulp);
@@ -179,15 +188,30 @@ function checkLength(name: string, a: ArrayLike<number>, expected: RefOutput): v
 type RuleBase = Pick<ValueRule, 'dtype' | 'label' | 'isFloat' | 'overflowAt' | 'hasInfinity' | 'cast'>;
 
 function tolerance(base: RuleBase, ulps: number, factor: number, scale: Float64Array | null, ulp: (x: number) => number, absolute = 0): ValueRule {
+  const towardZeroUlp = ulps === 0.5 && scale === null && absolute === 0 ? towardZeroSpacing(ulp) : null;
+  const sideUlp = (r: number, actual: number | undefined): number =>
+    towardZeroUlp !== null && actual !== undefined && Math.abs(actual) < Math.abs(r) ? towardZeroUlp(r) : ulp(r);
   const halfWidth =
     scale === null
-      ? (_i: number, r: number) => ulps * ulp(r) + absolute
+      ? (_i: number, r: number, actual?: number) => ulps * sideUlp(r, actual) + absolute
       : (i: number, r: number) => {
           // 0·inf would be NaN: with an unbounded factor even a zero-scale element is left unconstrained.
           const s = scale[i] ?? 0;
           return (factor === Infinity ? Infinity : factor * s) + ulps * ulp(r) + absolute;
         };
-  return { ...base, mode: 'tolerance', signedZero: false, halfWidth, ulps, factor, scale, absolute, mayOverflow: null };
+  return { ...base, mode: 'tolerance', signedZero: false, halfWidth, towardZeroUlp, ulps, factor, scale, absolute, mayOverflow: null };
+}
+
+/**
+ * The spacing just toward zero from r: ulp of r's float64 neighbour toward zero, which lies in the binade below when r
+ * is a power of two (and in r's own binade otherwise, giving ulp(r)).
+ */
+function towardZeroSpacing(ulp: (x: number) => number): (r: number) => number {
+  return (r) => {
+    const u = ulp(r);
+    const below = ulp(r - r * 2 ** -53);
+    return below < u ? below : u;
+  };
 }
 
 /** Verdict codes of one element (see `Assessment`). */
@@ -268,7 +292,7 @@ export function assess(rule: ValueRule, i: number, r: number, actual: number, ou
     out.verdict = actual === want || (Number.isNaN(want) && Number.isNaN(actual)) ? IN : PLACEMENT;
     return;
   }
-  const hw = rule.halfWidth(i, r);
+  const hw = rule.halfWidth(i, r, actual);
   out.allowed = hw;
   if (Number.isFinite(actual)) {
     const err = Math.abs(actual - r);
@@ -310,8 +334,10 @@ export function acceptanceInterval(rule: ValueRule, i: number, r: number): Inter
     const want = rule.hasInfinity ? r : NaN;
     return { lo: want, hi: want, overflow: none };
   }
-  const hw = rule.halfWidth(i, r);
-  const lo = r - hw;
-  const hi = r + hw;
+  // toward zero, a correctly rounded interval may be narrower (a power of two): -0 and +0 probe each side's width
+  const below = rule.halfWidth(i, r, r > 0 ? 0 : -Infinity);
+  const above = rule.halfWidth(i, r, r < 0 ? 0 : Infinity);
+  const lo = r - below;
+  const hi = r + above;
   return { lo, hi, overflow: { positive: hi >= rule.overflowAt, negative: lo <= -rule.overflowAt } };
 }

@@ -150,6 +150,7 @@ export function judgeOutput(
   let firstPlacement = -1;
   const tolerance = vr.mode === 'tolerance' && ulp !== null;
   const nUlps = vr.ulps;
+  const towardZero = vr.towardZeroUlp;
   const factor = vr.factor;
   const scale = vr.scale;
   const absolute = vr.absolute;
@@ -168,7 +169,8 @@ export function judgeOutput(
     // The two common cases (finite values under a tolerance rule, finite values under an exact rule with a
     // finite expected value) repeat `assess`'s decision inline: this loop must handle millions of elements.
     if (tolerance && finite) {
-      u = ulp(r);
+      // a correctly rounded value toward zero from a power of two is measured in the finer spacing there
+      u = towardZero !== null && (a < 0 ? -a : a) < (r < 0 ? -r : r) ? towardZero(r) : ulp(r);
       const hw = nUlps * u + absolute + (scale === null ? 0 : factor === Infinity ? Infinity : factor * (scale[i] as number));
       err = a > r ? a - r : r - a;
       // `!(err <= hw)` so that a NaN allowance (a harness bug) fails, as in `assess`

@@ -189,7 +189,7 @@ export function computeInputDigest(task: DigestTask): DigestAnswer {
  * integer and bool output; floats with the sign of a zero free), `exact(signed-zero)` (bit for bit) and
  * `correctly-rounded` (ulp 0.5). Every other label admits several answers by design: a tolerance, any of several writes
  * or source indices (`exact(any-write)`, `exact(signed-zero,any-index)`), any order, an index property, a law. Even
- * under these three an element may admit two values (a zero whose sign is free, a tie, a power of two: `floatOthers`),
+ * under these three an element may admit two values (a zero whose sign is free, a tie: `floatOthers`),
  * which only the reference's values tell.
  */
 export const SINGLE_ANSWER_RULES: readonly string[] = ['exact', 'exact(signed-zero)', 'correctly-rounded'];
@@ -287,8 +287,8 @@ function integerOthers(rule: ValueRule): OthersAdmitted {
 
 /**
  * For a float dtype, whether the judge also accepts a neighbour of c: the next representable value either side (the
- * spacing below a power of two is half the one above, so a correctly rounded 2^k admits its predecessor too, which
- * is half an ULP(2^k) away), the other zero (the sign of a zero is free under `exact` and `correctly-rounded`), the
+ * spacing below a power of two is half the one above; the judge measures a correctly rounded answer toward zero in
+ * that finer spacing, so 2^k's predecessor is a whole ULP away, not half of one), the other zero (the sign of a zero is free under `exact` and `correctly-rounded`), the
  * overflow values and NaN. Acceptance intervals are convex, so when neither neighbour passes no farther value does.
  */
 function floatOthers(rule: ValueRule): OthersAdmitted {

@@ -65,8 +65,8 @@ async function preparedCatalog(report: Report): Promise<ShippedCatalog> {
 /**
  * Whether an element admits one answer, written apart from oracle.ts from the rules' definitions (docs/numerics.md):
  * NaN's payload is free; a zero's sign is free unless the rule is exact(signed-zero); int64 beyond 2^53 shares its
- * double; correctly rounded admits both neighbours of a tie, its predecessor at a power of two (half an ULP of the
- * binade above is a whole one below), and maxFinite beside inf at the overflow tie.
+ * double; correctly rounded admits both neighbours of a tie (measured in the spacing on the side of the reference:
+ * below a power of two it is half the one above), and maxFinite beside inf at the overflow tie.
  */
 function naiveSingle(rule: string, dtype: DType, r: number): boolean {
   const c = castTo(dtype, r);
@@ -78,7 +78,7 @@ function naiveSingle(rule: string, dtype: DType, r: number): boolean {
   if (!Number.isFinite(c)) return Number.isFinite(r) ? Math.abs(r) !== maxFinite + ulpOf(dtype, maxFinite) / 2 : true;
   const a = Math.abs(c);
   const pow2 = a === 2 ** Math.round(Math.log2(a)) && a > 2 ** minExponent;
-  if (r === c) return !pow2;
+  if (r === c) return true;
   const spacing = Math.abs(r) < a && pow2 ? ulpOf(dtype, a) / 2 : ulpOf(dtype, a);
   return Math.abs(r - c) !== spacing / 2;
 }
@@ -247,9 +247,11 @@ describe('the one admissible answer of an element', () => {
     expect(several).toBeGreaterThan(20);
   });
 
-  it('is not unique where a correctly rounded result is a power of two: its predecessor is half an ULP away', () => {
+  it('is unique where a correctly rounded result is a power of two: its predecessor is a whole (finer) ULP away', () => {
     const one = (v: number): Uint8Array[] | null => onlyAnswerBytes([{ dtype: 'float32', shape: [1], accuracy: { kind: 'ulp', ulps: 0.5 } }], [{ shape: [1], values: Float64Array.of(v) }]);
-    expect(one(1)).toBeNull();
+    expect(one(1)?.map((b) => Buffer.from(b).toString('hex'))).toEqual(['0000803f']);
+    // halfway between 1 and its predecessor (2^-24 below it): a tie, both accepted
+    expect(one(1 - 2 ** -25)).toBeNull();
     expect(one(1 + 2 ** -30)).not.toBeNull();
     expect(one(1.5)?.map((b) => Buffer.from(b).toString('hex'))).toEqual(['0000c03f']);
   });
