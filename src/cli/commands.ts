@@ -6,11 +6,13 @@ import { registerDriverCheck } from './driver-check.js';
 import { registerDrivers } from './drivers.js';
 import { registerGraph } from './graph.js';
 import { registerKeygen } from './keygen.js';
+import { registerMerge } from './merge.js';
 import { registerReport } from './report.js';
+import { registerRepro } from './repro.js';
 import { registerVerify } from './verify.js';
 import { registerRun } from './run.js';
 import { registerChallenge, registerWaivers } from './reviewer.js';
 import { registerSuites } from './suites.js';
 
 // One file per command; add new commands to this list.
-export const COMMANDS: RegisterCommand[] = [registerRun, registerSuites, registerDrivers, registerDiscover, registerDriverCheck, registerVerify, registerAudit, registerWaivers, registerChallenge, registerKeygen, registerReport, registerCompare, registerGraph];
+export const COMMANDS: RegisterCommand[] = [registerRun, registerMerge, registerSuites, registerDrivers, registerDiscover, registerDriverCheck, registerVerify, registerAudit, registerWaivers, registerChallenge, registerKeygen, registerReport, registerRepro, registerCompare, registerGraph];

@@ -110,7 +110,7 @@ export const registerRun: RegisterCommand = (program, setExitCode, args) => {
     .option('--suite <name>', 'only this suite (repeatable)', collect)
     .option('--filter <glob>', 'only cases whose id matches (repeatable; `*` within a segment, `**` across)', collect)
     .option('--dtype <dtype>', 'only cases filed under this dtype (repeatable)', collect)
-    .option('--shard <K/N>', 'only the K-th of N shards of the selection')
+    .option('--shard <K/N>', 'only the K-th of N shards of the selection; auto (or auto/N): K and N from a Kubernetes Indexed Job or a Slurm job array')
     .option('--challenge <file>', "answer a reviewer's challenge (accelcert challenge): its seed becomes the run's, and the report carries it")
     .option('--seed <seed>', "mix this seed into every case's inputs (1 to 64 letters, digits, '.', '_', '-'; default: none, the suites' own inputs)")
     .option('--out <dir>', 'run folder, new or empty (default: a new reports/<time>-<driver>-<device>)')
@@ -155,6 +155,8 @@ export const registerRun: RegisterCommand = (program, setExitCode, args) => {
         '  ACCELCERT_HOME             folder of the default signing key (default ~/.config/accelcert)',
         '  ACCELCERT_CACHE            folder of the oracle\'s answer cache, or off (default $XDG_CACHE_HOME/accelcert, ~/.cache/accelcert)',
         '  CI                         plain progress lines instead of a progress bar',
+        '  JOB_COMPLETION_INDEX       --shard auto in a Kubernetes Indexed Job: the 0-based shard (N from auto/N or ACCELCERT_SHARD_COUNT)',
+        '  SLURM_ARRAY_TASK_ID        --shard auto in a Slurm job array, with SLURM_ARRAY_TASK_MIN and SLURM_ARRAY_TASK_COUNT',
       ].join('\n'),
     )
     .action(async (raw: unknown, command: Command) => {
@@ -181,7 +183,7 @@ export const registerRun: RegisterCommand = (program, setExitCode, args) => {
       const peak = parsePeaks(opts.peak);
       const threshold = parseThreshold(opts.threshold);
       const baseline = opts.baseline !== undefined ? loadReport(opts.baseline) : null;
-      const selection = { filters: opts.filter, dtypes: parseDtypes(opts.dtype), shard: parseShard(opts.shard) };
+      const selection = { filters: opts.filter, dtypes: parseDtypes(opts.dtype), shard: parseShard(opts.shard, process.env) };
       const grant = opts.waivers ? loadWaivers(opts.waivers) : { waivers: [], envelope: null };
       if (opts.resume !== undefined && opts.out !== undefined && resolve(opts.out) !== resolve(opts.resume)) {
         throw new UserError('--resume DIR continues the run in DIR: give no --out, or the same folder');
@@ -221,7 +223,8 @@ export const registerRun: RegisterCommand = (program, setExitCode, args) => {
         profile: profile?.name ?? GRAPH_PROFILE,
         graph: graph?.digest ?? null,
         suites: Object.fromEntries(suites.map((x) => [x.name, x.digest])),
-        selection: { suites: opts.suite, filters: opts.filter, dtypes: selection.dtypes, shard: opts.shard ?? null, seed, benchScale },
+        // the resolved K/N: `--shard auto` resumed in another job slot must not quietly become another shard
+        selection: { suites: opts.suite, filters: opts.filter, dtypes: selection.dtypes, shard: selection.shard ? `${selection.shard.index}/${selection.shard.count}` : null, seed, benchScale },
         fingerprint: null,
       };
       // a resumed run continues the run its folder records, and only that run: same accelcert, target and selection

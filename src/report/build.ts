@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import canonicalize from 'canonicalize';
 import type { CaseResult } from '../runner/result.js';
 import { HARNESS_VERSION, PACKAGE_ROOT } from '../version.js';
-import { REPORT_SCHEMA_VERSION, type GraphRef, type Host, type Report, type RunOutcome, type Selection, type SuiteRef, type Target, type Waiver } from './schema.js';
+import { REPORT_SCHEMA_VERSION, type GraphRef, type Host, type MergedShard, type Report, type RunOutcome, type Selection, type SuiteRef, type Target, type Waiver } from './schema.js';
 import { computeVerdict, summarize } from './verdict.js';
 import { benchmarksOf } from './benchmarks.js';
 import { tablePeak, type Peak } from '../bench/peaks.js';
@@ -39,6 +39,8 @@ export interface BuildReportInput {
   run: RunOutcome;
   /** the peaks benchmarks are set against (`--peak`); default: the built-in table's entry for the device's product name */
   peak?: Peak | null;
+  /** the signed shards a merged report is made of (`accelcert merge`); absent: a run's own report (null) */
+  shards?: MergedShard[] | null;
   /** defaults to this machine */
   host?: Host;
   /** defaults to the commit of the accelcert checkout, when it runs from one */
@@ -82,6 +84,7 @@ export function buildReport(input: BuildReportInput): Report {
     challenge: input.challenge ?? null,
     summary: summarize(results),
     verdict,
+    shards: input.shards ?? null,
   };
 }
 

@@ -9,7 +9,7 @@ import { BenchScaleSchema } from '../workload/bench.js';
 import { USER_SEED_PATTERN } from '../tensor/prng.js';
 
 /** Bumped on any change a reader of report.json must know about; verify rejects versions it does not know. */
-export const REPORT_SCHEMA_VERSION = 4;
+export const REPORT_SCHEMA_VERSION = 5;
 
 export const VERDICT_STATUSES = ['CERTIFIED', 'NOT_CERTIFIED', 'INCOMPLETE'] as const;
 export const VerdictStatusSchema = z.enum(VERDICT_STATUSES);
@@ -152,6 +152,17 @@ export const VerdictSchema = z.object({
 });
 export type Verdict = z.infer<typeof VerdictSchema>;
 
+/**
+ * One shard a merged report (`accelcert merge`) was made of: its K/N and its report.dsse.json exactly as it was signed,
+ * so that a reviewer can check each shard's signature and that the merged results are the shards' own.
+ */
+export const MergedShardSchema = z.strictObject({
+  index: z.number().int().positive(),
+  count: z.number().int().positive(),
+  envelope: EnvelopeSchema,
+});
+export type MergedShard = z.infer<typeof MergedShardSchema>;
+
 export const ReportSchema = z.strictObject({
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
   harness: HarnessSchema,
@@ -180,6 +191,8 @@ export const ReportSchema = z.strictObject({
   challenge: EnvelopeSchema.nullable(),
   summary: SummarySchema,
   verdict: VerdictSchema,
+  /** the signed shards a merged report was made of (`accelcert merge`), in index order; null or absent: not a merged report */
+  shards: z.array(MergedShardSchema).nullable().optional(),
 });
 export type Report = z.infer<typeof ReportSchema>;
 

@@ -32,7 +32,11 @@ const same = (a: readonly string[], b: readonly string[]): boolean => canonicali
 /** The recorded `accelcert run …` command line must give the selection, profile, graph, driver and seed the report records. */
 function commandProblems(report: Report): string[] {
   const cmd = report.command;
+  // a merged report's selection, profile and seed are its shards' (the shards check compares them): its own command
+  // line names only the shards' folders
+  if (cmd[0] === 'accelcert' && cmd[1] === 'merge') return report.shards ? [] : ['the recorded command is an accelcert merge, but the report carries no shards'];
   if (cmd[0] !== 'accelcert' || cmd[1] !== 'run') return [`the recorded command "${cmd.slice(0, 2).join(' ')}" is not an accelcert run`];
+  if (report.shards) return ['the report carries shards, but its recorded command is an accelcert run, not a merge'];
   const problems: string[] = [];
   const sel = report.selection;
   const given = (option: string): string[] => givenOptions(cmd, option);
@@ -41,7 +45,7 @@ function commandProblems(report: Report): string[] {
   };
   compare('--filter', sel.filters, 'filters');
   compare('--suite', sel.suites, 'suites');
-  compare('--shard', sel.shard ? [`${sel.shard.index}/${sel.shard.count}`] : [], 'shard');
+  compare('--shard', sel.shard ? [shardAsGiven(given('--shard'), sel.shard)] : [], 'shard');
   compare('--dtype', sel.dtypes, 'dtypes');
   const graph = given('--graph').at(-1);
   if ((graph ?? null) !== (report.graph?.file ?? null)) problems.push(`the command gives --graph ${graph ?? '(none)'}, but the report records graph file ${report.graph?.file ?? '(none)'}`);
@@ -58,6 +62,16 @@ function commandProblems(report: Report): string[] {
   }
   if (!challenged && seed !== (sel.seed ?? null)) problems.push(`the command gives seed ${JSON.stringify(seed)}, but the report records seed ${JSON.stringify(sel.seed ?? null)}`);
   return problems;
+}
+
+/**
+ * The recorded shard as the command line gave it: `--shard auto` (or `auto/N` with the recorded N) resolved to the
+ * recorded K/N from the environment, which the report does not record; any other value must be the K/N itself.
+ */
+function shardAsGiven(given: readonly string[], shard: { index: number; count: number }): string {
+  const text = given.at(-1);
+  if (text === 'auto' || text === `auto/${shard.count}`) return text;
+  return `${shard.index}/${shard.count}`;
 }
 
 function challengeProblems(report: Report): string[] {

@@ -82,6 +82,7 @@ export const CHECKS = [
   ['authority', 'signer may sign this device'],
   ['consistency', 'dates, command, digests'],
   ['suites', 'suite digests'],
+  ['shards', 'shard signatures'],
   ['completeness', 'required cases'],
   ['inputs', 'input digests'],
   ['expected', 'single-answer outputs'],
@@ -348,6 +349,7 @@ function* verifySteps(input: VerifyInput, options: VerifyOptions, catalog: Shipp
   if (consistency.length > 0) checks.set('consistency', 'fail', listMessage(consistency), consistency.slice(0, MAX_DETAILS));
   else checks.set('consistency', 'ok', 'dates in order; the command line gives the recorded selection, profile and seed; every judged result carries its digests');
   checkSuites(report, catalog, checks);
+  checkShards(report, options.keys, checks);
   const requiredIds = checkCompleteness(report, catalog, checks);
   checkInputs(report, catalog, checks);
   const expected = expectedOutputsCheck(report, catalog);
@@ -530,6 +532,56 @@ function checkSignature(
     );
   }
   return { ok: false, message: notes.join('; ') };
+}
+
+/**
+ * A merged report (`accelcert merge`) carries its shards' envelopes: each must be signed by a trusted key, and the
+ * shards must be 1..N exactly once, of the merged run (same profile, selection but the shard, seed, device), and hold
+ * exactly the merged results, byte for byte in canonical JSON. Then the merged results are the shards' own, and none
+ * was added, dropped or edited by the merge.
+ */
+function checkShards(report: Report, keys: readonly TrustedKey[], checks: Checklist): void {
+  if (!report.shards) {
+    checks.set('shards', 'ok', 'not a merged report: it carries no shards');
+    return;
+  }
+  const problems = shardProblems(report, report.shards, keys);
+  if (problems.length > 0) checks.set('shards', 'fail', listMessage(problems), problems.slice(0, MAX_DETAILS));
+  else checks.set('shards', 'ok', `${report.shards.length} shards, each signed by a trusted key, hold exactly the ${report.results.length} merged results`);
+}
+
+function shardProblems(report: Report, shards: NonNullable<Report['shards']>, keys: readonly TrustedKey[]): string[] {
+  const problems: string[] = [];
+  const count = shards[0]?.count ?? 0;
+  const merged = new Map(report.results.map((r) => [r.id, canonicalize(r)]));
+  const seen = new Set<string>();
+  const sameRun = (r: Report): string | null => {
+    const what = (x: Report): unknown => [x.profile.name, x.harness.version, x.suites, { ...x.selection, shard: null, cases: 0 }, x.target.fingerprint.vendor, x.target.fingerprint.model, x.target.fingerprint.framework, x.challenge];
+    return canonicalize(what(r)) === canonicalize(what(report)) ? null : 'is not a shard of the merged run (profile, accelcert, suites, selection, seed or device differ)';
+  };
+  shards.forEach((s, i) => {
+    const name = `shard ${s.index}/${s.count}`;
+    if (s.count !== count || s.index !== i + 1) problems.push(`${name} is listed at position ${i + 1} of shards of ${count}: the shards must be 1..${count}, each once, in order`);
+    const checked = authenticReport({ envelope: s.envelope, reportBytes: null }, keys);
+    if ('problem' in checked) {
+      problems.push(`${name}'s envelope does not verify: ${checked.problem}`);
+      return;
+    }
+    const shard = checked.report;
+    if (shard.selection.shard?.index !== s.index || shard.selection.shard.count !== s.count) problems.push(`${name}'s signed report is shard ${shard.selection.shard ? `${shard.selection.shard.index}/${shard.selection.shard.count}` : '(none)'}`);
+    const differs = sameRun(shard);
+    if (differs) problems.push(`${name} ${differs}`);
+    for (const r of shard.results) {
+      if (seen.has(r.id)) problems.push(`${r.id} is in more than one shard`);
+      seen.add(r.id);
+      const m = merged.get(r.id);
+      if (m === undefined) problems.push(`${r.id} of ${name} is missing from the merged results`);
+      else if (m !== canonicalize(r)) problems.push(`${r.id} differs from its result in ${name}`);
+    }
+  });
+  if (shards.length !== count) problems.push(`the report carries ${shards.length} shards of ${count}`);
+  for (const id of merged.keys()) if (!seen.has(id)) problems.push(`${id} is in the merged results but in no shard`);
+  return problems;
 }
 
 function checkSuites(report: Report, catalog: ShippedCatalog, checks: Checklist): void {
