@@ -14,9 +14,9 @@ export interface ExecuteOptions {
   timeoutMs: number;
   /** requests kept in flight, so the harness computes references while the device works */
   depth: number;
-  /** stop after this many cases in a row crash or time out (default: never); the cases left are recorded as not run */
+  /** stop after this many cases in a row crash, time out or break the protocol (default: never); the cases left are recorded as not run */
   maxConsecutiveCrashes?: number;
-  /** opens a fresh session after a crash or a timeout */
+  /** opens a fresh session after a crash, a timeout or a protocol break */
   reopen: () => Promise<Session>;
   /** stops scheduling new cases; results of the cases already run are kept */
   signal?: AbortSignal;
