@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findPython } from '../drivers/pytorch/python.js';
 import { arg } from '../ops/args.js';
+import { linearReluGraph } from '../testing/graph-files.js';
 import type { Report } from '../report/schema.js';
 import { runMain as run } from '../testing/helpers.js';
 import { GRAPH_FILE_IN_RUN, loadGraphFile, type GraphFile } from '../workload/graph-file.js';
@@ -106,34 +107,11 @@ function write(name: string, text: string): string {
 /** A small graph file written by hand (relu of a linear layer), valid without PyTorch. */
 function handMade(): GraphFile {
   const contiguous = { kind: 'contiguous' } as const;
-  return {
-    format: 'accelcert-graph',
-    version: 1,
-    name: 'hand-mlp',
-    family: 'captured',
-    dtype: 'float32',
-    graph: {
-      name: 'hand-mlp',
-      placeholders: [
-        { name: 'p_weight', kind: 'parameter' },
-        { name: 'p_bias', kind: 'parameter' },
-        { name: 'x', kind: 'input' },
-      ],
-      nodes: [
-        { name: 'permute', op: 'aten.permute.default', args: [arg.tensor(0), arg.ints([1, 0])], kwargs: {}, outputs: 1 },
-        { name: 'addmm', op: 'aten.addmm.default', args: [arg.tensor(1), arg.tensor(2), arg.tensor(3)], kwargs: {}, outputs: 1 },
-        { name: 'relu', op: 'aten.relu.default', args: [arg.tensor(4)], kwargs: {}, outputs: 1 },
-      ],
-      outputs: [5],
-    },
-    inputs: [
-      { dtype: 'float32', shape: [3, 4], layout: contiguous, recipe: { kind: 'values', values: [0.5, -0.25, 1, 0, 0.125, 0.75, -1, 2, -0.5, 0.25, 0.5, -2] } },
-      { dtype: 'float32', shape: [3], layout: contiguous, recipe: { kind: 'normal', mean: 0, std: 0.1 } },
-      { dtype: 'float32', shape: [5, 4], layout: contiguous, recipe: { kind: 'normal', mean: 0, std: 1 } },
-    ],
-    checks: [{ kind: 'cosine', output: 0, min: 0.999999 }],
-    source: { torch: 'by hand', module: 'graph.test.ts', tracer: 'none', keptWeights: true },
-  };
+  return linearReluGraph('hand-mlp', [
+    { dtype: 'float32', shape: [3, 4], layout: contiguous, recipe: { kind: 'values', values: [0.5, -0.25, 1, 0, 0.125, 0.75, -1, 2, -0.5, 0.25, 0.5, -2] } },
+    { dtype: 'float32', shape: [3], layout: contiguous, recipe: { kind: 'normal', mean: 0, std: 0.1 } },
+    { dtype: 'float32', shape: [5, 4], layout: contiguous, recipe: { kind: 'normal', mean: 0, std: 1 } },
+  ], 'graph.test.ts');
 }
 
 function writeJson(name: string, value: unknown): string {
@@ -221,9 +199,11 @@ describe('run --graph on the reference driver', () => {
     expect(r.out).toMatch(/^CERTIFIED \(graph\) on driver reference/);
     expect(readFileSync(join(out, GRAPH_FILE_IN_RUN))).toEqual(readFileSync(path));
 
+    // an unsigned run is never VALID; every claim of its content checks out
     const v = await run('verify', out, '--allow-unsigned');
-    expect(v.out).toMatch(/VALID: every claim checks out; the report's verdict is CERTIFIED for profile graph/);
-    expect(v.code).toBe(0);
+    expect(v.out).toMatch(/ok {4}verdict +CERTIFIED, recomputed from the results, equals the claimed verdict/);
+    expect(v.out).toMatch(/\nINVALID: the report is unsigned: its content is consistent, but nothing proves who wrote it\n$/);
+    expect(v.code).toBe(1);
 
     // a graph.json edited after the run, or gone, is a failed check, not a crash
     const edited = join(tmp, 'ref-run-edited');
@@ -366,8 +346,8 @@ describe.skipIf(!haveTorch)(`graph capture with PyTorch ${python?.torchVersion ?
       expect(r.code).toBe(0);
     }
     const v = await run('verify', out, '--allow-unsigned');
-    expect(v.out).toMatch(/^VALID: every claim checks out/m);
-    expect(v.code).toBe(0);
+    expect(v.out).toMatch(/^INVALID: the report is unsigned: its content is consistent, but nothing proves who wrote it$/m);
+    expect(v.code).toBe(1);
 
     const ref = join(tmp, 'tiny-net-ref');
     const rr = await run('run', '--graph', file, '--driver', 'reference', '--no-sign', '--out', ref);

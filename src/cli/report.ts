@@ -6,24 +6,27 @@ import { loadReport } from '../report/load.js';
 import { renderJunit } from '../render/junit.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { benchmarksSvg, chartTitle } from '../render/chart.js';
+import { renderHtml } from '../render/html.js';
 import type { Report } from '../report/schema.js';
 import { loadVerifyInput } from '../verify/load.js';
 import { authenticReport } from '../verify/verify.js';
 import { trustedKeys } from './trust.js';
 
+type Format = 'md' | 'junit' | 'svg' | 'html';
+
 export const registerReport: RegisterCommand = (program, setExitCode) => {
   program
     .command('report')
     .description(
-      're-render a finished run from its signed report: Markdown summary, JUnit XML or the benchmark chart (SVG), on stdout or into a file; ' +
+      're-render a finished run from its signed report: Markdown summary, JUnit XML, the benchmark chart (SVG) or the web page (HTML), on stdout or into a file; ' +
         'the signature is checked first (a report that does not check out is refused, exit 1, unless --unverified)',
     )
     .argument('<dir>', 'run folder (or its report.dsse.json or report.json)')
-    .addOption(new Option('--format <format>', 'output format').choices(['md', 'junit', 'svg']).makeOptionMandatory())
+    .addOption(new Option('--format <format>', 'output format').choices(['md', 'junit', 'svg', 'html']).makeOptionMandatory())
     .option('--out <file>', 'write to this file instead of stdout')
     .option('--key <file>', 'trusted signer: a public key (PEM) or a keyring; repeatable (default: your local default key)', (v: string, p: string[]) => [...p, v], [])
     .option('--unverified', 'render report.json even when its signature does not check out (said on stderr)')
-    .action((dir: string, opts: { format: 'md' | 'junit' | 'svg'; out?: string; key: string[]; unverified?: boolean }) => {
+    .action((dir: string, opts: { format: Format; out?: string; key: string[]; unverified?: boolean }) => {
       const report = verifiedOrSaid(dir, opts.key, opts.unverified === true);
       if (!report) {
         setExitCode(1);
@@ -58,8 +61,9 @@ function verifiedOrSaid(dir: string, keyPaths: readonly string[], unverified: bo
   return loadReport(dir);
 }
 
-function render(report: Report, format: 'md' | 'junit' | 'svg', dir: string): string {
+function render(report: Report, format: Format, dir: string): string {
   if (format === 'md') return renderMarkdown(report);
+  if (format === 'html') return renderHtml(report);
   if (format === 'junit') return renderJunit(report);
   if (!report.benchmarks || report.benchmarks.entries.length === 0) throw new UserError(`${dir}: the run measured no benchmark, so it has no chart`);
   return benchmarksSvg(report.benchmarks, chartTitle(report));

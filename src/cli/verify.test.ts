@@ -203,7 +203,9 @@ describe('accelcert report', () => {
     expect(tampered.err).toMatch(/\(subject digest: report\.json hashes to sha256 [0-9a-f]{64}, but the signed statement names [0-9a-f]{64}: report\.json was changed after signing\)/);
     const xml = await run('report', runDir, '--format', 'junit', ...key);
     expect(xml.out).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites>/);
-    expect((await run('report', runDir, '--format', 'html')).code).toBe(2);
+    const html = await run('report', runDir, '--format', 'html', ...key);
+    expect(html.out).toBe(readFileSync(join(runDir, 'report.html'), 'utf8'));
+    expect((await run('report', runDir, '--format', 'pdf')).code).toBe(2);
     const bad = await run('report', join(runDir, 'nope'), '--format', 'md');
     expect(bad.err).toMatch(/^accelcert: .*nope does not exist\n$/);
     expect(bad.code).toBe(2);

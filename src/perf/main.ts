@@ -1,5 +1,6 @@
 import { benchFidelity } from './fidelity.bench.js';
 import { benchHarness } from './harness.bench.js';
+import { benchHtml } from './html.bench.js';
 import { benchOracle } from './oracle.bench.js';
 import { benchStability } from './stability.bench.js';
 import { benchTransport } from './transport.bench.js';
@@ -16,6 +17,7 @@ const sections: [string, () => Promise<string[]>][] = [
   ['verify', benchVerify],
   ['fidelity', benchFidelity],
   ['stability', benchStability],
+  ['html', benchHtml],
 ];
 
 const wanted = process.argv.slice(2);

@@ -111,8 +111,8 @@ export function renderMarkdown(report: Report): string {
   return out.join('\n');
 }
 
-/** A task check's figure as people read it: agreement share, worst cosine, tokens identical or not. */
-function checkFigure(r: CaseResult, kind: 'top1' | 'cosine' | 'tokens'): string {
+/** A task check's figure as people read it: agreement share, worst cosine, tokens identical or not (report.html shows it too). */
+export function checkFigure(r: CaseResult, kind: 'top1' | 'cosine' | 'tokens'): string {
   const o = r.outputs.find((x) => (kind === 'tokens' ? x.rule === 'tokens identical' : x.rule.startsWith(`${kind}≥`)));
   if (!o) return '';
   if (o.problem !== null) return 'no';

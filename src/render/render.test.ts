@@ -179,7 +179,7 @@ describe('benchmarks.svg in the run folder', () => {
   it('is written beside the summary when a benchmark was measured, and removed when the next run in the folder has none', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-run-'));
     const written = await writeRunOutputs(dir, withBenchmarks(tablePeak('NVIDIA H200')), { none: true });
-    expect(written.files.map((f) => f.slice(dir.length + 1))).toEqual(['report.json', 'summary.md', 'junit.xml', 'benchmarks.svg']);
+    expect(written.files.map((f) => f.slice(dir.length + 1))).toEqual(['report.json', 'summary.md', 'junit.xml', 'benchmarks.svg', 'report.html']);
     expect(readFileSync(join(dir, 'benchmarks.svg'), 'utf8')).toMatch(/^<\?xml[^]*<svg [^]*copy&lt;1g&gt;/);
     await writeRunOutputs(dir, example(), { none: true });
     expect(existsSync(join(dir, 'benchmarks.svg'))).toBe(false);

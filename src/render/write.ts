@@ -5,6 +5,7 @@ import { benchmarksSvg, chartTitle } from './chart.js';
 import { reportBytes } from '../report/build.js';
 import { RUN_FILES } from '../report/files.js';
 import { ensureDefaultKey, loadPrivateKey } from '../signing/keys.js';
+import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import type { Report } from '../report/schema.js';
@@ -25,7 +26,7 @@ function signingKey(signing: Signing): KeyObject | null {
 
 /**
  * Writes report.json (the exact bytes the signature covers), report.dsse.json (unless unsigned), summary.md,
- * junit.xml and, when benchmarks were measured, benchmarks.svg into `dir`; the envelope's statement names every one of
+ * junit.xml, benchmarks.svg when benchmarks were measured, and report.html into `dir`; the envelope's statement names every one of
  * them by its sha256. `key` is a KeyObject or the path of a PEM private key. Each file is written whole
  * and renamed into place, so a reader never sees half a report.
  */
@@ -42,6 +43,7 @@ export async function writeRunOutputs(dir: string, report: Report, signing: Sign
     // a chart left from an earlier run in this folder would show benchmarks this report does not have
     await rm(join(dir, RUN_FILES.chart), { force: true });
   }
+  companions.push({ name: RUN_FILES.html, bytes: Buffer.from(renderHtml(report)) });
   const outputs: [string, Buffer][] = [];
   const key = signingKey(signing);
   if (key) {

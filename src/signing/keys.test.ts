@@ -74,7 +74,7 @@ describe('the default key', () => {
       const dir = mkdtempSync(join(tmpdir(), 'run-'));
       const { report } = syntheticReport({ cases: 8 });
       const signed = await writeRunOutputs(dir, report, { keyPath: undefined });
-      expect(signed.files.map((f) => f.slice(dir.length + 1))).toEqual(['report.json', 'report.dsse.json', 'summary.md', 'junit.xml']);
+      expect(signed.files.map((f) => f.slice(dir.length + 1))).toEqual(['report.json', 'report.dsse.json', 'summary.md', 'junit.xml', 'report.html']);
       const env = JSON.parse(readFileSync(join(dir, 'report.dsse.json'), 'utf8')) as { signatures: { keyid: string }[] };
       expect(env.signatures[0]?.keyid).toBe(keyFingerprint(loadPublicKey(join(home, 'default.pub'))));
       const unsigned = await writeRunOutputs(dir, report, { none: true });
