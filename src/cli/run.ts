@@ -35,6 +35,7 @@ import { GRAPH_FILE_IN_RUN, loadGraphFile } from '../workload/graph-file.js';
 import { parseDtypes, parseShard, selectCases } from '../suite/select.js';
 import { userSeedProblem } from '../tensor/prng.js';
 import { printJson } from './output.js';
+import { isDeviceList, runOnEveryDevice } from './node-run.js';
 
 const RunOptionsSchema = z.object({
   driver: z.string().optional(),
@@ -105,7 +106,7 @@ export const registerRun: RegisterCommand = (program, setExitCode, args) => {
     .command('run')
     .description('run the cases a profile requires on a device (operators, models or benchmarks), judge or measure them, and write a signed report')
     .option('--driver <name>', 'driver: pytorch, exec, reference, or a path to a driver module (default: the best usable target)')
-    .option('--device <device>', 'device string, e.g. cpu, cuda:0, xpu:0, mps, npu:0 (default: the driver\'s first device)')
+    .option('--device <device>', 'device string, e.g. cpu, cuda:0, xpu:0, mps, npu:0 (default: the driver\'s first device); a list X,Y or PREFIX:all (e.g. cuda:all) runs every device in parallel, each in its own run folder under --out, with a node summary')
     .option('--profile <name>', 'certification profile: inference-fp32, inference-lowp, full, bench', DEFAULT_PROFILE)
     .option('--suite <name>', 'only this suite (repeatable)', collect)
     .option('--filter <glob>', 'only cases whose id matches (repeatable; `*` within a segment, `**` across)', collect)
@@ -161,6 +162,8 @@ export const registerRun: RegisterCommand = (program, setExitCode, args) => {
     )
     .action(async (raw: unknown, command: Command) => {
       const opts = RunOptionsSchema.parse(raw);
+      // a device list is one run per device, each a child `run` with this command line: nothing else is done here
+      if (opts.device !== undefined && isDeviceList(opts.device)) return setExitCode(await runOnEveryDevice({ ...opts, device: opts.device }, args));
       const timeoutMs = positiveNumber(opts.timeout, '--timeout') * 1000;
       const depth = Math.floor(positiveNumber(opts.depth, '--depth'));
       const maxCrashes = parseCount(opts.maxCrashes, '--max-crashes');
@@ -248,8 +251,8 @@ export const registerRun: RegisterCommand = (program, setExitCode, args) => {
         if (problem) throw new UserError(`--resume ${opts.resume}: ${problem}`);
       };
       if (graph) {
-        // the exact bytes whose sha256 the report records, so that verify can take the cases from the run folder
-        mkdirSync(outDir, { recursive: true });
+        // the exact bytes whose sha256 the report records, so that verify can take the cases from the run folder (which
+        // exists by now: created above, or the resumed run's)
         writeFileSync(join(outDir, GRAPH_FILE_IN_RUN), graph.bytes);
       }
       const cache = oracleCacheFromEnv(process.env);
