@@ -47,7 +47,9 @@ describe('benchmarks through the CLI on the pytorch CPU driver', () => {
     expect(entry?.figure.median).toBeCloseTo((2 * 256 ** 3) / ((mm?.bench?.stats.medianNs ?? NaN) * 1e-9), 3);
     expect(readFileSync(join(dir('baseline'), 'summary.md'), 'utf8')).toMatch(/## Benchmarks: 2 of 2 measured[\s\S]*`mm-256x256x256` \| float32 \| hot \| [0-9.]+ GFLOP\/s/);
     expect(readFileSync(join(dir('baseline'), 'benchmarks.svg'), 'utf8')).toContain('mm-256x256x256');
-    const svg = await runMain('report', dir('baseline'), '--format', 'svg');
+    // the run is unsigned: `report` renders it only when told to, and says so
+    const svg = await runMain('report', dir('baseline'), '--format', 'svg', '--unverified');
+    expect(svg.err).toMatch(/^accelcert: WARNING: rendering an UNVERIFIED report/);
     expect(svg.out).toBe(readFileSync(join(dir('baseline'), 'benchmarks.svg'), 'utf8'));
     const verified = await runMain('verify', dir('baseline'), '--allow-unsigned');
     expect(verified.out).toMatch(/ok {4}benchmark figures +2 benchmark figures follow from their samples, against no known peak/);

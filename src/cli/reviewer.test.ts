@@ -24,9 +24,18 @@ const readReport = (dir: string): Report => ReportSchema.parse(JSON.parse(readFi
 const verify = (...args: string[]): { code: number | null; stdout: string; stderr: string } => runCli(['verify', ...args]);
 const lastLine = (text: string): string => text.trimEnd().split('\n').at(-1) ?? '';
 
-/** A signed run of the wrong relu driver over the relu cases (a few fail), with these extra run arguments. */
+const runs = new Map<string, string>();
+
+/**
+ * A signed run of the wrong relu driver over the relu cases (a few fail), with these extra run arguments; one run per
+ * set of arguments, shared by the tests (those that edit a run copy it first).
+ */
 function wrongRelu(...extra: string[]): string {
+  const key = extra.join('\n');
+  const known = runs.get(key);
+  if (known !== undefined) return known;
   const out = join(tmp('reviewer'), 'run');
+  runs.set(key, out);
   const r = runCli(['run', '--driver', WRONG_RELU, '--filter', RELU, '--key', VENDOR.key, '--out', out, ...extra]);
   if (r.code !== 0 && r.code !== 1) throw new Error(r.stderr);
   return out;

@@ -166,7 +166,7 @@ describe('accelcert run', () => {
     const again = cli(args);
     expect([again.code, again.stderr.trim()]).toEqual([
       2,
-      `accelcert: --out ${out}: the folder is not empty (it holds journal.jsonl, junit.xml, report.json, run.json and 2 more); choose another folder, or add --force to replace its run`,
+      `accelcert: --out ${out}: the folder is not empty (it holds journal.jsonl, junit.xml, report.html, report.json and 3 more); choose another folder, or add --force to replace its run`,
     ]);
     expect(readFileSync(join(out, 'run.log'), 'utf8')).toBe(log);
     // a run folder without its report holds a run that was killed: the sentence says how to continue it
