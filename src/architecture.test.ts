@@ -17,7 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/ops'],
   ['src/workload'],
   ['src/device', 'src/judge', 'src/bench'],
-  ['src/graph'],
+  ['src/graph', 'src/collective'],
   ['src/suite', 'src/protocol'],
   ['suites'],
   ['src/drivers'],

@@ -48,9 +48,14 @@ describe('suites, drivers, discover', () => {
       ['inference-fp32', 16225],
       ['inference-lowp', 24431],
       ['full', 28570],
-      // the small scale's benchmarks (the full scale has as many)
-      ['bench', 56],
+      // the small scale's benchmarks (the full scale has as many kernels and models, and more collectives)
+      ['bench', 58],
+      ['collectives', 249],
+      ['collectives-lowp', 537],
     ]);
+    const collectives = out.suites.find((s) => s.name === 'collectives') as unknown as { cases: number; collectives: { name: string; cases: number; ranks: number[] }[] };
+    expect(collectives.collectives.reduce((n, k) => n + k.cases, 0)).toBe(collectives.cases);
+    expect(collectives.collectives.find((k) => k.name === 'all_reduce-sum')).toMatchObject({ cases: 78, ranks: [2, 4, 8] });
   });
 
   it('drivers says plainly why the pytorch driver is not usable with a python that has no torch', () => {

@@ -27,7 +27,7 @@ const MergeOptionsSchema = z.object({
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** A shard's run folder, its signature checked with the trusted keys: an unsigned or forged shard is refused (exit 2). */
-function readShard(dir: string, keys: readonly TrustedKey[]): ShardInput {
+export function readShard(dir: string, keys: readonly TrustedKey[]): ShardInput {
   const input = loadVerifyInput(dir);
   if (!input.envelope) throw new UserError(`${dir} is unsigned (no report.dsse.json): merge takes signed shards only`);
   const checked = authenticReport(input, keys);

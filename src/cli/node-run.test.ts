@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { ReportSchema, type Report } from '../report/schema.js';
 import { LISTED_DIFFERENCES, nodeSummaryMarkdown, NodeSummarySchema, summarizeNode, worstExitCode } from '../report/node-summary.js';
 import { runMain } from '../testing/helpers.js';
+import { findPython } from '../drivers/pytorch/python.js';
+import { writeRunOutputs } from '../render/write.js';
+import { loadPrivateKey } from '../signing/keys.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { deviceFolderName, forwardedArgs, isDeviceList } from './node-run.js';
 
@@ -39,6 +42,49 @@ describe('run --device X,Y', () => {
     expect(r.code).toBe(3);
     expect(r.err).toContain('--device cuda:all: the reference driver lists no cuda device (it lists reference)');
   });
+});
+
+const python = await findPython({}).catch(() => null);
+
+describe('run --device X,Y --split', () => {
+  it('spreads one selection across the devices and merges their signed shards into one report naming the device of each result', async () => {
+    const select = ['--filter', 'core/binary/aten.add.Tensor/float32', '--no-spare-worker'];
+    const whole = join(root, 'whole');
+    expect((await runMain('run', '--driver', 'reference', ...select, '--key', KEY, '--out', whole)).code).toBe(0);
+    // two device strings of one model: the reference lists one device, so the split runs it twice under its name;
+    // distinct strings are the pytorch driver's cpu and cpu:0 (below)
+    const out = join(root, 'split');
+    const r = await runMain('run', '--driver', 'reference', '--device', 'reference,reference', '--split', ...select, '--key', KEY, '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^INCOMPLETE \(inference-fp32\) split across 2 devices \(reference, reference\)/m);
+    expect(r.err).toMatch(/^\[1-reference\] .*cases/m);
+    const report = ReportSchema.parse(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
+    const plain = ReportSchema.parse(JSON.parse(readFileSync(join(whole, 'report.json'), 'utf8')));
+    expect(report.shards?.map((s) => `${s.index}/${s.count}`)).toEqual(['1/2', '2/2']);
+    const digest = (x: Report): string[][] => x.results.map((y) => [y.id, y.status, y.outputDigest ?? '']);
+    expect(digest(report)).toEqual(digest(plain));
+    const v = await runMain('verify', out, '--key', PUB);
+    expect(v.code, v.out).toBe(5);
+    expect(v.out).toMatch(/ok +shard signatures +2 shards, each signed by a trusted key/);
+  }, 60_000);
+
+  it.skipIf(python?.torchVersion == null)('records the device of each result when the devices differ', async () => {
+    const out = join(root, 'split-cpu');
+    const r = await runMain('run', '--driver', 'pytorch', '--device', 'cpu,cpu:0', '--split', '--filter', 'core/binary/aten.add.Tensor/float32', '--no-spare-worker', '--key', KEY, '--out', out);
+    expect(r.code, r.err).toBe(0);
+    const report = ReportSchema.parse(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
+    const devices = new Set(report.results.map((x) => x.device));
+    expect(devices).toEqual(new Set(['cpu', 'cpu:0']));
+    const v = await runMain('verify', out, '--key', PUB);
+    expect(v.code, v.out).toBe(5);
+    // a result moved to the other device no longer matches its shard's signed report
+    const forged = join(root, 'split-forged');
+    const edited = { ...report, results: report.results.map((x, i) => (i === 0 ? { ...x, device: x.device === 'cpu' ? 'cpu:0' : 'cpu' } : x)) };
+    await writeRunOutputs(forged, edited, { key: loadPrivateKey(KEY) });
+    const f = await runMain('verify', forged, '--key', PUB);
+    expect(f.code).toBe(1);
+    expect(f.out).toMatch(/FAIL +shard signatures +.*differs from its result in shard/);
+  }, 120_000);
 });
 
 describe('node-run helpers', () => {

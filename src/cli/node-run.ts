@@ -7,7 +7,16 @@ import { UserError } from '../errors.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { autoSelect, resolveDriver } from '../drivers/registry.js';
 import type { Driver, OpenOptions } from '../drivers/types.js';
-import { ensureDefaultKey } from '../signing/keys.js';
+import { createPublicKey } from 'node:crypto';
+import { ensureDefaultKey, keyFingerprint, loadPrivateKey } from '../signing/keys.js';
+import type { TrustedKey } from '../signing/keyring.js';
+import { checkShards, mergeShards, type ShardInput } from '../report/merge.js';
+import { runExitCode } from '../report/build.js';
+import { writeRunOutputs } from '../render/write.js';
+import { getProfile, requiredCases } from '../suite/profile.js';
+import { shippedSuites } from '../../suites/index.js';
+import { deviceName } from '../device/device.js';
+import { readShard } from './merge.js';
 import { loadReport } from '../report/load.js';
 import { RUN_FILES } from '../report/files.js';
 import { nodeAgreement, nodeSummaryMarkdown, summarizeNode, type DeviceRun, type NodeSummary } from '../report/node-summary.js';
@@ -34,6 +43,9 @@ export interface NodeRunOptions {
   json: boolean;
   python?: string | undefined;
   worker?: string | undefined;
+  profile?: string | undefined;
+  /** spread the selection across the devices, one shard each, and merge the shards into one report */
+  split?: boolean | undefined;
 }
 
 /** A device list (`a,b`) or every device of a kind (`PREFIX:all`): what takes `run` to one run per device. */
@@ -51,6 +63,11 @@ export async function runOnEveryDevice(opts: NodeRunOptions, args: readonly stri
   if (opts.resume !== undefined) {
     throw new UserError(`--device ${opts.device} starts a new run per device, which --resume cannot continue: resume each device's run folder with its own --device`);
   }
+  if (opts.split) splitProblem(args, opts);
+  if (opts.profile?.startsWith('collectives')) {
+    // a collective spans the node: one worker forms a rank on every device, so one run, not one per device
+    throw new UserError(`--profile ${opts.profile} runs once for the whole node, its worker forming a rank on every device: give one device (e.g. --device ${opts.device.split(',')[0]?.replace(/:all$/, ':0')}), not --device ${opts.device}`);
+  }
   const items = opts.device.split(',').map((x) => x.trim());
   if (items.some((x) => x === '')) throw new UserError(`--device "${opts.device}" has an empty item: give devices separated by commas, e.g. cuda:0,cuda:1`);
   const openOptions: OpenOptions = { python: opts.python, worker: opts.worker };
@@ -61,12 +78,52 @@ export async function runOnEveryDevice(opts: NodeRunOptions, args: readonly stri
   prepareNodeFolder(outDir, opts);
   // every child would otherwise create the missing default key at once, each its own
   if (opts.sign && opts.key === undefined) ensureDefaultKey((line) => process.stderr.write(`accelcert: ${line}\n`));
-  const childArgs = forwardedArgs(args, opts.driver === undefined && driver ? ['--driver', driver.name] : []);
+  const childArgs = forwardedArgs(args, opts.driver === undefined && driver ? ['--driver', driver.name] : []).filter((a) => a !== '--split');
+  if (opts.split) {
+    // one shard per device, each a signed run of its own under shards/, then merged into the one report of the run
+    const shardsDir = join(outDir, 'shards');
+    const shards = await runChildren(devices, shardsDir, childArgs, true, (i) => ['--shard', `${i + 1}/${devices.length}`]);
+    return mergeSplit(outDir, shardsDir, shards, opts, args);
+  }
   const runs = await runChildren(devices, outDir, childArgs, opts.json);
   const summary = summarizeNode(runs);
   writeNodeSummary(outDir, summary);
   printNodeSummary(outDir, summary, opts.json);
   return summary.exitCode;
+}
+
+/** What --split cannot run with, in one sentence (exit 2): it makes the shards itself, and merges signed runs only. */
+function splitProblem(args: readonly string[], opts: NodeRunOptions): void {
+  if (args.some((a) => a === '--shard' || a.startsWith('--shard='))) throw new UserError('--split makes one shard per device itself: it takes no --shard');
+  if (!opts.sign) throw new UserError("--split merges the devices' signed runs into one report: it cannot run with --no-sign");
+}
+
+/**
+ * The one report of a split run: the devices' shard runs, their signatures checked with the key that signed them,
+ * merged (report/merge.ts refuses anything but the complete shards of one run, on devices of one model) and signed.
+ */
+async function mergeSplit(outDir: string, shardsDir: string, runs: readonly DeviceRun[], opts: NodeRunOptions, args: readonly string[]): Promise<number> {
+  const lost = runs.find((r) => r.report === null);
+  if (lost) throw new UserError(`--split: the run on ${lost.device} wrote no report (exit ${lost.exitCode}); its shard is missing, so nothing is merged (see ${join(shardsDir, lost.folder)})`, 3);
+  const key = opts.key !== undefined ? loadPrivateKey(opts.key) : ensureDefaultKey((line) => process.stderr.write(`accelcert: ${line}\n`)).key;
+  const pub = createPublicKey(key);
+  const trusted: TrustedKey[] = [{ key: pub, source: opts.key ?? 'the default key', fingerprint: keyFingerprint(pub) }];
+  const shards = checkShards(runs.map((r) => readShard(join(shardsDir, r.folder), trusted)));
+  const first = (shards[0] as ShardInput).report;
+  const required = requiredCases(getProfile(first.profile.name), shippedSuites(), first.selection.benchScale ?? null);
+  const report = mergeShards({ shards, requiredIds: required.map((c) => c.id), command: ['accelcert', ...args] });
+  const written = await writeRunOutputs(outDir, report, { key });
+  if (opts.json) printJson({ outDir, verdict: report.verdict, summary: report.summary, devices: runs.map((r) => r.device), files: written.files });
+  else {
+    const lines = [
+      `${report.verdict.status} (${report.verdict.profile}) split across ${runs.length} devices (${runs.map((r) => r.device).join(', ')}), ${deviceName(report.target.fingerprint)}`,
+      ...report.verdict.reasons.map((r) => `  - ${r}`),
+      `cases: ${report.summary.total}`,
+      `run folder: ${outDir}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  return runExitCode(report);
 }
 
 async function usableDriver(name: string | undefined, openOptions: OpenOptions): Promise<Driver> {
@@ -131,8 +188,8 @@ interface Child {
   kill: (signal: NodeJS.Signals) => void;
 }
 
-async function runChildren(devices: readonly string[], outDir: string, childArgs: readonly string[], json: boolean): Promise<DeviceRun[]> {
-  const children = devices.map((device, i) => startChild(device, deviceFolderName(i + 1, device), outDir, childArgs, json));
+async function runChildren(devices: readonly string[], outDir: string, childArgs: readonly string[], json: boolean, extra: (i: number) => string[] = () => []): Promise<DeviceRun[]> {
+  const children = devices.map((device, i) => startChild(device, deviceFolderName(i + 1, device), outDir, [...childArgs, ...extra(i)], json));
   // the children run in their own process groups (a terminal's Ctrl-C reaches only this process), so each signal
   // reaches each child exactly once: the first lets the runs finish their cases in flight, a second stops them
   const forward = (signal: NodeJS.Signals): void => children.forEach((c) => c.kill(signal));
@@ -149,7 +206,8 @@ async function runChildren(devices: readonly string[], outDir: string, childArgs
 
 function startChild(device: string, folder: string, outDir: string, childArgs: readonly string[], json: boolean): Child {
   const args = [join(PACKAGE_ROOT, 'bin', 'accelcert.js'), ...childArgs, '--device', device, '--out', join(outDir, folder)];
-  const sub = execa(process.execPath, args, { reject: false, buffer: false, detached: true, stdin: 'ignore' });
+  // each run holds its one device: its worker forms no ranks across the others (collective benchmarks are not applicable)
+  const sub = execa(process.execPath, args, { reject: false, buffer: false, detached: true, stdin: 'ignore', env: { ACCELCERT_NODE_DEVICE_RUN: '1' } });
   const prefix = `[${folder}] `;
   // with --json the parent's stdout is the node summary alone: the children's own output goes to stderr
   const lines = [prefixLines(sub.stdout, prefix, json ? process.stderr : process.stdout), prefixLines(sub.stderr, prefix, process.stderr)];

@@ -65,6 +65,7 @@ const RunOptionsSchema = z.object({
   threshold: z.string().default('5'),
   resume: z.string().optional(),
   force: z.boolean().default(false),
+  split: z.boolean().default(false),
   json: z.boolean().default(false),
 });
 
@@ -104,13 +105,14 @@ function parseCount(text: string, flag: string): number {
 export const registerRun: RegisterCommand = (program, setExitCode, args) => {
   program
     .command('run')
-    .description('run the cases a profile requires on a device (operators, models or benchmarks), judge or measure them, and write a signed report')
+    .description('run the cases a profile requires on a device (operators, models, benchmarks or collectives), judge or measure them, and write a signed report')
     .option('--driver <name>', 'driver: pytorch, exec, reference, or a path to a driver module (default: the best usable target)')
     .option('--device <device>', 'device string, e.g. cpu, cuda:0, xpu:0, mps, npu:0 (default: the driver\'s first device); a list X,Y or PREFIX:all (e.g. cuda:all) runs every device in parallel, each in its own run folder under --out, with a node summary')
-    .option('--profile <name>', 'certification profile: inference-fp32, inference-lowp, full, bench', DEFAULT_PROFILE)
+    .option('--profile <name>', 'certification profile: inference-fp32, inference-lowp, full, bench, collectives, collectives-lowp', DEFAULT_PROFILE)
     .option('--suite <name>', 'only this suite (repeatable)', collect)
     .option('--filter <glob>', 'only cases whose id matches (repeatable; `*` within a segment, `**` across)', collect)
     .option('--dtype <dtype>', 'only cases filed under this dtype (repeatable)', collect)
+    .option('--split', 'with a list of identical devices (--device cuda:all): spread the selection across them, one shard each, and merge their signed runs into one report whose results name the device that ran them')
     .option('--shard <K/N>', 'only the K-th of N shards of the selection; auto (or auto/N): K and N from a Kubernetes Indexed Job or a Slurm job array')
     .option('--challenge <file>', "answer a reviewer's challenge (accelcert challenge): its seed becomes the run's, and the report carries it")
     .option('--seed <seed>', "mix this seed into every case's inputs (1 to 64 letters, digits, '.', '_', '-'; default: none, the suites' own inputs)")
@@ -164,6 +166,7 @@ export const registerRun: RegisterCommand = (program, setExitCode, args) => {
       const opts = RunOptionsSchema.parse(raw);
       // a device list is one run per device, each a child `run` with this command line: nothing else is done here
       if (opts.device !== undefined && isDeviceList(opts.device)) return setExitCode(await runOnEveryDevice({ ...opts, device: opts.device }, args));
+      if (opts.split) throw new UserError(`--split spreads the selection across a list of devices: give them with --device (e.g. cuda:all or cuda:0,cuda:1), not ${opts.device === undefined ? 'no --device' : `--device ${opts.device}`}`);
       const timeoutMs = positiveNumber(opts.timeout, '--timeout') * 1000;
       const depth = Math.floor(positiveNumber(opts.depth, '--depth'));
       const maxCrashes = parseCount(opts.maxCrashes, '--max-crashes');

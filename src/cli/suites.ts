@@ -7,7 +7,7 @@ import { printJson, printLines, table } from './output.js';
 export const registerSuites: RegisterCommand = (program) => {
   program
     .command('suites')
-    .description('list suites with their digests and case counts per op (or model) and dtype, and the profiles that require them')
+    .description('list suites with their digests and case counts per op (model, benchmark or collective) and dtype, and the profiles that require them')
     .option('--json', 'machine-readable output on stdout')
     .action((opts: { json?: boolean }) => {
       const suites = shippedSuites();
@@ -15,6 +15,7 @@ export const registerSuites: RegisterCommand = (program) => {
         const perOp = new Map<string, Map<string, number>>();
         const perModel = new Map<string, { family: string; nodes: number; dtypes: Map<string, number>; modes: Set<string> }>();
         const perBench = new Map<string, { name: string; family: string; scale: string; dtypes: Map<string, number>; variants: Set<string> }>();
+        const perCollective = new Map<string, { dtypes: Map<string, number>; ranks: Set<number> }>();
         for (const c of s.cases) {
           if (c.kind === 'graph') {
             const m = perModel.get(c.graph.name) ?? { family: c.family, nodes: c.graph.nodes.length, dtypes: new Map<string, number>(), modes: new Set<string>() };
@@ -28,6 +29,12 @@ export const registerSuites: RegisterCommand = (program) => {
             b.dtypes.set(c.dtype, (b.dtypes.get(c.dtype) ?? 0) + 1);
             b.variants.add(`${c.bench.math === 'tf32' ? 'tf32-' : ''}${c.bench.cache}`);
             perBench.set(key, b);
+          }
+          if (c.kind === 'collective') {
+            const k = perCollective.get(c.collective.name) ?? { dtypes: new Map<string, number>(), ranks: new Set<number>() };
+            k.dtypes.set(c.dtype, (k.dtypes.get(c.dtype) ?? 0) + 1);
+            k.ranks.add(c.collective.ranks);
+            perCollective.set(c.collective.name, k);
           }
           if (c.kind !== 'op') continue;
           const m = perOp.get(c.op) ?? new Map<string, number>();
@@ -57,6 +64,12 @@ export const registerSuites: RegisterCommand = (program) => {
             dtypes: Object.fromEntries(b.dtypes),
             variants: [...b.variants],
           })),
+          collectives: [...perCollective].map(([name, k]) => ({
+            name,
+            cases: [...k.dtypes.values()].reduce((x, y) => x + y, 0),
+            dtypes: Object.fromEntries(k.dtypes),
+            ranks: [...k.ranks],
+          })),
         };
       });
       const profiles = PROFILES.map((p) => ({ name: p.name, description: p.description, suites: p.suites, dtypes: p.dtypes, requiredCases: requiredCases(p, suites).length }));
@@ -75,6 +88,7 @@ export const registerSuites: RegisterCommand = (program) => {
             s.models.map((m) => [`  ${m.family}/${m.name}`, `${m.cases}`, `${m.nodes} nodes`, Object.entries(m.dtypes).map(([d, n]) => `${d}:${n}`).join(' '), m.modes.join(', ')]),
           ),
           ...table(s.benchmarks.map((b) => [`  ${b.scale}`, `${b.family}/${b.name}`, `${b.cases}`, Object.entries(b.dtypes).map(([d, n]) => `${d}:${n}`).join(' '), b.variants.join(', ')])),
+          ...table(s.collectives.map((k) => [`  ${k.name}`, `${k.cases}`, Object.entries(k.dtypes).map(([d, n]) => `${d}:${n}`).join(' '), `${k.ranks.join(', ')} ranks`])),
         );
         lines.push('');
       }

@@ -42,11 +42,23 @@ export const CapabilitiesSchema = z.object({
    * version 1 (what every device ran before workload kinds existed)
    */
   workloads: z.partialRecord(WorkloadKindSchema, z.number().int().positive()).optional(),
+  /**
+   * how the session runs collective workloads: the communication backend (gloo, nccl, …), the most ranks it forms
+   * (one per device of the node; processes on a CPU), and what it composes from other collectives because the backend
+   * lacks it (`avg` → "sum, then division by the world size"), each with the sentence a result carries
+   */
+  collectives: z
+    .object({
+      backend: z.string().min(1).max(200),
+      maxRanks: z.number().int().nonnegative(),
+      composed: z.record(z.string().max(200), z.string().max(1000)),
+    })
+    .optional(),
 });
 export type Capabilities = z.infer<typeof CapabilitiesSchema>;
 
 /** The version of each workload kind's request this accelcert sends (docs/driver-protocol.md). */
-export const WORKLOAD_VERSIONS: Readonly<Record<WorkloadKind, number>> = { op: 1, graph: 1, bench: 1 };
+export const WORKLOAD_VERSIONS: Readonly<Record<WorkloadKind, number>> = { op: 1, graph: 1, bench: 1, collective: 1 };
 
 /** Why a session cannot run a workload kind, or null when it can: negotiated from its capabilities. */
 export function workloadProblem(caps: Capabilities, kind: WorkloadKind): string | null {

@@ -59,7 +59,12 @@ export async function timeInProcess(spec: BenchSpec, call: () => Promise<ExecRes
 /** The op or graph request that one run of a bench request makes (graphs run eagerly, outputs only). */
 export function benchRun(req: Extract<ExecRequest, { kind: 'bench' }>): Exclude<ExecRequest, { kind: 'bench' }> {
   const w = req.bench.workload;
-  return w.kind === 'op'
-    ? { kind: 'op', caseId: req.caseId, op: w.op, args: w.args, kwargs: w.kwargs, inputs: req.inputs }
-    : { kind: 'graph', caseId: req.caseId, graph: w.graph, mode: 'eager', intermediates: false, inputs: req.inputs };
+  switch (w.kind) {
+    case 'op':
+      return { kind: 'op', caseId: req.caseId, op: w.op, args: w.args, kwargs: w.kwargs, inputs: req.inputs };
+    case 'graph':
+      return { kind: 'graph', caseId: req.caseId, graph: w.graph, mode: 'eager', intermediates: false, inputs: req.inputs };
+    case 'collective':
+      return { kind: 'collective', caseId: req.caseId, collective: w.collective, inputs: req.inputs };
+  }
 }

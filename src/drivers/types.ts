@@ -2,6 +2,7 @@ import type { Arg } from '../ops/args.js';
 import type { Capabilities, DeviceInfo } from '../device/device.js';
 import type { TensorData } from '../tensor/tensor.js';
 import type { BenchSpec, BenchTiming } from '../workload/bench.js';
+import type { CollectiveSpec } from '../workload/collective.js';
 import type { Graph, GraphMode } from '../workload/graph.js';
 
 export interface Availability {
@@ -14,7 +15,7 @@ export interface Availability {
 
 /**
  * One run of a case on the device, by workload kind: `op` calls one ATen overload, `graph` runs a graph of ATen
- * calls, `bench` times a workload. The harness sends a kind only to a session whose capabilities offer it.
+ * calls, `bench` times a workload, `collective` runs a torch.distributed collective across ranks. The harness sends a kind only to a session whose capabilities offer it.
  */
 export type ExecRequest =
   | { kind: 'op'; caseId: string; op: string; args: Arg[]; kwargs: Record<string, Arg>; inputs: TensorData[] }
@@ -23,14 +24,17 @@ export type ExecRequest =
    * in order), instead of only the graph's outputs: what the judge needs to name the first node that goes wrong
    */
   | { kind: 'graph'; caseId: string; graph: Graph; mode: GraphMode; intermediates: boolean; inputs: TensorData[] }
-  | { kind: 'bench'; caseId: string; bench: BenchSpec; inputs: TensorData[] };
+  | { kind: 'bench'; caseId: string; bench: BenchSpec; inputs: TensorData[] }
+  /** inputs: one tensor stacking every rank's input (rank r's is row r); the answer has one output per rank, in rank order */
+  | { kind: 'collective'; caseId: string; collective: CollectiveSpec; inputs: TensorData[] };
 
 export const EXEC_ERROR_KINDS = ['unsupported', 'runtime', 'out_of_memory'] as const;
 export type ExecErrorKind = (typeof EXEC_ERROR_KINDS)[number];
 
 export type ExecResult =
   /** `timing`: a bench request's answer (its outputs are empty) */
-  | { ok: true; outputs: TensorData[]; deviceTimeNs?: number; timing?: BenchTiming }
+  /** `note`: how the device ran the case where it is not the operation asked for (a collective the backend composes) */
+  | { ok: true; outputs: TensorData[]; deviceTimeNs?: number; timing?: BenchTiming; note?: string }
   | { ok: false; error: { kind: ExecErrorKind; message: string } };
 
 /** An open device. Sessions only compute: inputs are generated and outputs judged by the harness. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ArgSchema } from '../ops/args.js';
 import { DTypeSchema } from '../tensor/dtype.js';
 import { BenchSpecSchema, BenchTimingSchema } from '../workload/bench.js';
+import { CollectiveSpecSchema } from '../workload/collective.js';
 import { GraphModeSchema, GraphSchema } from '../workload/graph.js';
 import { CapabilitiesSchema, DeviceInfoSchema } from '../device/device.js';
 
@@ -88,6 +89,12 @@ export const GraphRequestSchema = workloadRequest('graph', {
  * capabilities offer `bench` at the version this accelcert speaks, and never while another request is in flight.
  */
 export const BenchRequestSchema = workloadRequest('bench', { bench: BenchSpecSchema });
+/**
+ * The `collective` workload: a torch.distributed collective across `collective.ranks` ranks of the node. The one input
+ * stacks every rank's input (rank r starts from row r); the reply is a `result` with one output per rank, in rank
+ * order (docs/collectives.md). Sent only to a worker whose capabilities offer `collective`.
+ */
+export const CollectiveRequestSchema = workloadRequest('collective', { collective: CollectiveSpecSchema });
 export const CloseRequestSchema = z.object({ type: z.literal('close'), id: Id });
 
 export const RequestSchema = z.discriminatedUnion('type', [
@@ -97,6 +104,7 @@ export const RequestSchema = z.discriminatedUnion('type', [
   ExecRequestSchema,
   GraphRequestSchema,
   BenchRequestSchema,
+  CollectiveRequestSchema,
   CloseRequestSchema,
 ]);
 export type Request = z.infer<typeof RequestSchema>;
@@ -127,6 +135,7 @@ export const ResultReplySchema = z.object({
   id: Id,
   outputs: z.array(WireOutputSchema).max(MAX_TENSORS),
   deviceTimeNs: Count.nullable().optional().describe('device time of the call, synchronised, if measured'),
+  note: Text.optional().describe('how the device ran the case where it is not the operation asked for, e.g. a collective the backend composes from others'),
 });
 
 /** The answer to a `bench` request: the timed samples and how they were taken. */

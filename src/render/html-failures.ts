@@ -129,7 +129,7 @@ function caseArticle(report: Report, r: CaseResult, anchors: Anchors): string {
   return out.join('\n');
 }
 
-const KIND_WORD: Readonly<Record<CaseResult['kind'], string>> = { op: 'op', graph: 'model', bench: 'benchmark' };
+const KIND_WORD: Readonly<Record<CaseResult['kind'], string>> = { op: 'op', graph: 'model', bench: 'benchmark', collective: 'collective' };
 
 /** The failures section: each failing subject with its count and worst margin, then its detailed cases. */
 export function failuresSection(report: Report, plan: FailurePlan, anchors: Anchors): string[] {

@@ -150,9 +150,13 @@ function peakLine(peak: Benchmarks['peak']): string {
   return `dense peaks ${from}: ${values || 'none'}`;
 }
 
-/** Why a figure needs care: the host, not the device, set the pace, or the spread never came down to its target. */
+/**
+ * What a figure is when it is not the plain rate (a collective's bus bandwidth, with its algorithm bandwidth), and why
+ * it needs care: the host, not the device, set the pace, or the spread never came down to its target.
+ */
 function benchNotes(e: BenchEntry): string {
-  return [...(e.hostBound ? ['host-bound'] : []), ...(e.stable ? [] : ['unstable: spread above target'])].join('; ');
+  const bus = e.busBytesPerSecond !== null && e.bytesPerSecond !== null ? [`bus bandwidth; algorithm ${formatSi(e.bytesPerSecond, 'B/s')}`] : [];
+  return [...bus, ...(e.hostBound ? ['host-bound'] : []), ...(e.stable ? [] : ['unstable: spread above target'])].join('; ');
 }
 
 /** The benchmark table: one row per measured benchmark, then the bench cases that were not measured and why. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CaseResult } from '../runner/result.js';
 import { DTypeSchema } from '../tensor/dtype.js';
-import { BenchMathSchema, BenchScaleSchema } from '../workload/bench.js';
+import { BenchMathSchema, BenchScaleSchema, type BenchBound } from '../workload/bench.js';
 import { peakPrecision, PeakPrecisionSchema, PeakSchema, type Peak } from '../bench/peaks.js';
 
 export const FIGURE_UNITS = ['FLOP/s', 'B/s', 'tokens/s', 'images/s'] as const;
@@ -24,6 +24,11 @@ export const BenchEntrySchema = z.object({
   figure: z.object({ unit: FigureUnitSchema, median: z.number().nonnegative(), low: z.number().nonnegative(), high: z.number().nonnegative() }),
   flopsPerSecond: z.number().nonnegative().nullable(),
   bytesPerSecond: z.number().nonnegative().nullable(),
+  /**
+   * collectives: the bus bandwidth at the median time, bytesPerSecond (the algorithm bandwidth) times the collective's
+   * bus factor, as nccl-tests reports it; the figure is this. Null for other benchmarks
+   */
+  busBytesPerSecond: z.number().nonnegative().nullable(),
   itemsPerSecond: z.number().nonnegative().nullable(),
   medianMs: z.number().positive(),
   relativeIqr: z.number().nonnegative(),
@@ -57,8 +62,10 @@ export function benchEntry(r: Measured, peak: Peak): BenchEntry {
   const m = r.bench;
   const { flops, bytes, items } = m.work;
   const perSecond = (amount: number | null, ns: number): number | null => (amount === null ? null : amount / (ns * 1e-9));
+  const bus = m.work.busFactor ?? null;
   const headline = (ns: number): number => {
     if (items) return items.count / (ns * 1e-9);
+    if (bus !== null) return ((bytes ?? 0) * bus) / (ns * 1e-9);
     if (m.bound === 'compute' && flops !== null) return flops / (ns * 1e-9);
     return (bytes ?? flops ?? 0) / (ns * 1e-9);
   };
@@ -76,6 +83,7 @@ export function benchEntry(r: Measured, peak: Peak): BenchEntry {
     figure: { unit, median: headline(m.stats.medianNs), low: headline(m.stats.p75Ns), high: headline(m.stats.p25Ns) },
     flopsPerSecond,
     bytesPerSecond,
+    busBytesPerSecond: bus !== null && bytesPerSecond !== null ? bytesPerSecond * bus : null,
     itemsPerSecond: items ? perSecond(items.count, m.stats.medianNs) : null,
     medianMs: m.stats.medianNs / 1e6,
     relativeIqr: m.stats.relativeIqr,
@@ -86,7 +94,9 @@ export function benchEntry(r: Measured, peak: Peak): BenchEntry {
   };
 }
 
-function peakOf(bound: 'compute' | 'memory', dtype: CaseResult['dtype'], math: 'strict' | 'tf32', flopsPerSecond: number | null, bytesPerSecond: number | null, peak: Peak): BenchEntry['peak'] {
+function peakOf(bound: BenchBound, dtype: CaseResult['dtype'], math: 'strict' | 'tf32', flopsPerSecond: number | null, bytesPerSecond: number | null, peak: Peak): BenchEntry['peak'] {
+  // no table knows a node's link bandwidth: a collective's figure stands alone
+  if (bound === 'interconnect') return null;
   if (bound === 'memory') {
     if (peak.memoryTBs === null || bytesPerSecond === null) return null;
     const value = peak.memoryTBs * 1e12;

@@ -114,7 +114,13 @@ export function mergeShards(input: MergeInput): Report {
   const order = new Map(input.requiredIds.map((id, i) => [id, i]));
   const rank = (r: CaseResult): number => order.get(r.id) ?? input.requiredIds.length;
   // the profile's case order, which is the order an unsharded run records; a case the profile lacks keeps shard order
-  const results = shards.flatMap((s) => s.report.results).map((r, i) => ({ r, i })).sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i).map(({ r }) => r);
+  // shards that ran on different devices (`run --split`): each result names its device
+  const split = new Set(shards.map((s) => s.report.target.device)).size > 1;
+  const results = shards
+    .flatMap((s) => s.report.results.map((r) => (split ? { ...r, device: s.report.target.device } : r)))
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i)
+    .map(({ r }) => r);
   const started = Math.min(...shards.map((s) => Date.parse(s.report.startedAt)));
   const ended = Math.max(...shards.map((s) => Date.parse(s.report.endedAt)));
   const report = buildReport({

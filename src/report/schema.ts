@@ -9,7 +9,7 @@ import { BenchScaleSchema } from '../workload/bench.js';
 import { USER_SEED_PATTERN } from '../tensor/prng.js';
 
 /** Bumped on any change a reader of report.json must know about; verify rejects versions it does not know. */
-export const REPORT_SCHEMA_VERSION = 5;
+export const REPORT_SCHEMA_VERSION = 6;
 
 export const VERDICT_STATUSES = ['CERTIFIED', 'NOT_CERTIFIED', 'INCOMPLETE'] as const;
 export const VerdictStatusSchema = z.enum(VERDICT_STATUSES);

@@ -10,7 +10,10 @@ export interface VerdictInput {
   profile: string;
   /** ids of every case the profile requires, over the suites this accelcert ships */
   requiredIds: readonly string[];
-  /** kind: a bench case skipped as not applicable on the device (float8 on a device without it) counts as done */
+  /**
+   * kind: a bench case skipped as not applicable on the device (float8 on a device without it), or a collective of more
+   * ranks than the node forms, counts as done
+   */
   results: readonly (Pick<CaseResult, 'id' | 'status'> & { kind?: CaseResult['kind'] })[];
   selection: Pick<Selection, 'suites' | 'filters' | 'dtypes' | 'shard'>;
   run: RunOutcome;
@@ -66,7 +69,7 @@ export function computeVerdict(input: VerdictInput): Verdict {
     const list = byId.get(r.id);
     if (list) list.push(r.status);
     else byId.set(r.id, [r.status]);
-    if (r.kind === 'bench') benchIds.add(r.id);
+    if (r.kind === 'bench' || r.kind === 'collective') benchIds.add(r.id);
   }
   const missing: string[] = [];
   const duplicated: string[] = [];
@@ -120,7 +123,7 @@ export function computeVerdict(input: VerdictInput): Verdict {
   if (failures.length > 0) return { status: 'NOT_CERTIFIED', profile, reasons: failures };
   const passed = requiredIds.length - waived - notApplicable;
   const reasons = [
-    `all ${requiredIds.length} required cases of profile ${profile} present exactly once: ${passed} passed, ${waived} waived${notApplicable > 0 ? `, ${notApplicable} benchmarks not applicable on this device` : ''}`,
+    `all ${requiredIds.length} required cases of profile ${profile} present exactly once: ${passed} passed, ${waived} waived${notApplicable > 0 ? `, ${notApplicable} not applicable on this device (benchmarks it cannot run, collectives of more ranks than it forms)` : ''}`,
   ];
   if (input.graph) reasons.push(`the certification covers the model ${input.graph.name} of graph file ${input.graph.file} only, not the operator cases of any profile`);
   return { status: 'CERTIFIED', profile, reasons };

@@ -6,7 +6,7 @@ import type { BenchTiming } from '../workload/bench.js';
 import { caseSubject, type BenchCase, type Case } from '../workload/case.js';
 import { measurement, poolTimings, roundCase, timingOf } from '../bench/measure.js';
 import { inThreadOracle, type Oracle, type OracleAnswer } from './oracle.js';
-import { checkCase, planBench, planFrom, planGraph, type CasePlan, type NotRun } from './plan.js';
+import { checkCase, planBench, planCollective, planFrom, planGraph, type CasePlan, type NotRun } from './plan.js';
 import type { CaseResult } from './result.js';
 
 export interface ExecuteOptions {
@@ -75,6 +75,7 @@ export async function executeCases(first: Session, cases: readonly Case[], opts:
     const checked = checkCase(c, session.capabilities);
     if ('typed' in checked) return planGraph(checked, seed);
     if ('bench' in checked) return planBench(checked, seed);
+    if ('collective' in checked) return planCollective(checked, seed);
     if (!('bound' in checked)) return checked;
     return planFrom(checked, await (pending ?? oracle.compute(checked.c, seed)));
   };
@@ -274,7 +275,8 @@ async function runOne(session: Session, c: Case, plan: CasePlan | NotRun, timeou
   try {
     const { divergence, ...judged } = plan.judge({ first: first.outputs, repeat });
     const where = divergence ? { divergence: { node: divergence.node, op: divergence.op, output: divergence.output } } : {};
-    return { kind: 'done', result: { ...base, ...judged, ...where, timings } };
+    const note = first.note !== null ? { note: first.note.slice(0, 1000) } : {};
+    return { kind: 'done', result: { ...base, ...judged, ...where, ...note, timings } };
   } catch (err) {
     // the judge throws only for harness bugs (a reference without its bound, …): never blame the device
     return { kind: 'done', result: { ...base, status: 'error', message: `the harness cannot judge this case: ${firstLine(err)}`, timings } };
@@ -290,7 +292,7 @@ function execSafely(session: Session, req: ExecRequest): Promise<ExecResult> {
   }
 }
 
-type Answer = { kind: 'answer'; outputs: TensorData[]; execMs: number; deviceMs: number | null; timing: BenchTiming | null };
+type Answer = { kind: 'answer'; outputs: TensorData[]; execMs: number; deviceMs: number | null; timing: BenchTiming | null; note: string | null };
 
 /** The device's answer to one call, or the case's result when there is none (error, malformed, lost). */
 async function answerOf(pending: Promise<ExecResult>, t0: number, base: BaseResult, timeoutMs: number, limitMs: number): Promise<Answer | Outcome> {
@@ -329,7 +331,7 @@ async function answerOf(pending: Promise<ExecResult>, t0: number, base: BaseResu
   const deviceMs = res.deviceTimeNs === undefined ? null : res.deviceTimeNs / 1e6;
   const bad = res.outputs.map(validateView).find((e) => e !== null);
   if (bad) return { kind: 'done', result: { ...base, status: 'error', message: `the device returned a malformed tensor: ${bad}`, timings: { execMs, deviceMs } } };
-  return { kind: 'answer', outputs: res.outputs, execMs, deviceMs, timing: res.timing ?? null };
+  return { kind: 'answer', outputs: res.outputs, execMs, deviceMs, timing: res.timing ?? null, note: res.note ?? null };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -7,7 +7,12 @@ import { judgeCase, type Answers } from '../judge/judge.js';
 import type { CaseJudgement } from '../judge/result.js';
 import { getOp } from '../ops/registry.js';
 import { opCall, type BoundOp } from '../ops/types.js';
-import { caseOps, type BenchCase, type Case, type GraphCase, type OpCase } from '../workload/case.js';
+import { caseOps, type BenchCase, type Case, type CollectiveCase, type GraphCase, type OpCase } from '../workload/case.js';
+import { collectiveProblem } from '../workload/collective.js';
+import { collectiveReference } from '../collective/reference.js';
+import { judgeCollective } from '../collective/judge.js';
+import { toRef } from '../tensor/materialize.js';
+import type { TensorData } from '../tensor/tensor.js';
 import type { BenchTiming } from '../workload/bench.js';
 import { measurement } from '../bench/measure.js';
 import { caseInputs, inputDigest } from './inputs.js';
@@ -51,7 +56,11 @@ export type Judged = CaseJudgement & { divergence?: Divergence | null };
  * A case the runner can send: an op case, its op bound to the call (outputs, acceptance rules, determinism), or a
  * graph case, typed node by node.
  */
-export type Runnable = { c: OpCase; bound: BoundOp } | { c: GraphCase; typed: TypedGraph } | { c: BenchCase; bench: true };
+export type Runnable =
+  | { c: OpCase; bound: BoundOp }
+  | { c: GraphCase; typed: TypedGraph }
+  | { c: BenchCase; bench: true }
+  | { c: CollectiveCase; collective: true };
 
 /**
  * What can be known of a case before any input exists, by workload kind. A kind this accelcert cannot run yet, an op
@@ -61,6 +70,7 @@ export type Runnable = { c: OpCase; bound: BoundOp } | { c: GraphCase; typed: Ty
 export function checkCase(c: Case, caps: Capabilities): Runnable | NotRun {
   if (c.kind === 'bench') return checkBench(c, caps);
   if (c.kind === 'graph') return checkGraph(c, caps);
+  if (c.kind === 'collective') return checkCollective(c, caps);
   const op = getOp(c.op);
   if (!op) return { status: 'error', message: `the harness has no definition of ${c.op}` };
   const unsupported = deviceProblem(c, caps);
@@ -93,9 +103,35 @@ function checkGraph(c: GraphCase, caps: Capabilities): Runnable | NotRun {
 function checkBench(c: BenchCase, caps: Capabilities): Runnable | NotRun {
   const kind = workloadProblem(caps, c.kind);
   if (kind) return { status: 'unsupported', message: kind };
-  const problem = deviceProblem(c, caps);
+  const problem = deviceProblem(c, caps) ?? ranksProblem(c, caps);
   if (problem) return { status: 'skip', message: `not applicable: ${problem}` };
   return { c, bench: true };
+}
+
+/** Why a session cannot form the ranks a collective benchmark times, or null (not a collective, or it can). */
+function ranksProblem(c: BenchCase, caps: Capabilities): string | null {
+  const w = c.bench.workload;
+  if (w.kind !== 'collective') return null;
+  const maxRanks = caps.collectives?.maxRanks ?? 0;
+  if (w.collective.ranks <= maxRanks) return null;
+  return maxRanks < 2 ? 'the device forms no ranks for collectives (capabilities.collectives.maxRanks)' : `the benchmark needs ${w.collective.ranks} ranks; the device forms at most ${maxRanks} (capabilities.collectives.maxRanks)`;
+}
+
+/**
+ * A collective needs a session that forms ranks. One that forms fewer than the case needs skips it as not applicable
+ * (a node of 4 devices has no 8-rank collective), as long as it forms some: a device that forms none is unsupported.
+ */
+function checkCollective(c: CollectiveCase, caps: Capabilities): Runnable | NotRun {
+  const problem = collectiveProblem(c.collective, c.inputs[0]?.shape ?? []);
+  if (problem || c.inputs.length !== 1) return { status: 'error', message: `the collective is malformed: ${problem ?? 'it needs exactly one input'}` };
+  const unsupported = deviceProblem(c, caps);
+  if (unsupported) return { status: 'unsupported', message: `not sent: ${unsupported}` };
+  const maxRanks = caps.collectives?.maxRanks ?? 0;
+  if (maxRanks < 2) return { status: 'unsupported', message: 'not sent: the device forms no ranks for collectives (capabilities.collectives.maxRanks)' };
+  if (c.collective.ranks > maxRanks) {
+    return { status: 'skip', message: `not applicable: the case needs ${c.collective.ranks} ranks; the device forms at most ${maxRanks} (capabilities.collectives.maxRanks)` };
+  }
+  return { c, collective: true };
 }
 
 /**
@@ -147,21 +183,43 @@ export function planGraph({ c, typed }: Extract<Runnable, { typed: TypedGraph }>
   };
 }
 
+/** A bench or collective case's inputs, or why the harness cannot generate them. */
+function generated(c: BenchCase | CollectiveCase, userSeed: string | null): TensorData[] | NotRun {
+  try {
+    return caseInputs(c, userSeed);
+  } catch (err) {
+    return { status: 'error', message: `the harness cannot generate this case's inputs: ${firstLine(err)}` };
+  }
+}
+
 /**
  * The plan of a bench case: its inputs (large ones in repeated blocks, inputs.ts), sent once; the device times the
  * workload and the harness computes the statistics from its samples.
  */
 export function planBench({ c }: Extract<Runnable, { bench: true }>, userSeed: string | null): CasePlan | NotRun {
-  let inputs;
-  try {
-    inputs = caseInputs(c, userSeed);
-  } catch (err) {
-    return { status: 'error', message: `the harness cannot generate this case's inputs: ${firstLine(err)}` };
-  }
+  const inputs = generated(c, userSeed);
+  if (!Array.isArray(inputs)) return inputs;
   return {
     request: { kind: 'bench', caseId: c.id, bench: c.bench, inputs },
     repeat: false,
     measure: (timing) => measurement(c, timing),
+    inputDigest: inputDigest(inputs),
+  };
+}
+
+/**
+ * The plan of a collective case: its stacked input, and every rank's expected answer from the float64 reference,
+ * computed before the device is asked. Run twice: a collective is deterministic for a fixed world size and backend.
+ */
+export function planCollective({ c }: Extract<Runnable, { collective: true }>, userSeed: string | null): CasePlan | NotRun {
+  const inputs = generated(c, userSeed);
+  if (!Array.isArray(inputs)) return inputs;
+  const x = toRef(inputs[0] as TensorData);
+  const expectation = collectiveReference(c.collective, x);
+  return {
+    request: { kind: 'collective', caseId: c.id, collective: c.collective, inputs },
+    repeat: true,
+    judge: (answers) => judgeCollective(c.collective, expectation, x, answers),
     inputDigest: inputDigest(inputs),
   };
 }
@@ -174,6 +232,7 @@ export async function planCase(c: Case, caps: Capabilities, oracle: Oracle = inT
   const checked = checkCase(c, caps);
   if ('typed' in checked) return planGraph(checked, userSeed);
   if ('bench' in checked) return planBench(checked, userSeed);
+  if ('collective' in checked) return planCollective(checked, userSeed);
   if (!('bound' in checked)) return checked;
   return planFrom(checked, await oracle.compute(checked.c, userSeed));
 }

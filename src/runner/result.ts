@@ -12,7 +12,7 @@ export type { BenchMeasurement } from '../bench/measure.js';
 export const CaseResultSchema = z.object({
   id: z.string(),
   kind: WorkloadKindSchema,
-  /** what the case runs: the ATen overload (op), the graph's name (graph) or the benchmark's name (bench) */
+  /** what the case runs: the ATen overload (op), the graph's name (graph), the benchmark's name (bench) or the collective's (collective) */
   subject: z.string(),
   family: z.string(),
   dtype: DTypeSchema,
@@ -46,6 +46,16 @@ export const CaseResultSchema = z.object({
   divergence: z.object({ node: z.string(), op: z.string(), output: z.number().int().nonnegative() }).optional(),
   /** bench cases that were measured: the samples and their statistics (docs/benchmarks.md) */
   bench: BenchMeasurementSchema.optional(),
+  /**
+   * how the device ran the case where that is not the operation asked for, in its own words: a collective the
+   * communication backend lacks and the driver composes from others ("gloo has no reduce_scatter: …")
+   */
+  note: z.string().max(1000).optional(),
+  /**
+   * the device string that ran the case, in a report whose shards ran on different devices (`run --device X,Y
+   * --split`); absent otherwise (the report's target ran every case)
+   */
+  device: z.string().max(200).optional(),
   /** the waiver that covered this case, when status is `waived` */
   waiver: z.string().nullable().optional(),
 });

@@ -39,6 +39,18 @@ export const PROFILES: readonly Profile[] = [
     suites: ['bench'],
     dtypes: [...DTYPES],
   },
+  {
+    name: 'collectives',
+    description: 'collectives across the ranks of a node (torch.distributed): every collective in float32 and int64',
+    suites: ['collectives'],
+    dtypes: ['float32', 'int64'],
+  },
+  {
+    name: 'collectives-lowp',
+    description: 'collectives plus float16 and bfloat16, the dtypes mixed-precision training communicates in',
+    suites: ['collectives'],
+    dtypes: ['float32', 'int64', 'float16', 'bfloat16'],
+  },
 ];
 
 export const DEFAULT_PROFILE = 'inference-fp32';

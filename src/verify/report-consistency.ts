@@ -36,7 +36,10 @@ function commandProblems(report: Report): string[] {
   // line names only the shards' folders
   if (cmd[0] === 'accelcert' && cmd[1] === 'merge') return report.shards ? [] : ['the recorded command is an accelcert merge, but the report carries no shards'];
   if (cmd[0] !== 'accelcert' || cmd[1] !== 'run') return [`the recorded command "${cmd.slice(0, 2).join(' ')}" is not an accelcert run`];
-  if (report.shards) return ['the report carries shards, but its recorded command is an accelcert run, not a merge'];
+  // `run --device X,Y --split` merges its devices' shards itself: its command gives the selection the shards share
+  const split = cmd.includes('--split');
+  if (report.shards && !split) return ['the report carries shards, but its recorded command is an accelcert run, not a merge or a --split run'];
+  if (!report.shards && split) return ['the command splits the run across devices (--split), but the report carries no shards'];
   const problems: string[] = [];
   const sel = report.selection;
   const given = (option: string): string[] => givenOptions(cmd, option);

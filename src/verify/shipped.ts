@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import type { OutputMetrics } from '../judge/result.js';
 import { ruleLabel } from '../judge/interval.js';
 import { getOp } from '../ops/registry.js';
-import { opCall } from '../ops/types.js';
+import { opCall, type OutputSpec } from '../ops/types.js';
+import { collectiveOutputSpecs } from '../collective/reference.js';
 import type { DType } from '../tensor/dtype.js';
 import { typeGraph } from '../graph/interpret.js';
 import { modelRuleLabel } from '../graph/judge.js';
@@ -43,25 +44,30 @@ const withoutK = (rule: string): string => rule.replace(/\(k=[^,)]*/, '(k=?');
 export function outputsProblemOf(c: Case, outputs: readonly OutputMetrics[], bench?: BenchMeasurement): string | null {
   if (c.kind === 'graph') return graphOutputsProblem(c, outputs);
   if (c.kind === 'bench') return measurementProblem(c, outputs, bench);
+  if (c.kind === 'collective') return specsProblem(c.collective.name, collectiveOutputSpecs(c.collective, c.dtype, c.inputs[0]?.shape ?? []), outputs);
   const op = getOp(c.op);
   if (!op) return `op ${c.op} is not defined by accelcert ${HARNESS_VERSION}`;
-  const specs = op.bind(opCall(c)).outputs;
-  if (outputs.length < specs.length) return `${outputs.length} outputs recorded; ${c.op} has ${specs.length}`;
+  return specsProblem(c.op, op.bind(opCall(c)).outputs, outputs);
+}
+
+/** Why recorded outputs do not fit the outputs a call defines (`name` says whose): count, dtype, shape, rule. */
+function specsProblem(name: string, specs: readonly OutputSpec[], outputs: readonly OutputMetrics[]): string | null {
+  if (outputs.length < specs.length) return `${outputs.length} outputs recorded; ${name} has ${specs.length}`;
   for (let i = 0; i < outputs.length; i++) {
     const o = outputs[i] as OutputMetrics;
     if (o.index !== i) return `output ${i} is recorded with index ${o.index}`;
     const spec = specs[i];
     if (!spec) {
       // the judge records an extra output with its problem; one without a problem was edited
-      if (o.problem === null) return `output ${i} is extra (${c.op} has ${specs.length}) yet records no problem`;
+      if (o.problem === null) return `output ${i} is extra (${name} has ${specs.length}) yet records no problem`;
       continue;
     }
     const dtypeOk = o.dtype === spec.dtype || (spec.alternativeDtypes ?? []).includes(o.dtype as DType);
     if (!dtypeOk || o.shape.length !== spec.shape.length || o.shape.some((d, k) => d !== spec.shape[k])) {
-      return `output ${i} is recorded as ${o.dtype}[${o.shape.join(',')}]; ${c.op} gives ${spec.dtype}[${spec.shape.join(',')}] for this case`;
+      return `output ${i} is recorded as ${o.dtype}[${o.shape.join(',')}]; ${name} gives ${spec.dtype}[${spec.shape.join(',')}] for this case`;
     }
     const rule = ruleLabel(spec.accuracy, o.dtype as DType);
-    if (withoutK(o.rule) !== withoutK(rule)) return `output ${i} recorded under rule ${o.rule}; ${c.op} is judged under ${rule} here`;
+    if (withoutK(o.rule) !== withoutK(rule)) return `output ${i} recorded under rule ${o.rule}; ${name} is judged under ${rule} here`;
   }
   return null;
 }

@@ -554,6 +554,7 @@ function shardProblems(report: Report, shards: NonNullable<Report['shards']>, ke
   const problems: string[] = [];
   const count = shards[0]?.count ?? 0;
   const merged = new Map(report.results.map((r) => [r.id, canonicalize(r)]));
+  const split = report.results.some((r) => r.device !== undefined);
   const seen = new Set<string>();
   const sameRun = (r: Report): string | null => {
     const what = (x: Report): unknown => [x.profile.name, x.harness.version, x.suites, { ...x.selection, shard: null, cases: 0 }, x.target.fingerprint.vendor, x.target.fingerprint.model, x.target.fingerprint.framework, x.challenge];
@@ -576,7 +577,8 @@ function shardProblems(report: Report, shards: NonNullable<Report['shards']>, ke
       seen.add(r.id);
       const m = merged.get(r.id);
       if (m === undefined) problems.push(`${r.id} of ${name} is missing from the merged results`);
-      else if (m !== canonicalize(r)) problems.push(`${r.id} differs from its result in ${name}`);
+      // a split run's merged results name the device of their shard, which the shard's signed target says
+      else if (m !== canonicalize(split ? { ...r, device: shard.target.device } : r)) problems.push(`${r.id} differs from its result in ${name}`);
     }
   });
   if (shards.length !== count) problems.push(`the report carries ${shards.length} shards of ${count}`);

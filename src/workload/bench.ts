@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ArgSchema } from '../ops/args.js';
+import { CollectiveSpecSchema } from './collective.js';
 import { GraphSchema } from './graph.js';
 import { AtenNameSchema } from './kind.js';
 
@@ -11,8 +12,11 @@ export const BENCH_SCALES = ['small', 'full'] as const;
 export const BenchScaleSchema = z.enum(BENCH_SCALES);
 export type BenchScale = z.infer<typeof BenchScaleSchema>;
 
-/** What a benchmark's throughput is set against: the compute peak of its precision, or the memory bandwidth. */
-export const BenchBoundSchema = z.enum(['compute', 'memory']);
+/**
+ * What a benchmark's throughput is set against: the compute peak of its precision, the memory bandwidth, or the links
+ * between the devices of a node (collectives; no peak is known for those).
+ */
+export const BenchBoundSchema = z.enum(['compute', 'memory', 'interconnect']);
 export type BenchBound = z.infer<typeof BenchBoundSchema>;
 
 /**
@@ -56,12 +60,16 @@ export const BenchSpecSchema = z.object({
   workload: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('op'), op: AtenNameSchema, args: z.array(ArgSchema), kwargs: z.record(z.string(), ArgSchema) }),
     z.object({ kind: z.literal('graph'), graph: GraphSchema }),
+    /** a collective across ranks; `work.bytes` is its size as nccl-tests counts it, and `work.busFactor` turns it into bus bandwidth */
+    z.object({ kind: z.literal('collective'), collective: CollectiveSpecSchema }),
   ]),
   /** work per run: floating-point operations, bytes moved (read + written once), items processed; null where not counted */
   work: z.object({
     flops: z.number().nonnegative().nullable(),
     bytes: z.number().nonnegative().nullable(),
     items: z.object({ count: z.number().int().positive(), unit: ItemUnitSchema }).nullable(),
+    /** collectives: bus bandwidth over algorithm bandwidth (nccl-tests), `busFactor` in workload/collective.ts */
+    busFactor: z.number().positive().optional(),
   }),
   bound: BenchBoundSchema,
   math: BenchMathSchema,

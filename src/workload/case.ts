@@ -4,6 +4,7 @@ import { OP_FAMILIES } from '../ops/types.js';
 import { DTypeSchema } from '../tensor/dtype.js';
 import { InputSpecSchema } from '../tensor/spec.js';
 import { BenchScaleSchema, BenchSpecSchema } from './bench.js';
+import { CollectiveSpecSchema } from './collective.js';
 import { GraphModeSchema, GraphSchema, TaskCheckSchema } from './graph.js';
 import { AtenNameSchema } from './kind.js';
 
@@ -53,11 +54,20 @@ export const BenchCaseSchema = z.object({
   bench: BenchSpecSchema,
 });
 
-export const CaseSchema = z.discriminatedUnion('kind', [OpCaseSchema, GraphCaseSchema, BenchCaseSchema]);
+/** A collective across the ranks of a node; its one input stacks every rank's input (collective.ts). */
+export const CollectiveCaseSchema = z.object({
+  kind: z.literal('collective'),
+  ...common,
+  family: Family,
+  collective: CollectiveSpecSchema,
+});
+
+export const CaseSchema = z.discriminatedUnion('kind', [OpCaseSchema, GraphCaseSchema, BenchCaseSchema, CollectiveCaseSchema]);
 export type Case = z.infer<typeof CaseSchema>;
 export type OpCase = z.infer<typeof OpCaseSchema>;
 export type GraphCase = z.infer<typeof GraphCaseSchema>;
 export type BenchCase = z.infer<typeof BenchCaseSchema>;
+export type CollectiveCase = z.infer<typeof CollectiveCaseSchema>;
 
 /** What a case runs, by name: the ATen overload, the graph's name, or the benchmark's name. Results are filed under it. */
 export function caseSubject(c: Case): string {
@@ -68,10 +78,12 @@ export function caseSubject(c: Case): string {
       return c.graph.name;
     case 'bench':
       return c.bench.name;
+    case 'collective':
+      return c.collective.name;
   }
 }
 
-/** The ATen overloads a case calls (a device that lists the ops it supports must support all of them). */
+/** The ATen overloads a case calls (a device that lists the ops it supports must support all of them); a collective calls none. */
 export function caseOps(c: Case): string[] {
   switch (c.kind) {
     case 'op':
@@ -80,8 +92,10 @@ export function caseOps(c: Case): string[] {
       return [...new Set(c.graph.nodes.map((n) => n.op))];
     case 'bench': {
       const w = c.bench.workload;
-      return w.kind === 'op' ? [w.op] : [...new Set(w.graph.nodes.map((n) => n.op))];
+      return w.kind === 'op' ? [w.op] : w.kind === 'graph' ? [...new Set(w.graph.nodes.map((n) => n.op))] : [];
     }
+    case 'collective':
+      return [];
   }
 }
 

@@ -2,10 +2,10 @@ import { z } from 'zod';
 
 /**
  * What a case runs: `op`, one ATen overload; `graph`, a model given as ATen calls in the shape of an FX /
- * torch.export graph; `bench`, a timed workload. Every layer (case, session, protocol, runner, judge, report)
+ * torch.export graph; `bench`, a timed workload; `collective`, a torch.distributed collective across ranks. Every layer (case, session, protocol, runner, judge, report)
  * carries the kind, and a device that lacks one says so instead of failing.
  */
-export const WORKLOAD_KINDS = ['op', 'graph', 'bench'] as const;
+export const WORKLOAD_KINDS = ['op', 'graph', 'bench', 'collective'] as const;
 export const WorkloadKindSchema = z.enum(WORKLOAD_KINDS);
 export type WorkloadKind = z.infer<typeof WorkloadKindSchema>;
 

@@ -55,7 +55,9 @@ describe('pytorch driver on a real PyTorch (cpu)', () => {
     expect(fp.extra['float32_matmul_precision']).toBe('highest');
     expect(fp.extra['cuda.matmul.allow_tf32']).toBe('False');
     expect(session.capabilities.dtypes).toEqual(expect.arrayContaining(['float32', 'bfloat16', 'int64', 'bool']));
-    expect(session.capabilities.workloads).toEqual({ op: 1, graph: 1, bench: 1 });
+    expect(session.capabilities.workloads).toEqual({ op: 1, graph: 1, bench: 1, collective: 1 });
+    // gloo processes on a CPU, 4 unless ACCELCERT_CPU_RANKS says otherwise
+    expect(session.capabilities.collectives).toMatchObject({ backend: 'gloo', maxRanks: Number(process.env.ACCELCERT_CPU_RANKS ?? 4) });
   });
 
   // x [2,3] · w [3,2] (w a transposed view) → relu → layer norm over the last dim (out, mean, rstd) → sum of the mean;

@@ -27,6 +27,7 @@ except ImportError as exc:  # the harness probes for torch first; this is the fa
     sys.exit(3)
 
 import bench  # noqa: E402  (this script's folder is on sys.path; needs torch, which is checked above)
+import collectives  # noqa: E402
 
 PROTOCOL = 1
 WORKER_NAME = "accelcert-pytorch-worker"
@@ -838,7 +839,8 @@ def bench_helpers():
     second copy of it."""
     return types.SimpleNamespace(make_input=make_input, make_call=make_call, lookup_op=lookup_op, graph_ops=graph_ops,
                                  run_eagerly=run_eagerly, synchronize=synchronize, failure_of=failure_of,
-                                 WorkerFailure=WorkerFailure, run_quiet=run_quiet, first_line=first_line)
+                                 WorkerFailure=WorkerFailure, run_quiet=run_quiet, first_line=first_line,
+                                 pack_outputs=pack_outputs)
 
 
 # ---------------------------------------------------------------- main loop
@@ -854,12 +856,13 @@ def hello_reply(msg):
 
 
 # the workload kinds this worker runs, each with the version of its request (docs/driver-protocol.md)
-WORKLOADS = {"op": 1, "graph": 1, "bench": 1}
+WORKLOADS = {"op": 1, "graph": 1, "bench": 1, "collective": 1}
 
 
 def capabilities(device):
     features = ["non_contiguous_inputs", "device_time", "deterministic"]
-    return dict(dtypes=list(DTYPES.keys()), ops=None, features=features, workloads=WORKLOADS)
+    return dict(dtypes=list(DTYPES.keys()), ops=None, features=features, workloads=WORKLOADS,
+                collectives=collectives.capabilities(device))
 
 
 def reader(fd, inbox):
@@ -876,6 +879,13 @@ def reader(fd, inbox):
 
 
 def main():
+    try:
+        return serve()
+    finally:
+        collectives.shutdown()  # the rank processes go with the worker
+
+
+def serve():
     for plugin in filter(None, os.environ.get("ACCELCERT_TORCH_PLUGINS", "").split(",")):
         __import__(plugin.strip())  # out-of-tree backends (e.g. torch_npu) register on import
     inbox = queue.Queue(maxsize=64)
@@ -912,7 +922,17 @@ def main():
                     raise WorkerFailure("bad_request", "bench before open")
                 timing = bench.run_bench(msg, body, device, bench_helpers())
                 send(OUT_FD, dict(type="timing", id=mid, **timing))
+            elif kind == "collective":
+                if device is None:
+                    raise WorkerFailure("bad_request", "collective before open")
+                outputs, chunks, keep, device_ns, note = collectives.run_collective(msg, body, device, bench_helpers())
+                reply = dict(type="result", id=mid, outputs=outputs, deviceTimeNs=device_ns)
+                if note:
+                    reply["note"] = note
+                send(OUT_FD, reply, chunks)
+                del keep
             elif kind == "close":
+                collectives.shutdown()
                 send(OUT_FD, dict(type="closed", id=mid))
                 return 0
             else:
@@ -920,7 +940,7 @@ def main():
         except WorkerFailure as failure:
             send(OUT_FD, dict(type="error", id=mid, kind=failure.kind, message=failure.message))
         except Exception as exc:
-            kind_of = classify(exc) if kind in ("exec", "graph", "bench") else "runtime"
+            kind_of = classify(exc) if kind in ("exec", "graph", "bench", "collective") else "runtime"
             send(OUT_FD, dict(type="error", id=mid, kind=kind_of, message=first_line(exc)))
 
 

@@ -8,6 +8,7 @@ import type { DeviceInfo } from '../../device/device.js';
 import type { TensorData } from '../../tensor/tensor.js';
 import type { Driver, ExecRequest, ExecResult, Session } from '../types.js';
 import { benchRun, timeInProcess } from '../tinybench.js';
+import { simulateCollective } from './collective.js';
 
 type OpRequest = Extract<ExecRequest, { kind: 'op' }>;
 type GraphRequest = Extract<ExecRequest, { kind: 'graph' }>;
@@ -49,7 +50,8 @@ const referenceGenerator = (() => {
  */
 export function referenceExec(req: ExecRequest): ExecResult {
   if (req.kind === 'graph') return graphExec(req, referenceOpExec);
-  if (req.kind !== 'op') return { ok: false, error: { kind: 'unsupported', message: `the reference device runs op and graph workloads, not ${req.kind}` } };
+  if (req.kind === 'collective') return simulateCollective(req.collective, req.inputs[0] as TensorData);
+  if (req.kind !== 'op') return { ok: false, error: { kind: 'unsupported', message: `the reference device runs op, graph and collective workloads, not ${req.kind}` } };
   return referenceOpExec(req);
 }
 
@@ -91,7 +93,14 @@ function referenceOpExec(req: OpRequest): ExecResult {
 export function inProcessSession(device: DeviceInfo, exec: (req: ExecRequest) => ExecResult): Session {
   return {
     device,
-    capabilities: { dtypes: [...DTYPES], ops: null, features: ['in-process'], workloads: { op: 1, graph: 1, bench: 1 } },
+    capabilities: {
+      dtypes: [...DTYPES],
+      ops: null,
+      features: ['in-process'],
+      workloads: { op: 1, graph: 1, bench: 1, collective: 1 },
+      // simulated ranks (collective.ts): as many as the largest world size the suite asks for
+      collectives: { backend: 'simulated ring', maxRanks: 8, composed: {} },
+    },
     exec: (req) => (req.kind === 'bench' ? timeInProcess(req.bench, () => exec(benchRun(req))) : Promise.resolve(exec(req))),
     close: () => Promise.resolve(),
   };

@@ -177,6 +177,8 @@ export function requestHeader(req: ExecRequest, inputs: WireTensor[]): RequestHe
       return { type: 'graph', caseId: req.caseId, graph: req.graph, mode: req.mode, intermediates: req.intermediates, inputs };
     case 'bench':
       return { type: 'bench', caseId: req.caseId, bench: req.bench, inputs };
+    case 'collective':
+      return { type: 'collective', caseId: req.caseId, collective: req.collective, inputs };
   }
 }
 
@@ -204,7 +206,8 @@ export function toExecResult(frame: Frame): ExecResult {
   try {
     const outputs = unpackOutputs(r.data.outputs, frame.body);
     const t = r.data.deviceTimeNs;
-    return typeof t === 'number' ? { ok: true, outputs, deviceTimeNs: t } : { ok: true, outputs };
+    const note = r.data.note;
+    return { ok: true, outputs, ...(typeof t === 'number' ? { deviceTimeNs: t } : {}), ...(note !== undefined ? { note } : {}) };
   } catch (err) {
     if (err instanceof ProtocolError) throw new ProtocolError(`an invalid result: ${err.message}`);
     throw err;
