@@ -60,7 +60,8 @@ export function recordingReference(): { session: Session; sent: Map<string, Tens
   const session: Session = {
     ...base,
     exec: (req) => {
-      if (req.kind === 'op' && !sent.has(req.caseId)) sent.set(req.caseId, req.inputs);
+      // the inputs of op and collective requests, which the seed tests compare with the cases they draw
+      if ((req.kind === 'op' || req.kind === 'collective') && !sent.has(req.caseId)) sent.set(req.caseId, req.inputs);
       return base.exec(req);
     },
   };
