@@ -53,7 +53,7 @@ function measureAccelcert(python: string): { figure: number; samples: number[] }
 }
 
 /** The standalone loop's samples (ns per call). */
-function measureStandalone(python: string): number[] {
+export function measureStandalone(python: string): number[] {
   const r = spawnSync(python, ['-c', STANDALONE], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`the standalone loop failed: ${r.stderr}`);
   return r.stdout.trim().split(/\s+/).map(Number);
