@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findPython } from '../drivers/pytorch/python.js';
 import { ReportSchema, type Report } from '../report/schema.js';
+import { writeRunOutputs } from '../render/write.js';
+import { loadPrivateKey } from '../signing/keys.js';
 import { runCli } from '../testing/helpers.js';
+import type { CaseResult } from './result.js';
 import { PACKAGE_ROOT } from '../version.js';
 
 /*
@@ -30,7 +33,7 @@ function run(name: string, env: NodeJS.ProcessEnv = {}): { code: number | null; 
 }
 
 describe.skipIf(!haveTorch)('collectives on PyTorch CPU (gloo, 4 processes)', () => {
-  it('pass: the collectives profile is CERTIFIED, composed collectives say so, and verify accepts the report', () => {
+  it('pass: the collectives profile is CERTIFIED, composed collectives say so, and verify accepts the report and rejects a fabricated one', async () => {
     const r = run('clean');
     expect(r.report.verdict.status, r.stdout + r.stderr).toBe('CERTIFIED');
     expect(r.code).toBe(0);
@@ -51,8 +54,18 @@ describe.skipIf(!haveTorch)('collectives on PyTorch CPU (gloo, 4 processes)', ()
     expect(r.report.results.find((x) => x.subject === 'all_reduce-sum')?.note).toBeUndefined();
     const v = runCli(['verify', r.dir, '--key', PUB]);
     expect(v.code, v.stdout + v.stderr).toBe(0);
-    expect(v.stdout).toMatch(/VALID/);
-  });
+    // copies, maxima and integer sums admit one answer: verify derives it and requires its digest
+    const single = Number(/ok +single-answer outputs +(\d+) results/.exec(v.stdout)?.[1] ?? 0);
+    expect(single).toBeGreaterThan(100);
+    // a fabricated gather (another digest, signed again) is caught on exactly that case
+    const gather = r.report.results.find((x) => x.subject === 'all_gather' && x.dtype === 'int64') as CaseResult;
+    const fake = 'f'.repeat(64);
+    const forged = join(tmp, 'forged');
+    await writeRunOutputs(forged, { ...r.report, results: r.report.results.map((x) => (x === gather ? { ...x, outputDigest: fake, repeatDigest: fake } : x)) }, { key: loadPrivateKey(KEY) });
+    const f = runCli(['verify', forged, '--key', PUB]);
+    expect(f.code).toBe(1);
+    expect(f.stdout).toMatch(new RegExp(`FAIL +single-answer outputs .*${gather.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  }, 240_000);
 
   it('fail: every collective with a defect in its ranks fails, and the collectives left alone pass', () => {
     const r = run('faulty', { PYTHONPATH: PLUGINS, ACCELCERT_TORCH_PLUGINS: 'collective_faults' });
@@ -80,5 +93,5 @@ describe.skipIf(!haveTorch)('collectives on PyTorch CPU (gloo, 4 processes)', ()
     const witness = ran.find((x) => x.id === 'collectives/all-reduce/all_reduce-sum/float32/4ranks-4097-witness');
     // the witness's values (up to 2^18) overflow float16 on the way
     expect(witness?.message).toMatch(/^rank 0: output 0 \(float32\[4097\], accumulation\(k=4,u=float32,out≤0ulp\)\): -?inf at \[\d+\] where the reference is /);
-  });
+  }, 240_000);
 });

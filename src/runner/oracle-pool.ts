@@ -3,7 +3,7 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { firstLine } from '../errors.js';
 import type { InputSpec } from '../tensor/spec.js';
 import { PACKAGE_ROOT } from '../version.js';
-import type { OpCase } from '../workload/case.js';
+import type { CollectiveCase, OpCase } from '../workload/case.js';
 import { count, failedReply, newStats, oracleWork, runJob, type DigestAnswer, type ExpectedDigestAnswer, type Job, type Oracle, type OracleAnswer, type Reply } from './oracle.js';
 import type { CaseInputSource } from './inputs.js';
 import type { OracleCacheConfig } from './oracle-cache.js';
@@ -87,16 +87,16 @@ export class OraclePool implements Oracle {
   }
 
   /**
-   * The digest of the only outputs an op case's rules admit, run with the user seed (oracle.ts `computeExpectedDigest`),
+   * The digest of the only outputs an op or collective case's rules admit, run with the user seed (oracle.ts `computeExpectedDigest`),
    * on a thread when the case is large.
    */
-  async expectedDigest(c: OpCase, userSeed: string | null): Promise<ExpectedDigestAnswer> {
+  async expectedDigest(c: OpCase | CollectiveCase, userSeed: string | null): Promise<ExpectedDigestAnswer> {
     const reply = await this.submit({ kind: 'expectedDigest', task: { case: c, seed: userSeed } }, this.offloads(c));
     return reply.kind === 'expectedDigest' ? reply.digest : { ok: false, message: 'the oracle answered another question' };
   }
 
-  /** The expected digests of many op cases, in order, the calling thread helping (`helping`). */
-  async expectedDigests(cases: readonly OpCase[], userSeed: string | null): Promise<ExpectedDigestAnswer[]> {
+  /** The expected digests of many op and collective cases, in order, the calling thread helping (`helping`). */
+  async expectedDigests(cases: readonly (OpCase | CollectiveCase)[], userSeed: string | null): Promise<ExpectedDigestAnswer[]> {
     return this.helping(cases.map((c) => this.expectedDigest(c, userSeed)));
   }
 

@@ -10,7 +10,8 @@ import { contiguousBytes, fromValues, toRef } from '../tensor/materialize.js';
 import type { InputSpec } from '../tensor/spec.js';
 import { numel, type RefTensor, type TensorData } from '../tensor/tensor.js';
 import { interpretReference, type TypedGraph } from '../graph/interpret.js';
-import type { GraphCase, OpCase } from '../workload/case.js';
+import type { CollectiveCase, GraphCase, OpCase } from '../workload/case.js';
+import { collectiveOutputSpecs, collectiveReference } from '../collective/reference.js';
 import { caseInputDigest, caseInputs, inputDigest } from './inputs.js';
 import { mixSeed } from '../tensor/prng.js';
 import { MIN_CACHED_ELEMENTS, oracleCacheKey, readEntry, writeEntry, type OracleCacheConfig } from './oracle-cache.js';
@@ -201,7 +202,8 @@ export function singleAnswerRules(outputs: readonly OutputSpec[]): boolean {
 
 /** A case's expected output digest, for `verify`: the case and the user seed of `--seed` (or null). */
 export interface ExpectedDigestTask {
-  case: OpCase;
+  /** an op case, or a collective (every rank's answer from the collective reference) */
+  case: OpCase | CollectiveCase;
   seed: string | null;
 }
 
@@ -218,6 +220,7 @@ export type ExpectedDigestAnswer = { ok: true; digest: string | null; inputDiges
  */
 export function computeExpectedDigest(task: ExpectedDigestTask): ExpectedDigestAnswer {
   const c = task.case;
+  if (c.kind === 'collective') return collectiveExpectedDigest(c, task.seed);
   let outputs: OutputSpec[];
   try {
     const op = getOp(c.op);
@@ -233,6 +236,20 @@ export function computeExpectedDigest(task: ExpectedDigestTask): ExpectedDigestA
   try {
     const bytes = onlyAnswerBytes(outputs, answer.expected);
     return { ok: true, digest: bytes === null ? null : digestBytes(bytes), inputDigest: answer.inputDigest };
+  } catch (err) {
+    return { ok: false, message: `the expected outputs cannot be derived: ${firstLine(err)}` };
+  }
+}
+
+/** computeExpectedDigest of a collective: every rank's one answer, where its rules admit only one (copies, max, integer sums). */
+function collectiveExpectedDigest(c: CollectiveCase, seed: string | null): ExpectedDigestAnswer {
+  const outputs = collectiveOutputSpecs(c.collective, c.dtype, c.inputs[0]?.shape ?? []);
+  if (!singleAnswerRules(outputs)) return { ok: true, digest: null, inputDigest: null };
+  try {
+    const inputs = caseInputs(c, seed);
+    const x = toRef(inputs[0] as TensorData);
+    const bytes = onlyAnswerBytes(outputs, collectiveReference(c.collective, x).expected);
+    return { ok: true, digest: bytes === null ? null : digestBytes(bytes), inputDigest: inputDigest(inputs) };
   } catch (err) {
     return { ok: false, message: `the expected outputs cannot be derived: ${firstLine(err)}` };
   }

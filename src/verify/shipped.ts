@@ -7,7 +7,7 @@ import { collectiveOutputSpecs } from '../collective/reference.js';
 import type { DType } from '../tensor/dtype.js';
 import { typeGraph } from '../graph/interpret.js';
 import { modelRuleLabel } from '../graph/judge.js';
-import { caseSubject, type BenchCase, type Case, type GraphCase, type OpCase } from '../workload/case.js';
+import { caseSubject, type BenchCase, type Case, type CollectiveCase, type GraphCase, type OpCase } from '../workload/case.js';
 import canonicalize from 'canonicalize';
 import { measurement, timingOf, type BenchMeasurement } from '../bench/measure.js';
 import type { TaskCheck } from '../workload/graph.js';
@@ -126,10 +126,12 @@ interface Bound {
 }
 
 /**
- * Binds an op case; null for a case whose op cannot bind it (`outputsProblem` says why). A model is always run twice
- * and judged by model bounds, and a benchmark has no outputs: neither is nondeterministic nor has one answer.
+ * Binds an op case; null for a case whose op cannot bind it (`outputsProblem` says why). A collective is deterministic,
+ * with one answer where its rules admit one. A model is always run twice and judged by model bounds, and a benchmark
+ * has no outputs: neither is nondeterministic nor has one answer.
  */
 function bindOf(c: Case): Bound | null {
+  if (c.kind === 'collective') return { nondeterministic: false, singleAnswer: singleAnswerRules(collectiveOutputSpecs(c.collective, c.dtype, c.inputs[0]?.shape ?? [])) };
   if (c.kind !== 'op') return { nondeterministic: false, singleAnswer: false };
   try {
     const bound = getOp(c.op)?.bind(opCall(c));
@@ -174,10 +176,11 @@ export function shippedCatalog(suites: readonly Suite[], options: { /** threads 
   // expected output digests computed ahead, likewise: a digest, null where the rules admit more than one answer, or why not
   const expected = new Map<string, string | null | Error>();
   const required = new Map<string, readonly string[]>();
-  // an op case that may admit one answer, or that does not bind (computeExpectedDigest then says why): the oracle's work
-  const oracleCase = (id: string): OpCase | null => {
+  // an op or collective case that may admit one answer, or an op case that does not bind (computeExpectedDigest then
+  // says why): the oracle's work
+  const oracleCase = (id: string): OpCase | CollectiveCase | null => {
     const c = byId.get(id);
-    if (c?.kind !== 'op') return null;
+    if (c?.kind !== 'op' && c?.kind !== 'collective') return null;
     const b = bound(c);
     return b === null || b.singleAnswer ? c : null;
   };
