@@ -50,8 +50,8 @@ describe('suites, drivers, discover', () => {
       ['full', 28570],
       // the small scale's benchmarks (the full scale has as many kernels and models, and more collectives)
       ['bench', 58],
-      ['collectives', 249],
-      ['collectives-lowp', 537],
+      ['collectives', 279],
+      ['collectives-lowp', 597],
     ]);
     const collectives = out.suites.find((s) => s.name === 'collectives') as unknown as { cases: number; collectives: { name: string; cases: number; ranks: number[] }[] };
     expect(collectives.collectives.reduce((n, k) => n + k.cases, 0)).toBe(collectives.cases);

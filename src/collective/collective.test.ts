@@ -54,7 +54,7 @@ function rankInputs(req: Extract<ExecRequest, { kind: 'collective' }>): Float64A
 describe('the collectives suite', () => {
   it('covers every collective on 2, 4 and 8 ranks, with world size outermost so a device forms its ranks once per size', () => {
     const subjects = new Set(cases.map((c) => c.collective.name));
-    expect([...subjects].sort()).toEqual(['all_gather', 'all_reduce-avg', 'all_reduce-max', 'all_reduce-sum', 'all_to_all', 'broadcast', 'reduce_scatter-sum', 'send_recv']);
+    expect([...subjects].sort()).toEqual(['all_gather', 'all_reduce-avg', 'all_reduce-max', 'all_reduce-sum', 'all_to_all', 'all_to_all-uneven', 'broadcast', 'reduce_scatter-sum', 'send_recv']);
     const ranks = cases.map((c) => c.collective.ranks);
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
     expect(new Set(ranks)).toEqual(new Set([2, 4, 8]));
@@ -140,6 +140,28 @@ describe('the collectives judge is discriminating', () => {
     });
     const results = await runOn(exec, pick('all_reduce-sum', 'int64'));
     expect(regimesWith(results, 'fail')).toContain('large');
+  });
+
+  it('fails an uneven all_to_all whose parts arrive in reversed sender order (a packing bug of MoE dispatch)', async () => {
+    const exec = faulty('all_to_all-uneven', (req, out) => {
+      const splits = req.collective.splits ?? [];
+      const x = toRef(req.inputs[0] as TensorData);
+      const R = req.collective.ranks;
+      const m = x.values.length / R;
+      const row = m / (x.shape[1] ?? 1);
+      return out.map((o, r) => {
+        const values: number[] = [];
+        for (let i = R - 1; i >= 0; i--) {
+          const start = (splits[i] ?? []).slice(0, r).reduce((a, b) => a + b, 0);
+          values.push(...x.values.subarray(i * m + start * row, i * m + (start + (splits[i]?.[r] ?? 0)) * row));
+        }
+        return fromValues(o.dtype, o.shape, values);
+      });
+    });
+    const list = pick('all_to_all-uneven', 'float32');
+    expect(list.map((c) => c.collective.splits?.[1])).toContainEqual([3, 0, 1, 2]);
+    const results = await runOn(exec, list);
+    expect(regimesWith(results, 'fail')).toEqual(['normal', 'special']);
   });
 
   it('fails copies that arrive in the wrong rank order, from the wrong root, or truncated by one element', async () => {

@@ -2,7 +2,7 @@ import type { Accuracy, OutputSpec, RefOutput } from '../ops/types.js';
 import { AccurateSum, exactInAnyOrder, lowBitExponent, wrapInt } from '../ops/numerics.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
 import { numel, type RefTensor } from '../tensor/tensor.js';
-import { collectiveOutputShape, type CollectiveSpec } from '../workload/collective.js';
+import { collectiveOutputShape, copySource, type CollectiveSpec } from '../workload/collective.js';
 
 /**
  * What every rank of a collective must end with, in float64, and how close it must be (docs/collectives.md):
@@ -47,31 +47,11 @@ export function collectiveReference(spec: CollectiveSpec, x: RefTensor): RankExp
       expected.push({ shape, values });
     }
   };
-  switch (spec.op) {
-    case 'all_reduce':
-      // element p of every rank reduces X[j][p] over j
-      reduce(spec, x, shape, (_r, p, j) => j * m + p, expected);
-      break;
-    case 'reduce_scatter':
-      // rank r's element p reduces X[j][r][p] over j
-      reduce(spec, x, shape, (r, p, j) => (j * R + r) * m + p, expected);
-      break;
-    case 'all_gather':
-      copy((_r, p) => p);
-      break;
-    case 'broadcast':
-      copy((_r, p) => (spec.root ?? 0) * m + p);
-      break;
-    case 'all_to_all': {
-      // rank r's row j is X[j][r]
-      const c = m / R;
-      copy((r, p) => (Math.floor(p / c) * R + r) * c + (p % c));
-      break;
-    }
-    case 'send_recv':
-      copy((r, p) => ((r - 1 + R) % R) * m + p);
-      break;
-  }
+  const source = copySource(spec, x.shape);
+  if (source) copy(source);
+  else if (spec.op === 'all_reduce') reduce(spec, x, shape, (_r, p, j) => j * m + p, expected);
+  // reduce_scatter: rank r's element p reduces X[j][r][p] over j
+  else reduce(spec, x, shape, (r, p, j) => (j * R + r) * m + p, expected);
   return { specs, expected };
 }
 

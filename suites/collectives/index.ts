@@ -22,7 +22,7 @@ import type { CollectiveOp, CollectiveSpec, ReduceOp } from '../../src/workload/
  */
 
 /** The collectives and their variants: the subject name, op and reduction (broadcast from the last rank: not rank 0). */
-const COLLECTIVES: readonly { name: string; op: CollectiveOp; reduce: ReduceOp | null }[] = [
+const COLLECTIVES: readonly { name: string; op: CollectiveOp; reduce: ReduceOp | null; uneven?: true }[] = [
   { name: 'all_reduce-sum', op: 'all_reduce', reduce: 'sum' },
   { name: 'all_reduce-max', op: 'all_reduce', reduce: 'max' },
   { name: 'all_reduce-avg', op: 'all_reduce', reduce: 'avg' },
@@ -30,6 +30,8 @@ const COLLECTIVES: readonly { name: string; op: CollectiveOp; reduce: ReduceOp |
   { name: 'all_gather', op: 'all_gather', reduce: null },
   { name: 'broadcast', op: 'broadcast', reduce: null },
   { name: 'all_to_all', op: 'all_to_all', reduce: null },
+  // expert-parallel (MoE) dispatch: every rank sends every other a different number of rows, and itself none
+  { name: 'all_to_all-uneven', op: 'all_to_all', reduce: null, uneven: true },
   { name: 'send_recv', op: 'send_recv', reduce: null },
 ];
 
@@ -81,6 +83,18 @@ function inputShape(op: CollectiveOp, ranks: number, size: number): number[] {
   return [ranks, ranks, size < 2 * ranks ? size : Math.ceil(size / ranks)];
 }
 
+/**
+ * An uneven all_to_all: rank i sends k·((j − i) mod ranks) rows to rank j, so each rank sends and receives
+ * k·ranks·(ranks − 1)/2 rows, with parts of every size from none (to itself) up; rows of 1, or of 8 or 16 elements at the
+ * larger sizes.
+ */
+function uneven(ranks: number, size: number): { shape: number[]; splits: number[][] } {
+  const [k, row] = size === 1 ? [1, 1] : size < 100 ? [size, 1] : size < 10_000 ? [5, 8] : [1024, 16];
+  const rows = (k * ranks * (ranks - 1)) / 2;
+  const splits = Array.from({ length: ranks }, (_, i) => Array.from({ length: ranks }, (_, j) => k * ((j - i + ranks) % ranks)));
+  return { shape: row === 1 ? [ranks, rows] : [ranks, rows, row], splits };
+}
+
 function collectiveCases(suite: string): CollectiveCase[] {
   const cases: CollectiveCase[] = [];
   // world size outermost: a device forms its ranks once per world size, not once per case
@@ -92,9 +106,17 @@ function collectiveCases(suite: string): CollectiveCase[] {
         if (c.reduce === 'avg' && !isFloating(dtype)) continue;
         for (const regime of regimes(dtype, c.reduce, ranks)) {
           for (const size of regime.sizes) {
-            const shape = inputShape(c.op, ranks, size);
+            const parts = c.uneven ? uneven(ranks, size) : null;
+            const shape = parts?.shape ?? inputShape(c.op, ranks, size);
             const id = `${suite}/${family}/${c.name}/${dtype}/${ranks}ranks-${shape.slice(1).join('x')}-${regime.name}`;
-            const collective: CollectiveSpec = { name: c.name, op: c.op, reduce: c.reduce, ranks, root: c.op === 'broadcast' ? ranks - 1 : null };
+            const collective: CollectiveSpec = {
+              name: c.name,
+              op: c.op,
+              reduce: c.reduce,
+              ranks,
+              root: c.op === 'broadcast' ? ranks - 1 : null,
+              ...(parts ? { splits: parts.splits } : {}),
+            };
             cases.push({
               kind: 'collective',
               id,
@@ -116,6 +138,6 @@ function collectiveCases(suite: string): CollectiveCase[] {
 export const collectives: SuiteDefinition = {
   name: 'collectives',
   version: '1',
-  description: 'torch.distributed collectives across the ranks of a node: all_reduce (sum, max, avg), reduce_scatter, all_gather, broadcast, all_to_all, send/recv on 2, 4 and 8 ranks',
+  description: 'torch.distributed collectives across the ranks of a node: all_reduce (sum, max, avg), reduce_scatter, all_gather, broadcast, all_to_all (even and uneven), send/recv on 2, 4 and 8 ranks',
   groups: [{ expand: collectiveCases }],
 };

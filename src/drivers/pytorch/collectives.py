@@ -359,8 +359,16 @@ def parse_spec(spec, h):
         raise h.WorkerFailure("bad_request", "broadcast needs a root rank in [0, %d), not %r" % (ranks, root))
     if op == "send_recv" and ranks < 2:
         raise h.WorkerFailure("bad_request", "send_recv needs at least 2 ranks")
+    splits = spec.get("splits") if op == "all_to_all" else None
+    if splits is not None:
+        # rows rank i sends rank j; every rank sends and receives the same total (the harness's rule)
+        ok = (isinstance(splits, list) and len(splits) == ranks
+              and all(isinstance(row, list) and len(row) == ranks for row in splits)
+              and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for row in splits for v in row))
+        if not ok:
+            raise h.WorkerFailure("bad_request", "all_to_all splits must be %d lists of %d counts" % (ranks, ranks))
     return dict(op=op, reduce=reduce if op in REDUCED else None, ranks=ranks,
-                root=root if op == "broadcast" else None, name=spec.get("name") or op)
+                root=root if op == "broadcast" else None, name=spec.get("name") or op, splits=splits)
 
 
 def prepare(msg, body, spec, device, h):
@@ -378,7 +386,8 @@ def prepare(msg, body, spec, device, h):
     if len(inputs) != 1:
         raise h.WorkerFailure("bad_request", "a collective takes exactly 1 input, not %d" % len(inputs))
     x = h.make_input(inputs[0], body, torch.device("cpu"))
-    want = 2 if c["op"] in CHUNKED else 1
+    # an all_to_all with splits sends each rank's rows in uneven parts: [ranks, rows, ...]
+    want = 2 if c["op"] in CHUNKED and c["splits"] is None else 1
     if x.dim() < want or any(x.shape[i] != world for i in range(want)):
         raise h.WorkerFailure("bad_request", "%s over %d ranks needs an input of shape [%s, ...], not %s" % (
             c["op"], world, ", ".join([str(world)] * want), list(x.shape)))
@@ -589,6 +598,16 @@ def collective_call(c, t, rank, device):
         return call
     if op == "all_to_all":
         out = torch.empty_like(t)
+        splits = c.get("splits")
+        if splits is not None:
+            # uneven parts, as expert-parallel (MoE) dispatch sends them: rank i sends splits[i][j] rows to rank j
+            send = [int(n) for n in splits[rank]]
+            receive = [int(splits[i][rank]) for i in range(world)]
+
+            def call():
+                dist.all_to_all_single(out, t, output_split_sizes=receive, input_split_sizes=send)
+                return out
+            return call
 
         def call():
             dist.all_to_all_single(out, t)

@@ -2,7 +2,7 @@ import { wrapInt } from '../../ops/numerics.js';
 import { castFunction, isFloating } from '../../tensor/dtype.js';
 import { fromValues, toRef } from '../../tensor/materialize.js';
 import { numel, type TensorData } from '../../tensor/tensor.js';
-import { collectiveOutputShape, type CollectiveSpec } from '../../workload/collective.js';
+import { collectiveOutputShape, copySource, type CollectiveSpec } from '../../workload/collective.js';
 import type { ExecResult } from '../types.js';
 
 /**
@@ -34,32 +34,14 @@ export function simulateCollective(spec: CollectiveSpec, input: TensorData): Exe
     for (let k = 1; k < R; k++) acc = cast(acc + at(term((start + k) % R)));
     return spec.reduce === 'avg' ? cast(acc / R) : acc;
   };
+  const source = copySource(spec, x.shape);
   const outputs: TensorData[] = [];
   for (let r = 0; r < R; r++) {
     const values = new Float64Array(m);
     for (let p = 0; p < m; p++) {
-      switch (spec.op) {
-        case 'all_reduce':
-          values[p] = reduceOne((j) => j * m + p, p);
-          break;
-        case 'reduce_scatter':
-          values[p] = reduceOne((j) => (j * R + r) * m + p, p);
-          break;
-        case 'all_gather':
-          values[p] = at(p);
-          break;
-        case 'broadcast':
-          values[p] = at((spec.root ?? 0) * m + p);
-          break;
-        case 'all_to_all': {
-          const c = m / R;
-          values[p] = at((Math.floor(p / c) * R + r) * c + (p % c));
-          break;
-        }
-        case 'send_recv':
-          values[p] = at(((r - 1 + R) % R) * m + p);
-          break;
-      }
+      if (source) values[p] = at(source(r, p));
+      else if (spec.op === 'all_reduce') values[p] = reduceOne((j) => j * m + p, p);
+      else values[p] = reduceOne((j) => (j * R + r) * m + p, p);
     }
     outputs.push(fromValues(x.dtype, shape, values));
   }
