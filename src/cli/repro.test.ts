@@ -9,7 +9,7 @@ import type { OutputMetrics } from '../judge/result.js';
 import { getOp } from '../ops/registry.js';
 import { opCall, type OutputSpec, type RefOutput } from '../ops/types.js';
 import { reproScript } from '../render/repro.js';
-import { PYTHON_IMPORTS, PYTHON_WORKER, WORKER_FUNCTIONS } from '../render/repro-python.js';
+import { PYTHON_IMPORTS, WORKER_FUNCTIONS, workerDefinitions } from '../render/repro-python.js';
 import { ReportSchema, type Report } from '../report/schema.js';
 import { computeOracle, type OracleResult } from '../runner/oracle.js';
 import type { CaseResult } from '../runner/result.js';
@@ -285,19 +285,17 @@ describe.runIf(haveTorch)("the kit's judge", () => {
 });
 
 describe('the kit itself', () => {
-  it("carries the pytorch worker's functions verbatim, so that it calls the op as a run does", () => {
+  it("carries the pytorch worker's functions verbatim, so that it calls the op as a run does", async () => {
     const worker = readFileSync(join(PACKAGE_ROOT, 'src/drivers/pytorch/worker.py'), 'utf8');
-    const blocks = (source: string): Map<string, string> => {
-      const found = new Map<string, string>();
-      for (const block of source.split(/\n(?=\S)/)) {
-        const name = /^(?:def|class) (\w+)/.exec(block)?.[1];
-        if (name) found.set(name, block.trimEnd());
-      }
-      return found;
-    };
-    const ours = blocks(PYTHON_WORKER);
-    const theirs = blocks(worker);
-    for (const name of WORKER_FUNCTIONS) expect(ours.get(name), name).toBe(theirs.get(name));
+    const kit = readFileSync(await makeKit(join(PACKAGE_ROOT, 'fixtures/bad-input/repro-run'), 'core/activation/aten.relu.default/float32/7x13'), 'utf8');
+    // each definition as worker.py has it today, in the kit, in the listed order
+    const at = WORKER_FUNCTIONS.map((name) => {
+      const block = new RegExp(`\\n((?:def|class) ${name}\\b[\\s\\S]*?)\\n(?=\\S)`).exec(worker)?.[1] ?? `worker.py has no ${name}`;
+      return kit.indexOf(`${block.trimEnd()}\n`);
+    });
+    expect(at.every((i) => i > 0)).toBe(true);
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+    expect(() => workerDefinitions('def other():\n    pass\n')).toThrow(/worker.py has no top-level WorkerFailure/);
     expect(PYTHON_IMPORTS).toContain(/DTYPE_NAMES = \[[^\]]*\]\n# [^\n]*\nDTYPES = [^\n]*\nDTYPE_OF = [^\n]*/.exec(worker)?.[0] ?? 'DTYPE_NAMES missing in worker.py');
   });
 

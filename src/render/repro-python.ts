@@ -2,8 +2,8 @@
  * The code of a failure kit (`accelcert repro`), between its generated header and its generated data. Python 3.7+, the
  * standard library and torch only: the script is attached to bugs and run where accelcert is not installed.
  *
- * The functions listed in WORKER_FUNCTIONS are copies of src/drivers/pytorch/worker.py's, so that the kit builds the
- * inputs and makes the call exactly as the run's worker did (repro.test.ts keeps them identical). The judge below it
+ * The functions listed in WORKER_FUNCTIONS are read from src/drivers/pytorch/worker.py when a kit is made, so that the
+ * kit builds the inputs and makes the call exactly as the run's worker did. The judge below it
  * mirrors src/judge/judge.ts and interval.ts over the acceptance data the generator embeds: the same element
  * decisions, the same worst element, printed as report.json prints it.
  */
@@ -60,268 +60,22 @@ DTYPES = dict((n, getattr(torch, n)) for n in DTYPE_NAMES if isinstance(getattr(
 DTYPE_OF = dict((v, k) for k, v in DTYPES.items())
 `;
 
-export const PYTHON_WORKER = String.raw`
-class WorkerFailure(Exception):
-    """A typed failure that becomes an error reply."""
-
-    def __init__(self, kind, message):
-        Exception.__init__(self, message)
-        self.kind = kind
-        self.message = message
-
-
-def set_numerics_modes():
-    """Strict IEEE float32 everywhere, deterministic kernels where possible; returns what was set."""
-    modes = {}
-    try:
-        torch.backends.cuda.matmul.allow_tf32 = False
-        modes["cuda.matmul.allow_tf32"] = str(torch.backends.cuda.matmul.allow_tf32)
-    except Exception:
-        pass
-    try:
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cudnn.deterministic = True
-        torch.backends.cudnn.benchmark = False
-        modes["cudnn.allow_tf32"] = str(torch.backends.cudnn.allow_tf32)
-        modes["cudnn.deterministic"] = str(torch.backends.cudnn.deterministic)
-    except Exception:
-        pass
-    if hasattr(torch, "set_float32_matmul_precision"):
-        torch.set_float32_matmul_precision("highest")
-        modes["float32_matmul_precision"] = torch.get_float32_matmul_precision()
-    for flag in ("allow_fp16_reduced_precision_reduction", "allow_bf16_reduced_precision_reduction"):
-        try:  # left at PyTorch's default, but recorded; older builds raise on unknown names
-            modes["cuda.matmul." + flag] = str(getattr(torch.backends.cuda.matmul, flag))
-        except (AttributeError, AssertionError):
-            pass
-    try:
-        torch.use_deterministic_algorithms(True, warn_only=True)
-        modes["deterministic_algorithms"] = "True (warn_only)"
-    except TypeError:  # no warn_only before 1.11
-        modes["deterministic_algorithms"] = "False"
-    return modes
-
-
-def privateuse1_name():
-    getter = getattr(torch._C, "_get_privateuse1_backend_name", None)
-    if getter is None:
-        return None
-    name = getter()
-    return None if name in (None, "", "privateuseone") else name
-
-
-def accelerator_backends():
-    """(device type, count) for every accelerator backend this torch build can see."""
-    found = []
-    if torch.cuda.is_available():
-        found.append(("cuda", torch.cuda.device_count()))
-    xpu = getattr(torch, "xpu", None)
-    if xpu is not None and hasattr(xpu, "is_available") and xpu.is_available():
-        found.append(("xpu", xpu.device_count()))
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        found.append(("mps", 1))
-    name = privateuse1_name()
-    module = getattr(torch, name, None) if name else None
-    if module is not None and hasattr(module, "device_count"):
-        available = module.is_available() if hasattr(module, "is_available") else True
-        if available:
-            found.append((name, module.device_count()))
-    return found
-
-
-def device_strings():
-    out = []
-    for kind, count in accelerator_backends():
-        if kind == "mps":
-            out.append("mps")
-        else:
-            out.extend("%s:%d" % (kind, i) for i in range(count))
-    out.append("cpu")
-    return out
-
-
-def synchronize(device):
-    kind = device.type
-    if kind == "cpu":
-        return
-    if kind == "cuda":
-        torch.cuda.synchronize(device)
-        return
-    if kind == "mps":
-        if hasattr(torch, "mps") and hasattr(torch.mps, "synchronize"):
-            torch.mps.synchronize()
-        return
-    module = getattr(torch, kind, None)
-    if module is not None and hasattr(module, "synchronize"):
-        module.synchronize()
-
-
-def resolve_device(text):
-    """torch.device for a device string, or a WorkerFailure('invalid_device') saying why it cannot be used."""
-    if text is None:
-        text = device_strings()[0]
-    try:
-        device = torch.device(text)
-    except (RuntimeError, ValueError) as exc:
-        raise WorkerFailure("invalid_device", first_line(exc))
-    kind = device.type
-    if kind != "cpu" and kind != "mps":
-        available = dict(accelerator_backends())
-        if kind not in available:
-            raise WorkerFailure("invalid_device", "this PyTorch %s has no usable %s device" % (torch.__version__, kind))
-        count = available[kind]
-        index = device.index if device.index is not None else 0
-        if index >= count:
-            raise WorkerFailure("invalid_device", "%s:%d does not exist (PyTorch sees %d %s device%s)"
-                                % (kind, index, count, kind, "" if count == 1 else "s"))
-        device = torch.device(kind, index)
-    elif kind == "mps" and kind not in dict(accelerator_backends()):
-        raise WorkerFailure("invalid_device", "this PyTorch %s has no usable mps device" % torch.__version__)
-    try:
-        module = getattr(torch, device.type, None)
-        if device.index is not None and module is not None and hasattr(module, "set_device"):
-            # events, streams and allocations without an explicit device then land on this one
-            module.set_device(device)
-        torch.empty(1, device=device)
-        synchronize(device)
-    except Exception as exc:
-        raise WorkerFailure("invalid_device", first_line(exc))
-    return device
-
-
-def first_line(exc):
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:2000]
-
-
-def lookup_op(name):
-    parts = name.split(".")
-    if len(parts) != 3 or parts[0] != "aten":
-        raise WorkerFailure("unsupported", "%s is not an ATen overload name (aten.<op>.<overload>)" % name)
-    try:  # depending on the version, a missing name raises AttributeError or RuntimeError
-        overload = getattr(getattr(torch.ops.aten, parts[1]), parts[2])
-    except (AttributeError, RuntimeError):
-        overload = None
-    if overload is None:
-        raise WorkerFailure("unsupported", "PyTorch %s has no operator %s" % (torch.__version__, name))
-    return overload
-
-
-def takes_device(op):
-    """Whether the overload's schema has a ` + '`device`' + String.raw` argument (the factory ops)."""
-    try:
-        return any(a.name == "device" for a in op._schema.arguments)
-    except AttributeError:
-        return False
-
-
-def make_input(spec, body, device):
-    """Rebuilds the exact view the harness sent: a storage of the same size, then as_strided on the device."""
-    dtype = DTYPES.get(spec["dtype"])
-    if dtype is None:
-        raise WorkerFailure("unsupported", "PyTorch %s has no dtype %s" % (torch.__version__, spec["dtype"]))
-    itemsize = torch.empty((), dtype=dtype).element_size()
-    length = spec["byteLength"]
-    if length % itemsize or spec["byteOffset"] + length > len(body):
-        raise WorkerFailure("bad_request", "input storage lies outside the frame body")
-    if length:
-        # a view of the request's own buffer (fresh per frame, kept alive by the tensor): no copy on the host
-        storage = torch.frombuffer(body, dtype=torch.uint8, count=length, offset=spec["byteOffset"]).view(dtype)
-    else:
-        storage = torch.empty(0, dtype=dtype)
-    if device.type != "cpu":
-        storage = storage.to(device)
-    return storage.as_strided(spec["shape"], spec["strides"], spec["offset"])
-
-
-def make_arg(arg, values):
-    """The Python value of a wire argument; ` + '`tensor`/`tensors`' + String.raw` name entries of ` + '`values`' + String.raw` (an exec's inputs, or the
-    values a graph has defined so far)."""
-    kind = arg["kind"]
-    if kind == "tensor":
-        return value_at(values, arg["index"])
-    if kind == "tensors":
-        return [value_at(values, i) for i in arg["indices"]]
-    if kind == "int":
-        return int(arg["value"])
-    if kind == "float":
-        return float(arg["value"])  # float() reads "inf", "-inf" and "nan" too
-    if kind == "bool":
-        return bool(arg["value"])
-    if kind == "ints":
-        return [int(v) for v in arg["value"]]
-    if kind == "str":
-        return str(arg["value"])
-    if kind == "dtype":
-        dtype = DTYPES.get(arg["value"])
-        if dtype is None:
-            raise WorkerFailure("unsupported", "PyTorch %s has no dtype %s" % (torch.__version__, arg["value"]))
-        return dtype
-    if kind == "none":
-        return None
-    raise WorkerFailure("bad_request", "unknown argument kind %r" % kind)
-
-
-def value_at(values, index):
-    # an index past the values defined so far is a malformed request, not an error of the device
-    if not 0 <= index < len(values):
-        raise WorkerFailure("bad_request", "an argument names tensor %d, but only %d are defined" % (index, len(values)))
-    return values[index]
-
-
-def make_call(op, arg_specs, kwarg_specs, values, device):
-    """Positional and keyword arguments of one ATen call."""
-    args = [make_arg(a, values) for a in arg_specs]
-    kwargs = dict((k, make_arg(v, values)) for k, v in kwarg_specs.items())
-    # factory ops (full, arange, rand, randperm, empty …) take no tensor to follow: without a device argument they
-    # would run on the CPU, whatever device is under test
-    if "device" not in kwargs and takes_device(op):
-        kwargs["device"] = device
-    return args, kwargs
-
-
-def flatten_outputs(result):
-    if result is None:
-        return []
-    if isinstance(result, (tuple, list)):
-        out = []
-        for r in result:
-            out.extend(flatten_outputs(r))
-        return out
-    if isinstance(result, torch.Tensor):
-        return [result]
-    if isinstance(result, bool):
-        return [torch.tensor(result, dtype=torch.bool)]
-    if isinstance(result, int):
-        return [torch.tensor(result, dtype=torch.int64)]
-    if isinstance(result, float):
-        return [torch.tensor(result, dtype=torch.float64)]
-    raise WorkerFailure("runtime", "the op returned a %s, which accelcert cannot compare" % type(result).__name__)
-
-
-def to_host(t):
-    t = t.detach()
-    if t.layout != torch.strided:
-        raise WorkerFailure("runtime", "the op returned a %s tensor, which accelcert cannot compare" % t.layout)
-    if t.is_complex():
-        # complex results travel as their real view: float32/float64 with a trailing dim of 2 (real, imaginary)
-        t = torch.view_as_real(t.resolve_conj() if hasattr(t, "resolve_conj") else t)
-    if t.dtype not in DTYPE_OF:
-        raise WorkerFailure("runtime", "the op returned dtype %s, which accelcert does not know" % t.dtype)
-    if t.device.type != "cpu":
-        t = t.cpu()
-    for resolve in ("resolve_conj", "resolve_neg"):
-        if hasattr(t, resolve):
-            t = getattr(t, resolve)()
-    return t.contiguous()
-
-
-def check_on_device(t, device, who):
-    # a result computed elsewhere proves nothing about the device under test
-    if t.device.type != device.type:
-        raise WorkerFailure("runtime", "%s returned a tensor on %s, not on %s" % (who, t.device, device))
-`;
+/**
+ * The worker's definitions of WORKER_FUNCTIONS, cut from worker.py's source in that order: each top-level `def` or
+ * `class` block, up to the next line that starts at column 0. Throws when one is missing (a harness bug).
+ */
+export function workerDefinitions(source: string): string {
+  const blocks = new Map<string, string>();
+  for (const block of source.split(/\n(?=\S)/)) {
+    const name = /^(?:def|class) (\w+)/.exec(block)?.[1];
+    if (name) blocks.set(name, block.trimEnd());
+  }
+  return WORKER_FUNCTIONS.map((name) => {
+    const block = blocks.get(name);
+    if (block === undefined) throw new Error(`src/drivers/pytorch/worker.py has no top-level ${name}`);
+    return block;
+  }).join('\n\n\n');
+}
 
 export const PYTHON_KIT = String.raw`
 # ---------------------------------------------------------------- reading the data blobs

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import { deviceName } from '../device/device.js';
+import { PYTORCH_WORKER } from '../drivers/pytorch/driver.js';
 import { isRandom } from '../judge/interval.js';
 import type { Arg } from '../ops/args.js';
 import type { OutputSpec, RefOutput } from '../ops/types.js';
@@ -9,7 +11,7 @@ import type { TensorData } from '../tensor/tensor.js';
 import type { OpCase } from '../workload/case.js';
 import { rerunCommand } from './format.js';
 import { outputRules, type ElementData, type OutputRule } from './repro-data.js';
-import { PYTHON_IMPORTS, PYTHON_KIT, PYTHON_WORKER } from './repro-python.js';
+import { PYTHON_IMPORTS, PYTHON_KIT, workerDefinitions } from './repro-python.js';
 
 /*
  * `accelcert repro`: a failure kit for one op case of a run, as a standalone Python script an engineer attaches to a
@@ -60,7 +62,9 @@ export function reproScript(kit: ReproKit): string {
     `REPORT = json.loads(r"""\n${pythonJson(reportMetadata(kit))}\n""")`,
     '',
     section("accelcert's pytorch worker (src/drivers/pytorch/worker.py), verbatim: the call as in the run"),
-    PYTHON_WORKER,
+    '',
+    workerDefinitions(readFileSync(PYTORCH_WORKER, 'utf8')),
+    '',
     PYTHON_KIT,
     dataSection(kit, rules),
     '',
