@@ -33,13 +33,17 @@ export function renderMarkdown(report: Report): string {
   out.push(`| **total** | **${summary.total}** |`);
   out.push('');
   const cov = summary.coverage;
-  out.push(
-    `Core ATen coverage: **${cov.passed}** overloads passed of ${cov.run} run, of the ${cov.overloads - cov.notApplicable} device kernels ` +
-      `in the opset (${cov.overloads} overloads; ${cov.notApplicable} are not device kernels). The op × dtype matrix is at the end.`,
-  );
-  out.push('');
+  // a run of benchmarks or collectives alone calls no op: the opset's coverage says nothing of it
+  if (report.results.some((r) => r.kind === 'op' || r.kind === 'graph')) {
+    out.push(
+      `Core ATen coverage: **${cov.passed}** overloads passed of ${cov.run} run, of the ${cov.overloads - cov.notApplicable} device kernels ` +
+        `in the opset (${cov.overloads} overloads; ${cov.notApplicable} are not device kernels). The op × dtype matrix is at the end.`,
+    );
+    out.push('');
+  }
 
   out.push(...modelSection(report));
+  out.push(...collectiveSection(report));
   out.push(...benchmarkSection(report));
 
   const failing = report.results.filter((r) => NOT_PASSED.includes(r.status));
@@ -134,6 +138,38 @@ function modelSection(report: Report): string[] {
     const node = r.divergence ? `\`${r.divergence.node}\` (${r.divergence.op})` : r.status === 'pass' ? '' : mdCell(r.message ?? '');
     const mode = r.id.split('/').at(-1) ?? '';
     out.push(`| \`${mdCell(r.subject)}\` | ${r.dtype} | ${mdCell(mode)} | ${r.status} | ${margin} | ${checkFigure(r, 'top1')} | ${checkFigure(r, 'cosine')} | ${checkFigure(r, 'tokens')} | ${node} |`);
+  }
+  out.push('');
+  return out;
+}
+
+/**
+ * The collectives as a table: per collective and dtype, each world size's passed cases out of its cases, ✗ where one
+ * did not pass, `n/a` where the device forms fewer ranks (the cases were not applicable).
+ */
+function collectiveSection(report: Report): string[] {
+  const all = report.results.filter((r) => r.kind === 'collective');
+  if (all.length === 0) return [];
+  const ranksOf = (r: CaseResult): number => Number(/\/(\d+)ranks-/.exec(r.id)?.[1] ?? 0);
+  const worlds = [...new Set(all.map(ranksOf))].sort((a, b) => a - b);
+  const rows = new Map<string, CaseResult[]>();
+  for (const r of all) {
+    const key = `${r.subject}\u0000${r.dtype}`;
+    rows.set(key, [...(rows.get(key) ?? []), r]);
+  }
+  const ran = all.filter((r) => r.status !== 'skip');
+  const out = [`## Collectives: ${ran.filter((r) => r.status === 'pass' || r.status === 'waived').length} of ${ran.length} cases passed`, ''];
+  out.push(`| collective | dtype | ${worlds.map((w) => `${w} ranks`).join(' | ')} |`, `| --- | --- |${worlds.map(() => ' :-: |').join('')}`);
+  for (const [key, rs] of rows) {
+    const [subject, dtype] = key.split('\u0000') as [string, string];
+    const cells = worlds.map((w) => {
+      const cases = rs.filter((r) => ranksOf(r) === w);
+      if (cases.length === 0) return '·';
+      if (cases.every((r) => r.status === 'skip')) return 'n/a';
+      const passed = cases.filter((r) => r.status === 'pass' || r.status === 'waived').length;
+      return `${passed === cases.length ? '✓' : '✗'} ${passed}/${cases.length}`;
+    });
+    out.push(`| \`${mdCell(subject)}\` | ${dtype} | ${cells.join(' | ')} |`);
   }
   out.push('');
   return out;

@@ -52,6 +52,8 @@ describe.skipIf(!haveTorch)('collectives on PyTorch CPU (gloo, 4 processes)', ()
       expect(avg?.note).toMatch(/^gloo has no ReduceOp\.AVG/);
     }
     expect(r.report.results.find((x) => x.subject === 'all_reduce-sum')?.note).toBeUndefined();
+    // summary.md: a collective × dtype × world size table
+    expect(readFileSync(join(r.dir, 'summary.md'), 'utf8')).toMatch(/^\| `all_reduce-sum` \| float32 \| ✓ 7\/7 \| ✓ 7\/7 \| n\/a \|$/m);
     const v = runCli(['verify', r.dir, '--key', PUB]);
     expect(v.code, v.stdout + v.stderr).toBe(0);
     // copies, maxima and integer sums admit one answer: verify derives it and requires its digest
@@ -89,6 +91,7 @@ describe.skipIf(!haveTorch)('collectives on PyTorch CPU (gloo, 4 processes)', ()
       expect(total(subject, dtype)).toBeGreaterThan(0);
     }
     expect(failing('all_reduce-sum', 'int64')).toBe(0);
+    expect(readFileSync(join(r.dir, 'summary.md'), 'utf8')).toMatch(/^\| `all_gather` \| float32 \| ✗ 0\/5 \| ✗ 0\/5 \| n\/a \|$/m);
     expect(failing('reduce_scatter-sum', 'int64')).toBe(0);
     const witness = ran.find((x) => x.id === 'collectives/all-reduce/all_reduce-sum/float32/4ranks-4097-witness');
     // the witness's values (up to 2^18) overflow float16 on the way
