@@ -3,6 +3,7 @@ import { outputFailed } from '../judge/result.js';
 import { DEFAULT_TIMEOUT_SECONDS, givenOption } from '../report/command.js';
 import type { Report } from '../report/schema.js';
 import type { CaseResult } from '../runner/result.js';
+import type { BenchEntry } from '../report/benchmarks.js';
 import { DEFAULT_PROFILE } from '../suite/profile.js';
 
 /** The worst margin over a case's outputs: null when some output is unbounded, undefined when none has one. */
@@ -139,4 +140,47 @@ export function formatPercent(fraction: number, signed = false): string {
   const text = `${Math.abs(100 * fraction).toFixed(1)} %`;
   if (!signed) return fraction < 0 ? `−${text}` : text;
   return `${fraction < 0 ? '−' : '+'}${text}`;
+}
+
+/**
+ * What a benchmark figure is when it is not the plain rate (a collective's bus bandwidth, with its algorithm bandwidth),
+ * and why it needs care: the host, not the device, set the pace, or the spread never came down to its target.
+ */
+export function benchNotes(e: Pick<BenchEntry, 'busBytesPerSecond' | 'bytesPerSecond' | 'hostBound' | 'stable'>): string {
+  const bus = e.busBytesPerSecond !== null && e.bytesPerSecond !== null ? [`bus bandwidth; algorithm ${formatSi(e.bytesPerSecond, 'B/s')}`] : [];
+  return [...bus, ...(e.hostBound ? ['host-bound'] : []), ...(e.stable ? [] : ['unstable: spread above target'])].join('; ');
+}
+
+/** One row of the collectives table: a collective in a dtype, and per world size its cell. */
+export interface CollectiveRow {
+  subject: string;
+  dtype: string;
+  /** per world size: `✓ 7/7` (passed of run), `✗ 2/7`, `n/a` (the device forms fewer ranks), `·` (no case) */
+  cells: string[];
+}
+
+/** The collectives of a report as a table: the world sizes (columns) and a row per collective and dtype, in report order. */
+export function collectiveTable(results: readonly CaseResult[]): { worlds: number[]; rows: CollectiveRow[]; passed: number; ran: number } {
+  const all = results.filter((r) => r.kind === 'collective');
+  const ranksOf = (r: CaseResult): number => Number(/\/(\d+)ranks-/.exec(r.id)?.[1] ?? 0);
+  const worlds = [...new Set(all.map(ranksOf))].sort((a, b) => a - b);
+  const groups = new Map<string, CaseResult[]>();
+  for (const r of all) {
+    const key = `${r.subject}\u0000${r.dtype}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const ok = (r: CaseResult): boolean => r.status === 'pass' || r.status === 'waived';
+  const rows = [...groups.values()].map((rs) => ({
+    subject: (rs[0] as CaseResult).subject,
+    dtype: (rs[0] as CaseResult).dtype,
+    cells: worlds.map((w) => {
+      const cases = rs.filter((r) => ranksOf(r) === w);
+      if (cases.length === 0) return '·';
+      if (cases.every((r) => r.status === 'skip')) return 'n/a';
+      const passed = cases.filter(ok).length;
+      return `${passed === cases.length ? '✓' : '✗'} ${passed}/${cases.length}`;
+    }),
+  }));
+  const ran = all.filter((r) => r.status !== 'skip');
+  return { worlds, rows, passed: ran.filter(ok).length, ran: ran.length };
 }

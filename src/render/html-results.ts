@@ -1,8 +1,8 @@
 import { formatMargin } from '../judge/describe.js';
-import type { BenchEntry, Benchmarks } from '../report/benchmarks.js';
+import type { Benchmarks } from '../report/benchmarks.js';
 import type { Report } from '../report/schema.js';
 import { benchmarksSvg, chartTitle } from './chart.js';
-import { formatFigure, formatPercent, formatSi } from './format.js';
+import { benchNotes, collectiveTable, formatFigure, formatPercent, formatSi } from './format.js';
 import { Anchors, badge, code, esc, plural } from './html-util.js';
 import { checkFigure } from './markdown.js';
 
@@ -39,6 +39,23 @@ export function modelsSection(report: Report, anchors: Anchors, detailed: Readon
   return out;
 }
 
+/** The collectives: per collective and dtype, each world size's passed cases of its cases, n/a where the device forms fewer ranks. */
+export function collectivesSection(report: Report): string[] {
+  const t = collectiveTable(report.results);
+  if (t.rows.length === 0) return [];
+  const out = [
+    '<section id="collectives" aria-labelledby="collectives-h">',
+    `<h2 id="collectives-h">Collectives: ${t.passed} of ${plural(t.ran, 'case')} passed</h2>`,
+    '<p>Each collective runs across the ranks of the node, its every rank judged; n/a: the device forms fewer ranks than the cases need.</p>',
+    '<div class="scroll"><table>',
+    '<caption>Collectives by world size: passed of run</caption>',
+    `<thead><tr><th scope="col">collective</th><th scope="col">dtype</th>${t.worlds.map((w) => `<th scope="col">${w} ranks</th>`).join('')}</tr></thead><tbody>`,
+  ];
+  for (const row of t.rows) out.push(`<tr><th scope="row">${code(row.subject)}</th><td>${esc(row.dtype)}</td>${row.cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
+  out.push('</tbody></table></div>', '</section>');
+  return out;
+}
+
 /** Where the peaks came from, in words: a percentage of peak means nothing without it. */
 function peakText(peak: Benchmarks['peak']): string {
   if (peak.source === 'unknown') return 'Peaks are unknown for this device (no table entry; <code>run --peak</code> gives them), so no figure has a percentage of peak.';
@@ -50,9 +67,6 @@ function peakText(peak: Benchmarks['peak']): string {
   return `Dense peaks ${from}: ${esc(values || 'none')}.`;
 }
 
-function notes(e: BenchEntry): string {
-  return [...(e.hostBound ? ['host-bound'] : []), ...(e.stable ? [] : ['unstable: spread above target'])].join('; ');
-}
 
 /** The chart as inline SVG: its XML declaration dropped, its <title> its accessible name. */
 function inlineChart(b: Benchmarks, title: string): string {
@@ -84,7 +98,7 @@ export function benchmarksSection(report: Report): string[] {
       const peak = e.peak ? `${formatPercent(e.peak.percent / 100)} of ${e.peak.of}` : '—';
       out.push(
         `<tr><th scope="row">${code(e.subject)}</th><td>${e.dtype}${e.math === 'tf32' ? ' (tf32)' : ''}</td><td>${e.cache}</td><td class="num">${esc(formatFigure(e.figure))}</td>` +
-          `<td class="num">${esc(peak)}</td><td class="num">${esc(formatSi(e.medianMs / 1000, 's'))}</td><td class="num">${e.samples}</td><td class="num">${esc(formatPercent(e.relativeIqr))}</td><td>${esc(notes(e))}</td></tr>`,
+          `<td class="num">${esc(peak)}</td><td class="num">${esc(formatSi(e.medianMs / 1000, 's'))}</td><td class="num">${e.samples}</td><td class="num">${esc(formatPercent(e.relativeIqr))}</td><td>${esc(benchNotes(e))}</td></tr>`,
       );
     }
     out.push('</tbody></table></div>');

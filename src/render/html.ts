@@ -5,7 +5,7 @@ import { formatSi, shellQuote } from './format.js';
 import { cellsSection, heatMapSection, opMatrix } from './html-matrix.js';
 import { failuresSection, notRunSection, planFailures } from './html-failures.js';
 import { marginsSection } from './html-margins.js';
-import { benchmarksSection, modelsSection } from './html-results.js';
+import { benchmarksSection, collectivesSection, modelsSection } from './html-results.js';
 import { HTML_STYLE } from './html-style.js';
 import { Anchors, badge, code, esc, plural } from './html-util.js';
 
@@ -132,6 +132,7 @@ function toc(html: string): string {
     ['failures', 'Failures'],
     ['not-run', 'Not run'],
     ['models', 'Models'],
+    ['collectives', 'Collectives'],
     ['benchmarks', 'Benchmarks'],
     ['margins', 'Margins'],
     ['cells', 'Every op and dtype'],
@@ -154,6 +155,7 @@ export function renderHtml(report: Report): string {
     ...failuresSection(report, plan, anchors),
     ...notRunSection(report),
     ...modelsSection(report, anchors, plan.detailed),
+    ...collectivesSection(report),
     ...benchmarksSection(report),
     ...marginsSection(report),
     ...cellsSection(matrix, anchors, plan.detailed),

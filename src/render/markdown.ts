@@ -2,10 +2,10 @@ import { deviceName } from '../device/device.js';
 import type { Status } from '../judge/result.js';
 import type { CaseResult } from '../runner/result.js';
 import type { Report } from '../report/schema.js';
-import type { BenchEntry, Benchmarks } from '../report/benchmarks.js';
+import type { Benchmarks } from '../report/benchmarks.js';
 import { formatMargin } from '../judge/describe.js';
 import { coverageMatrix, type CoverageCell } from './coverage.js';
-import { failureText, formatFigure, formatPercent, formatSi, marginRank, mdCell, mdCode, mdText, rerunCommand, shellQuote, worstMargin } from './format.js';
+import { benchNotes, collectiveTable, failureText, formatFigure, formatPercent, formatSi, marginRank, mdCell, mdCode, mdText, rerunCommand, shellQuote, worstMargin } from './format.js';
 
 const NOT_PASSED: readonly Status[] = ['fail', 'error', 'crash', 'timeout', 'unsupported'];
 /** Keeps the summary well under CI step-summary limits (GitHub: 1 MiB) for any report size. */
@@ -143,34 +143,13 @@ function modelSection(report: Report): string[] {
   return out;
 }
 
-/**
- * The collectives as a table: per collective and dtype, each world size's passed cases out of its cases, ✗ where one
- * did not pass, `n/a` where the device forms fewer ranks (the cases were not applicable).
- */
+/** The collectives as a table: per collective and dtype, each world size's passed cases of its cases (collectiveTable). */
 function collectiveSection(report: Report): string[] {
-  const all = report.results.filter((r) => r.kind === 'collective');
-  if (all.length === 0) return [];
-  const ranksOf = (r: CaseResult): number => Number(/\/(\d+)ranks-/.exec(r.id)?.[1] ?? 0);
-  const worlds = [...new Set(all.map(ranksOf))].sort((a, b) => a - b);
-  const rows = new Map<string, CaseResult[]>();
-  for (const r of all) {
-    const key = `${r.subject}\u0000${r.dtype}`;
-    rows.set(key, [...(rows.get(key) ?? []), r]);
-  }
-  const ran = all.filter((r) => r.status !== 'skip');
-  const out = [`## Collectives: ${ran.filter((r) => r.status === 'pass' || r.status === 'waived').length} of ${ran.length} cases passed`, ''];
-  out.push(`| collective | dtype | ${worlds.map((w) => `${w} ranks`).join(' | ')} |`, `| --- | --- |${worlds.map(() => ' :-: |').join('')}`);
-  for (const [key, rs] of rows) {
-    const [subject, dtype] = key.split('\u0000') as [string, string];
-    const cells = worlds.map((w) => {
-      const cases = rs.filter((r) => ranksOf(r) === w);
-      if (cases.length === 0) return '·';
-      if (cases.every((r) => r.status === 'skip')) return 'n/a';
-      const passed = cases.filter((r) => r.status === 'pass' || r.status === 'waived').length;
-      return `${passed === cases.length ? '✓' : '✗'} ${passed}/${cases.length}`;
-    });
-    out.push(`| \`${mdCell(subject)}\` | ${dtype} | ${cells.join(' | ')} |`);
-  }
+  const t = collectiveTable(report.results);
+  if (t.rows.length === 0) return [];
+  const out = [`## Collectives: ${t.passed} of ${t.ran} cases passed`, ''];
+  out.push(`| collective | dtype | ${t.worlds.map((w) => `${w} ranks`).join(' | ')} |`, `| --- | --- |${t.worlds.map(() => ' :-: |').join('')}`);
+  for (const row of t.rows) out.push(`| \`${mdCell(row.subject)}\` | ${row.dtype} | ${row.cells.join(' | ')} |`);
   out.push('');
   return out;
 }
@@ -184,15 +163,6 @@ function peakLine(peak: Benchmarks['peak']): string {
   if (peak.source === 'unknown') return 'peaks unknown for this device (no table entry; `run --peak` gives them), so no percentage of peak';
   const from = peak.source === 'table' ? `from the built-in table for ${mdText(peak.product ?? 'this device')}` : 'given with `--peak`';
   return `dense peaks ${from}: ${values || 'none'}`;
-}
-
-/**
- * What a figure is when it is not the plain rate (a collective's bus bandwidth, with its algorithm bandwidth), and why
- * it needs care: the host, not the device, set the pace, or the spread never came down to its target.
- */
-function benchNotes(e: BenchEntry): string {
-  const bus = e.busBytesPerSecond !== null && e.bytesPerSecond !== null ? [`bus bandwidth; algorithm ${formatSi(e.bytesPerSecond, 'B/s')}`] : [];
-  return [...bus, ...(e.hostBound ? ['host-bound'] : []), ...(e.stable ? [] : ['unstable: spread above target'])].join('; ');
 }
 
 /** The benchmark table: one row per measured benchmark, then the bench cases that were not measured and why. */

@@ -54,6 +54,8 @@ describe.skipIf(!haveTorch)('collectives on PyTorch CPU (gloo, 4 processes)', ()
     expect(r.report.results.find((x) => x.subject === 'all_reduce-sum')?.note).toBeUndefined();
     // summary.md: a collective × dtype × world size table
     expect(readFileSync(join(r.dir, 'summary.md'), 'utf8')).toMatch(/^\| `all_reduce-sum` \| float32 \| ✓ 7\/7 \| ✓ 7\/7 \| n\/a \|$/m);
+    // and report.html the same, as a section of its own
+    expect(readFileSync(join(r.dir, 'report.html'), 'utf8')).toContain('<tr><th scope="row"><code>all_reduce-sum</code></th><td>float32</td><td>✓ 7/7</td><td>✓ 7/7</td><td>n/a</td></tr>');
     const v = runCli(['verify', r.dir, '--key', PUB]);
     expect(v.code, v.stdout + v.stderr).toBe(0);
     // copies, maxima and integer sums admit one answer: verify derives it and requires its digest
