@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { RegisterCommand } from './command.js';
 import { UserError } from '../errors.js';
 import { runExitCode } from '../report/build.js';
+import type { Report } from '../report/schema.js';
 import { checkShards, mergeShards, type ShardInput } from '../report/merge.js';
 import { writeRunOutputs, type Signing } from '../render/write.js';
 import { defaultKeyPaths, ensureDefaultKey, loadPrivateKey } from '../signing/keys.js';
@@ -27,12 +28,23 @@ const MergeOptionsSchema = z.object({
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** A shard's run folder, its signature checked with the trusted keys: an unsigned or forged shard is refused (exit 2). */
-export function readShard(dir: string, keys: readonly TrustedKey[]): ShardInput {
+function readShard(dir: string, keys: readonly TrustedKey[]): ShardInput {
   const input = loadVerifyInput(dir);
   if (!input.envelope) throw new UserError(`${dir} is unsigned (no report.dsse.json): merge takes signed shards only`);
   const checked = authenticReport(input, keys);
   if ('problem' in checked) throw new UserError(`${dir} does not verify (${checked.problem}): merge takes shards whose signature checks out`);
   return { source: dir, report: checked.report, envelope: input.envelope };
+}
+
+/**
+ * The merged report of the signed shard run folders `dirs` (their signatures checked with `keys`), in the order of
+ * the shards' profile; refused in one sentence unless they are the complete shards of one run (report/merge.ts).
+ */
+export function mergeRunFolders(dirs: readonly string[], keys: readonly TrustedKey[], command: string[]): { report: Report; shards: ShardInput[] } {
+  const shards = checkShards(dirs.map((d) => readShard(d, keys)));
+  const first = (shards[0] as ShardInput).report;
+  const required = requiredCases(getProfile(first.profile.name), shippedSuites(), first.selection.benchScale ?? null);
+  return { report: mergeShards({ shards, requiredIds: required.map((c) => c.id), command }), shards };
 }
 
 /**
@@ -70,10 +82,7 @@ export const registerMerge: RegisterCommand = (program, setExitCode, args) => {
       refuseNonEmpty(opts.out);
       const keys = shardKeys(opts.keyPub);
       const signing: Signing = !opts.sign ? { none: true } : { key: opts.key !== undefined ? loadPrivateKey(opts.key) : ensureDefaultKey((line) => process.stderr.write(`accelcert: ${line}\n`)).key };
-      const shards = checkShards(dirs.map((d) => readShard(d, keys)));
-      const first = (shards[0] as ShardInput).report;
-      const required = requiredCases(getProfile(first.profile.name), shippedSuites(), first.selection.benchScale ?? null);
-      const report = mergeShards({ shards, requiredIds: required.map((c) => c.id), command: ['accelcert', ...args] });
+      const { report, shards } = mergeRunFolders(dirs, keys, ['accelcert', ...args]);
       const outDir = resolve(opts.out);
       const written = await writeRunOutputs(outDir, report, signing);
       if (opts.json) {

@@ -10,13 +10,10 @@ import type { Driver, OpenOptions } from '../drivers/types.js';
 import { createPublicKey } from 'node:crypto';
 import { ensureDefaultKey, keyFingerprint, loadPrivateKey } from '../signing/keys.js';
 import type { TrustedKey } from '../signing/keyring.js';
-import { checkShards, mergeShards, type ShardInput } from '../report/merge.js';
 import { runExitCode } from '../report/build.js';
 import { writeRunOutputs } from '../render/write.js';
-import { getProfile, requiredCases } from '../suite/profile.js';
-import { shippedSuites } from '../../suites/index.js';
 import { deviceName } from '../device/device.js';
-import { readShard } from './merge.js';
+import { mergeRunFolders } from './merge.js';
 import { loadReport } from '../report/load.js';
 import { RUN_FILES } from '../report/files.js';
 import { nodeAgreement, nodeSummaryMarkdown, summarizeNode, type DeviceRun, type NodeSummary } from '../report/node-summary.js';
@@ -108,10 +105,7 @@ async function mergeSplit(outDir: string, shardsDir: string, runs: readonly Devi
   const key = opts.key !== undefined ? loadPrivateKey(opts.key) : ensureDefaultKey((line) => process.stderr.write(`accelcert: ${line}\n`)).key;
   const pub = createPublicKey(key);
   const trusted: TrustedKey[] = [{ key: pub, source: opts.key ?? 'the default key', fingerprint: keyFingerprint(pub) }];
-  const shards = checkShards(runs.map((r) => readShard(join(shardsDir, r.folder), trusted)));
-  const first = (shards[0] as ShardInput).report;
-  const required = requiredCases(getProfile(first.profile.name), shippedSuites(), first.selection.benchScale ?? null);
-  const report = mergeShards({ shards, requiredIds: required.map((c) => c.id), command: ['accelcert', ...args] });
+  const { report } = mergeRunFolders(runs.map((r) => join(shardsDir, r.folder)), trusted, ['accelcert', ...args]);
   const written = await writeRunOutputs(outDir, report, { key });
   if (opts.json) printJson({ outDir, verdict: report.verdict, summary: report.summary, devices: runs.map((r) => r.device), files: written.files });
   else {

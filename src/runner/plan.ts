@@ -111,10 +111,18 @@ function checkBench(c: BenchCase, caps: Capabilities): Runnable | NotRun {
 /** Why a session cannot form the ranks a collective benchmark times, or null (not a collective, or it can). */
 function ranksProblem(c: BenchCase, caps: Capabilities): string | null {
   const w = c.bench.workload;
-  if (w.kind !== 'collective') return null;
+  return w.kind === 'collective' ? (ranksShortfall(w.collective.ranks, caps, 'the benchmark')?.message ?? null) : null;
+}
+
+/**
+ * Whether a session forms fewer ranks than `ranks` (capabilities.collectives.maxRanks), and in which words: `none`
+ * when it forms no ranks at all (fewer than 2), or null when it forms enough.
+ */
+function ranksShortfall(ranks: number, caps: Capabilities, what: string): { none: boolean; message: string } | null {
   const maxRanks = caps.collectives?.maxRanks ?? 0;
-  if (w.collective.ranks <= maxRanks) return null;
-  return maxRanks < 2 ? 'the device forms no ranks for collectives (capabilities.collectives.maxRanks)' : `the benchmark needs ${w.collective.ranks} ranks; the device forms at most ${maxRanks} (capabilities.collectives.maxRanks)`;
+  if (ranks <= maxRanks) return null;
+  if (maxRanks < 2) return { none: true, message: 'the device forms no ranks for collectives (capabilities.collectives.maxRanks)' };
+  return { none: false, message: `${what} needs ${ranks} ranks; the device forms at most ${maxRanks} (capabilities.collectives.maxRanks)` };
 }
 
 /**
@@ -126,11 +134,8 @@ function checkCollective(c: CollectiveCase, caps: Capabilities): Runnable | NotR
   if (problem || c.inputs.length !== 1) return { status: 'error', message: `the collective is malformed: ${problem ?? 'it needs exactly one input'}` };
   const unsupported = deviceProblem(c, caps);
   if (unsupported) return { status: 'unsupported', message: `not sent: ${unsupported}` };
-  const maxRanks = caps.collectives?.maxRanks ?? 0;
-  if (maxRanks < 2) return { status: 'unsupported', message: 'not sent: the device forms no ranks for collectives (capabilities.collectives.maxRanks)' };
-  if (c.collective.ranks > maxRanks) {
-    return { status: 'skip', message: `not applicable: the case needs ${c.collective.ranks} ranks; the device forms at most ${maxRanks} (capabilities.collectives.maxRanks)` };
-  }
+  const short = ranksShortfall(c.collective.ranks, caps, 'the case');
+  if (short) return short.none ? { status: 'unsupported', message: `not sent: ${short.message}` } : { status: 'skip', message: `not applicable: ${short.message}` };
   return { c, collective: true };
 }
 
